@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Regenerate the committed Terraform plans used by sovpolicy:
+#
+#   examples/hospital/plan.json
+#   fixtures/plans/<case>/plan.json   (one per directory holding a main.tf)
+#
+# Each configuration is copied to a temporary directory and run there with
+#   terraform init && terraform plan -refresh=false -out=tfplan &&
+#   terraform show -json tfplan
+# offline, against a local filesystem mirror of hashicorp/aws, with dummy
+# credentials. Terraform's JSON is kept as is, only re-indented (2 spaces,
+# key order unchanged) with `python3 -m json.tool` so diffs are readable.
+# Nothing (.terraform/, lock files, tfplan, state) is left in the tree.
+#
+# Note: plan JSON carries a top-level "timestamp", so every run changes that
+# one line in every plan.json; everything else is reproducible.
+#
+# Environment:
+#   SOVPOLICY_TF_MIRROR  provider mirror (default /opt/tf-plugins)
+#
+# The replace-and-delete case needs a prior state: it applies before/main.tf
+# against a local moto S3 server (moto_server, from `pip install
+# 'moto[server]'`), then plans main.tf against that state. Without moto_server
+# that case is skipped and its committed plan.json is kept.
+#
+# Exits 0 without doing anything if terraform or the mirror is absent.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MIRROR="${SOVPOLICY_TF_MIRROR:-/opt/tf-plugins}"
+
+if ! command -v terraform >/dev/null 2>&1; then
+  echo "make_plans: terraform not found on PATH; nothing regenerated."
+  exit 0
+fi
+if [ ! -d "$MIRROR/registry.terraform.io/hashicorp/aws" ]; then
+  echo "make_plans: no hashicorp/aws provider mirror under $MIRROR; nothing regenerated."
+  exit 0
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "make_plans: python3 not found; nothing regenerated."
+  exit 0
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/sovpolicy-plans.XXXXXX")"
+MOTO_PID=""
+cleanup() {
+  if [ -n "$MOTO_PID" ]; then
+    kill "$MOTO_PID" 2>/dev/null || true
+    wait "$MOTO_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cat >"$WORK/cli.tfrc" <<EOF
+provider_installation {
+  filesystem_mirror {
+    path    = "$MIRROR"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+EOF
+
+# A clean, offline environment: nothing from the caller's AWS or Terraform
+# setup may leak into the plans.
+while IFS= read -r var; do unset "$var"; done < <(env | sed -n 's/^\(TF_VAR_[^=]*\)=.*/\1/p')
+unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_SESSION_TOKEN AWS_ROLE_ARN \
+  AWS_WEB_IDENTITY_TOKEN_FILE AWS_ENDPOINT_URL TF_DATA_DIR TF_WORKSPACE \
+  TF_PLUGIN_CACHE_DIR TF_CLI_ARGS TF_CLI_ARGS_init TF_CLI_ARGS_plan TF_LOG
+export TF_CLI_CONFIG_FILE="$WORK/cli.tfrc"
+export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+export AWS_ACCESS_KEY_ID="AKIAEXAMPLE000000000"
+export AWS_SECRET_ACCESS_KEY="dummy-secret-not-real"
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export AWS_EC2_METADATA_DISABLED=true
+
+echo "make_plans: $(terraform version | head -n1), mirror $MIRROR"
+
+# tf LOG DIR ARGS... : run terraform in DIR, output to LOG; show LOG on failure.
+tf() {
+  local log="$1" dir="$2"
+  shift 2
+  if ! terraform -chdir="$dir" "$@" -no-color >>"$log" 2>&1; then
+    echo "make_plans: terraform $1 failed in $dir:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+}
+
+# write_json DIR OUT : terraform show -json DIR/tfplan, re-indented, into OUT.
+write_json() {
+  local dir="$1" out="$2"
+  terraform -chdir="$dir" show -json -no-color tfplan >"$dir/plan.raw.json"
+  python3 -m json.tool --indent 2 "$dir/plan.raw.json" >"$dir/plan.pretty.json"
+  python3 - "$dir/plan.pretty.json" <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+if plan.get("format_version") != "1.2":
+    sys.exit("make_plans: unexpected format_version %r" % plan.get("format_version"))
+PY
+  mv "$dir/plan.pretty.json" "$out"
+  echo "make_plans: wrote ${out#"$ROOT"/}"
+}
+
+# stage SRC NAME : copy the configuration SRC (no plan.json, no Terraform
+# leftovers, no before/) into a fresh work dir; print its path.
+stage() {
+  local src="$1" name="$2" wd="$WORK/$2"
+  mkdir -p "$wd"
+  (cd "$src" && tar --exclude=./plan.json --exclude=./before \
+    --exclude=.terraform --exclude=.terraform.lock.hcl --exclude=tfplan \
+    --exclude='terraform.tfstate*' -cf - .) | (cd "$wd" && tar -xf -)
+  echo "$wd"
+}
+
+# plan_case SRC OUT NAME [ENV=VAL...] [-- PLAN_ARGS...]
+plan_case() {
+  local src="$1" out="$2" name="$3"
+  shift 3
+  local envs=() args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  args=("$@")
+  local wd log
+  wd="$(stage "$src" "$name")"
+  log="$WORK/$name.log"
+  (
+    for kv in ${envs[@]+"${envs[@]}"}; do export "${kv?}"; done
+    tf "$log" "$wd" init -input=false
+    tf "$log" "$wd" plan -refresh=false -input=false -out=tfplan ${args[@]+"${args[@]}"}
+    write_json "$wd" "$out"
+  )
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# replace-and-delete: real prior state from applying before/ against moto.
+replace_and_delete() {
+  local src="$1" out="$2" name="replace-and-delete"
+  if ! command -v moto_server >/dev/null 2>&1; then
+    echo "make_plans: moto_server not found; skipping $name (committed plan.json kept)."
+    return 0
+  fi
+  local wd log port
+  wd="$WORK/$name"
+  log="$WORK/$name.log"
+  mkdir -p "$wd"
+  cp "$src/before/main.tf" "$wd/main.tf"
+  port="$(free_port)"
+  MOTO_ACCOUNT_ID=111122223333 moto_server -H 127.0.0.1 -p "$port" >"$WORK/moto.log" 2>&1 &
+  MOTO_PID=$!
+  python3 - "$port" <<'PY'
+import sys, time, urllib.request
+url = "http://127.0.0.1:%s/moto-api/" % sys.argv[1]
+for _ in range(100):
+    try:
+        urllib.request.urlopen(url, timeout=1)
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.2)
+sys.exit("make_plans: moto_server did not start")
+PY
+  # Endpoint override used only for the apply; the plan below runs without it.
+  cat >"$wd/moto_override.tf" <<EOF
+provider "aws" {
+  s3_use_path_style = true
+  endpoints {
+    s3 = "http://127.0.0.1:$port"
+  }
+}
+EOF
+  tf "$log" "$wd" init -input=false
+  tf "$log" "$wd" apply -input=false -auto-approve
+  kill "$MOTO_PID" 2>/dev/null || true
+  wait "$MOTO_PID" 2>/dev/null || true
+  MOTO_PID=""
+  rm -f "$wd/moto_override.tf"
+  cp "$src/main.tf" "$wd/main.tf"
+  tf "$log" "$wd" plan -refresh=false -input=false -out=tfplan
+  write_json "$wd" "$out"
+}
+
+plan_case "$ROOT/examples/hospital" "$ROOT/examples/hospital/plan.json" example-hospital
+
+for dir in "$ROOT"/fixtures/plans/*/; do
+  dir="${dir%/}"
+  [ -f "$dir/main.tf" ] || continue
+  name="$(basename "$dir")"
+  case "$name" in
+    region-from-variable)
+      plan_case "$dir" "$dir/plan.json" "$name" -- -var region=eu-west-3 ;;
+    no-region-anywhere)
+      plan_case "$dir" "$dir/plan.json" "$name" AWS_REGION=eu-west-3 ;;
+    replace-and-delete)
+      replace_and_delete "$dir" "$dir/plan.json" ;;
+    *)
+      plan_case "$dir" "$dir/plan.json" "$name" ;;
+  esac
+done
+
+echo "make_plans: done."

@@ -1,0 +1,408 @@
+"""Load the versioned fact catalog (YAML under ``catalog/data/``) into typed objects.
+
+Every fact carries a ``source`` (an id from ``sources.yaml``) and an ``as_of`` date.
+The built-in files are validated against ``schema.json`` by ``sovpolicy catalog check``
+and by the tests; files a user adds with ``--catalog DIR`` are validated on every load,
+since nothing else has checked them. Users' entries replace built-in ones with the same
+id (a region: same cloud and code; a provider: same source address).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import CatalogError
+from ..model import Certification, Entity, Law, SourceRef
+
+DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
+SCHEMA_PATH = Path(str(resources.files("sovpolicy.catalog") / "schema.json"))
+
+#: file name (without .yaml) -> $defs entry of schema.json
+FILE_KINDS = {
+    "catalog": "catalog",
+    "sources": "sources",
+    "countries": "countries",
+    "laws": "laws",
+    "entities": "entities",
+    "providers": "providers",
+    "global_types": "global_types",
+    "certifications": "certifications",
+}
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region of a cloud: code, name, country, city, partition and operator override."""
+
+    cloud: str
+    code: str
+    name: str | None
+    country: str | None
+    city: str | None
+    partition: str | None
+    operator: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """A cloud (one ``clouds/<id>.yaml``): default operator and regions by code."""
+
+    id: str
+    name: str
+    operator: str | None
+    regions: Mapping[str, Region]
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """How one Terraform provider places its resources (``providers.yaml``).
+
+    Attributes:
+        source: registry address ``namespace/type``.
+        cloud: cloud id, or None for a provider that hosts no data.
+        provider_region: attribute paths of the region in the provider block.
+        resource_region: resource attributes that hold a region, most specific first.
+        resource_zone: resource attributes that hold a zone.
+        zone_rule: how a zone gives its region (``strip-letter``, ``scaleway``, ``none``).
+        default_region: a documented provider default, or None.
+        location_normalize: ``lower-no-spaces`` for Azure, else ``none``.
+        zone_in_region: a zone must lie in the region set above it (AWS), so an
+            unknown zone defers to that region.
+        resource_regions: attributes holding several locations at once.
+    """
+
+    source: str
+    cloud: str | None
+    provider_region: tuple[tuple[str, ...], ...]
+    resource_region: tuple[str, ...]
+    resource_zone: tuple[str, ...]
+    zone_rule: str
+    default_region: str | None
+    location_normalize: str
+    fact: SourceRef
+    zone_in_region: bool = False
+    resource_regions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GlobalTypes:
+    """Resource type prefixes of a cloud's global services (no region)."""
+
+    cloud: str
+    prefixes: tuple[str, ...]
+    note: str | None
+    source: SourceRef
+
+
+@dataclass
+class Catalog:
+    """The whole catalog, indexed for resolution. Build it with :func:`load_catalog`."""
+
+    version: str
+    as_of: dt.date
+    sources: dict[str, SourceRef]
+    eea: frozenset[str]
+    eea_source: SourceRef
+    countries: dict[str, str]
+    laws: dict[str, Law]
+    entities: dict[str, Entity]
+    clouds: dict[str, Cloud]
+    providers: dict[str, ProviderInfo]
+    global_types: list[GlobalTypes]
+    certifications: list[Certification]
+    files: list[Path] = field(default_factory=list)
+
+    def provider(self, address: str) -> ProviderInfo | None:
+        """Look up a provider by any spelling Terraform uses.
+
+        Args:
+            address: ``registry.terraform.io/hashicorp/aws``, ``hashicorp/aws`` or, in old
+                plans, the bare local name ``aws`` (then ``hashicorp/<name>`` is assumed).
+        """
+        return self.providers.get(provider_key(address))
+
+    def parent_chain(self, entity_id: str | None) -> tuple[Entity, ...]:
+        """The parents of an entity, nearest first (cycles stop the walk)."""
+        chain: list[Entity] = []
+        seen = {entity_id}
+        current = self.entities.get(entity_id) if entity_id else None
+        while current is not None and current.parent and current.parent not in seen:
+            seen.add(current.parent)
+            parent = self.entities.get(current.parent)
+            if parent is None:
+                break
+            chain.append(parent)
+            current = parent
+        return tuple(chain)
+
+
+def provider_key(address: str) -> str:
+    """Normalise a provider address to ``namespace/type``.
+
+    ``registry.terraform.io/hashicorp/aws``, ``registry.opentofu.org/hashicorp/aws`` and
+    ``hashicorp/aws`` give ``hashicorp/aws``; the bare local name of format 0.1 plans
+    (``aws``) gives ``hashicorp/aws``; ``terraform.io/builtin/terraform`` gives
+    ``builtin/terraform``.
+    """
+    parts = address.strip().lower().split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 else f"hashicorp/{parts[0]}"
+
+
+def _date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise CatalogError(f"expected a date YYYY-MM-DD, got {value!r}", where)
+
+
+def _opt_date(value: Any, where: str) -> dt.date | None:
+    return None if value is None else _date(value, where)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalog file: {exc.strerror}", str(path)) from None
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise CatalogError(f"malformed YAML: {getattr(exc, 'problem', exc)}", where) from None
+
+
+@lru_cache(maxsize=1)
+def catalog_schema() -> dict[str, Any]:
+    """The catalog's JSON Schema (``catalog/schema.json``) as a dict."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def validate_file(path: Path, kind: str, doc: Any) -> None:
+    """Validate one catalog document against its ``$defs`` entry of ``schema.json``.
+
+    Raises:
+        CatalogError: naming the file and the JSON path of the first error.
+    """
+    import jsonschema
+
+    schema = dict(catalog_schema())
+    schema["$ref"] = f"#/$defs/{kind}"
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        place = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+        raise CatalogError(f"{place}: {err.message}", str(path))
+
+
+def _kind_of(path: Path, root: Path) -> str:
+    if path.parent.name == "clouds":
+        return "cloud"
+    kind = FILE_KINDS.get(path.stem)
+    if kind is None:
+        raise CatalogError("unknown catalog file (expected one of: " + ", ".join(sorted(FILE_KINDS)) + ", clouds/<id>.yaml)", str(path))
+    return kind
+
+
+def _catalog_files(root: Path) -> list[Path]:
+    files = sorted(p for p in root.glob("*.yaml"))
+    files += sorted((root / "clouds").glob("*.yaml"))
+    return files
+
+
+def read_documents(dirs: Iterable[Path], validate: bool | None = None) -> list[tuple[Path, str, Any]]:
+    """Read every catalog file of ``dirs`` (built-in first), validating as asked.
+
+    Args:
+        dirs: catalog directories in override order.
+        validate: True to validate all, False none, None to validate all but the
+            built-in directory.
+    """
+    docs = []
+    for root in dirs:
+        if not root.is_dir():
+            raise CatalogError("catalog directory not found", str(root))
+        for path in _catalog_files(root):
+            kind = _kind_of(path, root)
+            doc = _read_yaml(path)
+            must = validate if validate is not None else root.resolve() != DATA_DIR.resolve()
+            if must:
+                validate_file(path, kind, doc)
+            docs.append((path, kind, doc))
+    return docs
+
+
+class _Builder:
+    """Turns validated documents into a :class:`Catalog`, checking references."""
+
+    def __init__(self) -> None:
+        self.meta: dict[str, Any] = {}
+        self.raw_sources: dict[str, dict[str, Any]] = {}
+        self.countries_doc: dict[str, Any] = {}
+        self.raw: dict[str, dict[Any, tuple[Path, dict[str, Any]]]] = {
+            "laws": {}, "entities": {}, "providers": {}, "certifications": {}, "global_types": {},
+        }
+        self.clouds: dict[str, tuple[Path, dict[str, Any]]] = {}
+        self.sources: dict[str, SourceRef] = {}
+
+    def add(self, path: Path, kind: str, doc: Any) -> None:
+        if not isinstance(doc, dict):
+            raise CatalogError("expected a mapping at the top of the file", str(path))
+        if kind == "catalog":
+            self.meta.update(doc)
+        elif kind == "sources":
+            self.raw_sources.update(doc.get("sources") or {})
+        elif kind == "countries":
+            if "eea" in doc:
+                self.countries_doc["eea"] = doc["eea"]
+            self.countries_doc.setdefault("countries", {}).update(doc.get("countries") or {})
+        elif kind == "cloud":
+            cloud_id = doc.get("cloud")
+            if cloud_id != path.stem:
+                raise CatalogError(f"cloud {cloud_id!r} does not match the file name", str(path))
+            if cloud_id in self.clouds:
+                old_path, old = self.clouds[cloud_id]
+                merged = {r["code"]: r for r in old.get("regions") or []}
+                merged.update({r["code"]: r for r in doc.get("regions") or []})
+                doc = {**old, **doc, "regions": list(merged.values())}
+            self.clouds[cloud_id] = (path, doc)
+        else:
+            key_field = {"providers": "provider", "global_types": "cloud"}.get(kind, "id")
+            for i, item in enumerate(doc.get(kind) or []):
+                key = item.get(key_field)
+                self.raw[kind][key] = (path, {**item, "_where": f"{path}: $.{kind}[{i}]"})
+
+    def source(self, item: dict[str, Any], where: str) -> SourceRef:
+        sid = item.get("source")
+        if not sid:
+            raise CatalogError("fact without a source", where)
+        base = self.sources.get(sid)
+        if base is None:
+            raise CatalogError(f"unknown source {sid!r} (not in sources.yaml)", where)
+        if "as_of" not in item or item["as_of"] is None:
+            raise CatalogError("fact without an as_of date", where)
+        return SourceRef(base.id, base.title, base.url, _date(item["as_of"], where))
+
+    def build(self, files: list[Path]) -> Catalog:
+        for sid, s in self.raw_sources.items():
+            where = f"sources.yaml: $.sources.{sid}"
+            if not s.get("url"):
+                raise CatalogError("source without a url", where)
+            self.sources[sid] = SourceRef(sid, s.get("title", sid), s["url"], _date(s.get("as_of"), where))
+        eea_doc = self.countries_doc.get("eea")
+        if not eea_doc:
+            raise CatalogError("no EEA membership list (countries.yaml: eea)")
+        eea_source = self.source(eea_doc, "countries.yaml: $.eea")
+        countries = {code: (v or {}).get("name", code) for code, v in self.countries_doc.get("countries", {}).items()}
+
+        laws = {}
+        for lid, (_, item) in self.raw["laws"].items():
+            w = item["_where"]
+            laws[lid] = Law(lid, item["name"], item["jurisdiction"], bool(item["non_eu"]), item.get("compels", ""), self.source(item, w))
+        entities = {}
+        for eid, (_, item) in self.raw["entities"].items():
+            w = item["_where"]
+            for law in item.get("laws") or []:
+                if law not in laws:
+                    raise CatalogError(f"unknown law {law!r}", w)
+            entities[eid] = Entity(eid, item["name"], item["country"], item.get("parent"), tuple(item.get("laws") or ()),
+                                   item.get("basis", "unsourced"), self.source(item, w), item.get("note"))
+        for eid, ent in entities.items():
+            if ent.parent and ent.parent not in entities:
+                raise CatalogError(f"entity {eid!r} has unknown parent {ent.parent!r}")
+
+        clouds = {}
+        for cid, (path, doc) in self.clouds.items():
+            if doc.get("operator") and doc["operator"] not in entities:
+                raise CatalogError(f"unknown operator entity {doc['operator']!r}", str(path))
+            regions = {}
+            for i, r in enumerate(doc.get("regions") or []):
+                w = f"{path}: $.regions[{i}]"
+                if r.get("operator") and r["operator"] not in entities:
+                    raise CatalogError(f"unknown operator entity {r['operator']!r}", w)
+                regions[str(r["code"])] = Region(cid, str(r["code"]), r.get("name"), r.get("country"), r.get("city"),
+                                                 r.get("partition"), r.get("operator"), self.source(r, w))
+            clouds[cid] = Cloud(cid, doc.get("name", cid), doc.get("operator"), regions)
+
+        providers = {}
+        for psrc, (_, item) in self.raw["providers"].items():
+            w = item["_where"]
+            cloud = item.get("cloud")
+            if cloud is not None and cloud not in clouds:
+                raise CatalogError(f"provider {psrc!r} names unknown cloud {cloud!r}", w)
+            paths = item.get("provider_region") or []
+            if paths and all(isinstance(p, str) for p in paths):
+                paths = [paths]
+            providers[provider_key(psrc)] = ProviderInfo(
+                provider_key(psrc), cloud, tuple(tuple(p) for p in paths), tuple(item.get("resource_region") or ()),
+                tuple(item.get("resource_zone") or ()), item.get("zone_rule", "none"), item.get("default_region"),
+                item.get("location_normalize", "none"), self.source(item, w),
+                bool(item.get("zone_in_region")), tuple(item.get("resource_regions") or ()))
+
+        global_types = [GlobalTypes(item["cloud"], tuple(item.get("prefixes") or ()), item.get("note"), self.source(item, item["_where"]))
+                        for _, item in self.raw["global_types"].values()]
+
+        certs = []
+        for cid, (_, item) in self.raw["certifications"].items():
+            w = item["_where"]
+            if item["holder"] not in entities:
+                raise CatalogError(f"unknown holder entity {item['holder']!r}", w)
+            cloud = item.get("cloud")
+            regions = tuple(str(r) for r in item.get("regions") or ())
+            if cloud is not None:
+                if cloud not in clouds:
+                    raise CatalogError(f"unknown cloud {cloud!r}", w)
+                for r in regions:
+                    if r != "*" and r not in clouds[cloud].regions:
+                        raise CatalogError(f"region {r!r} is not a region of cloud {cloud!r}", w)
+            certs.append(Certification(
+                cid, item["scheme"], item["holder"], cloud, item.get("offer", ""), regions,
+                tuple(item.get("resource_types") or ()), item["status"], bool(item.get("regions_unlisted")),
+                None if item.get("referential") is None else str(item["referential"]),
+                _opt_date(item.get("since"), w), _opt_date(item.get("expires"), w), self.source(item, w), item.get("note")))
+
+        return Catalog(
+            version=str(self.meta.get("version", "unversioned")),
+            as_of=_date(self.meta.get("as_of", "1970-01-01"), "catalog.yaml: $.as_of"),
+            sources=self.sources, eea=frozenset(eea_doc.get("members") or ()), eea_source=eea_source,
+            countries=countries, laws=laws, entities=entities, clouds=clouds, providers=providers,
+            global_types=global_types, certifications=certs, files=files)
+
+
+def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) -> Catalog:
+    """Load the built-in catalog, then each extra directory over it.
+
+    Args:
+        extra_dirs: user catalog directories (same layout as ``catalog/data``).
+        validate: see :func:`read_documents`.
+
+    Returns:
+        The indexed :class:`Catalog`.
+
+    Raises:
+        CatalogError: a file is unreadable, malformed, invalid, or refers to an unknown
+            source, entity, law, cloud or region.
+    """
+    dirs = [DATA_DIR, *extra_dirs]
+    docs = read_documents(dirs, validate)
+    builder = _Builder()
+    for path, kind, doc in docs:
+        builder.add(path, kind, doc)
+    return builder.build([p for p, _, _ in docs])

@@ -1,0 +1,78 @@
+"""Resolve a placement to a :class:`~sovpolicy.model.Host` with the catalog's facts."""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+
+from ..model import Certification, Host, Law, Placement
+from .load import Catalog
+
+
+def normalize_region(catalog: Catalog, provider: str | None, region: str) -> str:
+    """Spell a region as the catalog does (Azure: ``"West Europe"`` -> ``westeurope``)."""
+    info = catalog.provider(provider) if provider else None
+    if info is not None and info.location_normalize == "lower-no-spaces":
+        return region.replace(" ", "").lower()
+    return region
+
+
+def zone_to_region(rule: str, zone: str) -> str | None:
+    """Derive a region from a zone by the provider's documented rule.
+
+    ``strip-letter``: ``eu-west-3a`` -> ``eu-west-3``, ``europe-west9-b`` -> ``europe-west9``;
+    ``scaleway``: ``fr-par-1`` -> ``fr-par``. Returns None when the rule does not apply.
+    """
+    if rule == "strip-letter":
+        m = re.fullmatch(r"(.+?\d)-?[a-z]", zone)
+        return m.group(1) if m else None
+    if rule == "scaleway":
+        parts = zone.split("-")
+        return "-".join(parts[:2]) if len(parts) >= 3 else None
+    return None
+
+
+def is_global_type(catalog: Catalog, cloud: str | None, rtype: str) -> bool:
+    """True when ``rtype`` belongs to a global service of ``cloud`` (no region)."""
+    return any(g.cloud == cloud and rtype.startswith(g.prefixes) for g in catalog.global_types)
+
+
+def covers(cert: Certification, cloud: str, region: str, rtype: str) -> bool:
+    """True when the certification's scope (cloud, regions, resource types) covers the resource."""
+    if cert.cloud != cloud or cert.regions_unlisted:
+        return False
+    if "*" not in cert.regions and region not in cert.regions:
+        return False
+    return not cert.resource_types or any(fnmatchcase(rtype, g) for g in cert.resource_types)
+
+
+def resolve_host(catalog: Catalog, placement: Placement, rtype: str) -> Host | None:
+    """The host a resolved placement lands on, or None when the placement is unresolved.
+
+    A region the catalog does not know yields a host with ``known_region=False`` and
+    no country, operator or law: nothing about it can satisfy a requirement.
+    """
+    if not placement.resolved:
+        return None
+    cloud_id, region = placement.cloud, placement.region
+    assert cloud_id is not None and region is not None
+    cloud = catalog.clouds.get(cloud_id)
+    entry = cloud.regions.get(region) if cloud else None
+    if cloud is None or entry is None:
+        return Host(cloud_id, region, None, None, None, None, None, (), (), (), None, known_region=False)
+    operator_id = entry.operator or cloud.operator
+    operator = catalog.entities.get(operator_id) if operator_id else None
+    parents = catalog.parent_chain(operator_id)
+    laws: dict[str, Law] = {}
+    for ent in ((operator,) if operator else ()) + parents:
+        for lid in ent.laws:
+            laws.setdefault(lid, catalog.laws[lid])
+    certs = tuple(c for c in catalog.certifications if covers(c, cloud_id, region, rtype))
+    unlisted = tuple(c for c in catalog.certifications if c.cloud == cloud_id and c.regions_unlisted
+                     and (not c.resource_types or any(fnmatchcase(rtype, g) for g in c.resource_types)))
+    country = entry.country
+    return Host(
+        cloud=cloud_id, region=region, region_name=entry.name, city=entry.city, country=country,
+        eea=None if country is None else country in catalog.eea,
+        operator=operator, parents=parents, laws=tuple(laws.values()), certifications=certs,
+        region_source=entry.source, unlisted=unlisted)

@@ -1,0 +1,262 @@
+"""Command line: ``main(argv) -> int``. Nothing below this module exits or prints errors.
+
+One error handler: a :class:`~sovpolicy.errors.SovpolicyError` becomes one line on
+stderr and its exit code; anything else is a bug, written with the versions and the
+traceback to a log file, and exit code 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from . import __version__
+from .catalog import load_catalog
+from .catalog.load import DATA_DIR, read_documents
+from .config import find_config, load_config
+from .errors import ExitCode, SovpolicyError, UsageError
+from .model import ScanResult, Severity
+from .report import RENDERERS
+
+FORMATS = tuple(RENDERERS)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (one sub-command per job)."""
+    parser = _Parser(prog="sovpolicy", description="Block health data on cloud hosts that are not qualified for it.")
+    parser.add_argument("--version", action="version", version=f"sovpolicy {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    common = _Parser(add_help=False)
+    common.add_argument("--config", type=Path, help="project configuration (default: the nearest .sovpolicy.yaml)")
+    common.add_argument("--catalog", type=Path, action="append", default=[], metavar="DIR",
+                        help="extra catalog directory over the built-in one (repeatable)")
+    common.add_argument("--pack", action="append", default=[], metavar="NAME", help="policy pack to run (repeatable; default: config or all)")
+    common.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="date certifications must be valid on (default: today)")
+
+    scan = sub.add_parser("scan", parents=[common], help="scan Terraform plan JSON files")
+    scan.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="plan JSON (`terraform show -json PLANFILE > plan.json`)")
+    scan.add_argument("--format", "-f", action="append", default=[], metavar="FORMAT[:FILE]",
+                      help=f"output format ({', '.join(FORMATS)}); repeatable; FORMAT:FILE writes to FILE")
+    scan.add_argument("--output", "-o", action="append", default=[], type=Path, metavar="FILE",
+                      help="file for the --format at the same position (default: standard output)")
+    scan.add_argument("--fail-on", type=Severity, choices=list(Severity), metavar="SEVERITY",
+                      help="block only on findings of this severity or higher (info, low, medium, high, critical)")
+    scan.add_argument("--soft-fail", action="store_true", help="report blocking findings but exit 0 for them")
+
+    explain = sub.add_parser("explain", parents=[common], help="the whole chain for one resource")
+    explain.add_argument("address", help="resource address, e.g. aws_s3_bucket.records")
+    explain.add_argument("--plan", type=Path, required=True, help="plan JSON")
+
+    cat = sub.add_parser("catalog", help="the catalog's facts, their sources and freshness")
+    cat_sub = cat.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    check = cat_sub.add_parser("check", help="validate the catalog; fail on a fact without a source")
+    show = cat_sub.add_parser("show", help="list clouds, regions, operators and certifications")
+    for p in (check, show):
+        p.add_argument("--catalog", type=Path, action="append", default=[], metavar="DIR")
+        p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD")
+    show.add_argument("cloud", nargs="?", help="only this cloud")
+
+    pol = sub.add_parser("policies", help="the policy packs")
+    pol_sub = pol.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    pol_sub.add_parser("list", help="list packs and policies")
+    pol_sub.add_parser("validate", help="validate every policy file")
+    return parser
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
+    specs = args.format or ["text"]
+    outputs: list[tuple[str, Path | None]] = []
+    files = list(args.output)
+    for i, spec in enumerate(specs):
+        fmt, sep, file = spec.partition(":")
+        if fmt not in RENDERERS:
+            raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+        target: Path | None = Path(file) if sep else (files[i] if i < len(files) else None)
+        outputs.append((fmt, target))
+    if len(files) > len(specs):
+        raise UsageError("more --output files than --format options: give them in pairs")
+    if sum(1 for _, t in outputs if t is None) > 1:
+        raise UsageError("only one format can go to standard output: give the others an --output file")
+    return outputs
+
+
+def _apply_gate(result: ScanResult, fail_on: Severity | None) -> ScanResult:
+    if fail_on is None:
+        return result
+    findings = tuple(replace(f, blocking=f.blocking and f.severity.rank >= fail_on.rank) for f in result.findings)
+    return replace(result, findings=findings)
+
+
+def _setup(args: argparse.Namespace, start: Path) -> tuple:
+    from .policy import load_packs
+
+    config_path = args.config or find_config(start)
+    if args.config is not None and not args.config.is_file():
+        raise UsageError("configuration file not found", str(args.config))
+    config = load_config(config_path)
+    catalog = load_catalog([*config.catalog_dirs, *args.catalog])
+    packs = args.pack or (list(config.packs) if config.packs is not None else None)
+    policies = load_packs(packs)
+    as_of = args.as_of or dt.date.today()
+    return config, catalog, policies, as_of
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """``sovpolicy scan``: exit 0, 1 (blocking), 3 (incomplete)."""
+    from .pipeline import scan
+
+    outputs = _outputs(args)
+    config, catalog, policies, as_of = _setup(args, args.paths[0])
+    result = _apply_gate(scan(args.paths, config, catalog, policies, as_of), args.fail_on)
+    for fmt, target in outputs:
+        text = RENDERERS[fmt](result)
+        if target is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
+    code = result.exit_code
+    if args.soft_fail and code == ExitCode.BLOCKING:
+        return ExitCode.INCOMPLETE if result.problems else ExitCode.OK
+    return code
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """``sovpolicy explain ADDRESS --plan FILE``: placement, host and every applicable policy."""
+    from .pipeline import scan
+    from .policy.evaluate import host_reasons, placement_reason
+
+    config, catalog, policies, as_of = _setup(args, args.plan)
+    result = scan([args.plan], config, catalog, policies, as_of)
+    res = next((r for r in result.resources if r.address == args.address), None)
+    if res is None:
+        near = sorted(r.address for r in result.resources if args.address.split(".")[-1] in r.address)[:5]
+        hint = f" (did you mean: {', '.join(near)}?)" if near else ""
+        raise UsageError(f"no resource {args.address!r} in the plan{hint}", str(args.plan))
+    host = result.hosts.get(res.address)
+    out = [f"{res.address} ({res.type}, {res.action})"]
+    out.append("placement:")
+    out.append(f"  {placement_reason(res.placement).text}")
+    for ev in res.placement.evidence[1:]:
+        out.append(f"  via {ev}")
+    out.append("host:")
+    if host is None:
+        out.append("  unresolved: no host can be looked up")
+    else:
+        for r in host_reasons(host, catalog):
+            out.append(f"  {r.text}" + (f"  [source: {r.source.cite()}]" if r.source else ""))
+        for law in host.laws:
+            out.append(f"  exposed to {law.name}: {law.compels}  [source: {law.source.cite()}]")
+        for c in host.certifications:
+            out.append(f"  certification {c.scheme} {c.status}: {c.offer} ({c.id})  [source: {c.source.cite()}]")
+    out.append("data classes: " + (", ".join(f"{c.data_class} ({c.reason})" for c in res.classifications) or "none"))
+    mine = [f for f in result.findings if f.address == res.address]
+    out.append("policies:" if mine else "policies: none applies (the resource holds no data class a policy targets)")
+    for f in mine:
+        out.append(f"  {f.status.value.upper()}{' (blocking)' if f.blocking else ''} {f.policy_id}: {f.title}")
+        for r in f.reasons[len(res.classifications) + 1:]:
+            out.append(f"    - {r.text}")
+    sys.stdout.write("\n".join(out) + "\n")
+    return ExitCode.OK
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    """``sovpolicy catalog check|show``."""
+    if args.action == "check":
+        docs = read_documents([DATA_DIR, *args.catalog], validate=True)
+        catalog = load_catalog(args.catalog, validate=False)
+        today = args.as_of or dt.date.today()
+        warnings = 0
+        for c in catalog.certifications:
+            if c.expires is not None and c.expires < today and c.satisfies:
+                warnings += 1
+                sys.stderr.write(f"warning: certification {c.id} ({c.scheme}, {c.offer}) expired on {c.expires.isoformat()}\n")
+        regions = sum(len(c.regions) for c in catalog.clouds.values())
+        sys.stdout.write(f"catalog {catalog.version} (as of {catalog.as_of}): {len(docs)} files valid, {len(catalog.sources)} sources, "
+                         f"{len(catalog.clouds)} clouds, {regions} regions, {len(catalog.entities)} entities, {len(catalog.laws)} laws, "
+                         f"{len(catalog.certifications)} certifications; {warnings} warnings\n")
+        return ExitCode.OK
+    catalog = load_catalog(args.catalog)
+    out = []
+    for cid, cloud in sorted(catalog.clouds.items()):
+        if args.cloud and cid != args.cloud:
+            continue
+        out.append(f"{cid}: {cloud.name} (operator {cloud.operator})")
+        for code, r in sorted(cloud.regions.items()):
+            eea = "EEA" if r.country in catalog.eea else ("non-EEA" if r.country else "country unknown")
+            out.append(f"  {code:<24} {r.country or '??'} {eea:<8} {r.name or ''} [{r.source.id}, {r.source.as_of}]")
+        for c in catalog.certifications:
+            if c.cloud == cid:
+                out.append(f"  cert {c.id}: {c.scheme} {c.status} regions={','.join(c.regions) or '-'} [{c.source.id}, {c.source.as_of}]")
+    sys.stdout.write("\n".join(out) + "\n")
+    return ExitCode.OK
+
+
+def cmd_policies(args: argparse.Namespace) -> int:
+    """``sovpolicy policies list|validate``."""
+    from .policy import load_packs
+
+    policies = load_packs(None)
+    if args.action == "validate":
+        sys.stdout.write(f"{len(policies)} policies valid in packs {', '.join(sorted({p.pack for p in policies}))}\n")
+        return ExitCode.OK
+    for p in policies:
+        sys.stdout.write(f"{p.pack:<18} {p.id:<14} {p.severity.value:<9} {p.enforcement.value:<15} {p.title}\n")
+    return ExitCode.OK
+
+
+COMMANDS = {"scan": cmd_scan, "explain": cmd_explain, "catalog": cmd_catalog, "policies": cmd_policies}
+
+
+def _crash_log(exc: BaseException) -> Path:
+    fd, name = tempfile.mkstemp(prefix="sovpolicy-crash-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"sovpolicy {__version__}, Python {platform.python_version()}, {platform.platform()}\n")
+        fh.write(f"argv: {sys.argv!r}\n\n")
+        fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    return Path(name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (see :class:`~sovpolicy.errors.ExitCode`)."""
+    try:
+        args = build_parser().parse_args(list(argv) if argv is not None else None)
+        return int(COMMANDS[args.command](args))
+    except SovpolicyError as exc:
+        sys.stderr.write(f"sovpolicy: error: {exc}\n")
+        return int(exc.exit_code)
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        sys.stderr.write("sovpolicy: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit 4
+        log = _crash_log(exc)
+        sys.stderr.write(f"sovpolicy: internal error ({type(exc).__name__}); details written to {log}\n")
+        return int(ExitCode.INTERNAL)

@@ -1,0 +1,120 @@
+"""Project configuration: ``.sovpolicy.yaml`` (classification rules, packs, catalogs).
+
+Shape (validated against ``schemas/config.json``)::
+
+    packs: [hds, extraterritorial]        # policy packs to run (default: every built-in pack)
+    catalog: [./catalog]                  # extra catalog directories, relative to this file
+    classification:
+      tag_keys: [data_classification]     # tag/label keys that carry a class (replaces the defaults)
+      values: {health: [health, phi]}     # class -> tag values (merged over the defaults)
+      rules:                              # classify by address glob, module path or type glob
+        - {class: health, module: module.ehr}
+      default: [health]                   # classes every resource holds
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+CONFIG_NAMES = (".sovpolicy.yaml", ".sovpolicy.yml")
+
+#: Default tag keys, compared after lower-casing and removing ``-`` and ``_``.
+DEFAULT_TAG_KEYS: tuple[str, ...] = ("data_classification", "DataClassification", "data-classification", "data_class")
+
+#: Default tag values per data class (compared lower-cased).
+DEFAULT_VALUES: dict[str, tuple[str, ...]] = {
+    "health": ("health", "hds", "phi", "health-data", "sante", "santé", "donnees-de-sante"),
+    "personal": ("personal", "pii", "personal-data", "gdpr"),
+}
+
+
+@dataclass(frozen=True)
+class ClassRule:
+    """Classify resources matching every given selector (address glob, module path, type glob)."""
+
+    data_class: str
+    address: str | None = None
+    module: str | None = None
+    type: str | None = None
+
+    def describe(self) -> str:
+        """``address=..., module=...`` for explanations."""
+        parts = [f"{k}={v}" for k, v in (("address", self.address), ("module", self.module), ("type", self.type)) if v]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The parsed project configuration (defaults when there is no file)."""
+
+    path: Path | None = None
+    packs: tuple[str, ...] | None = None
+    catalog_dirs: tuple[Path, ...] = ()
+    tag_keys: tuple[str, ...] = DEFAULT_TAG_KEYS
+    values: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_VALUES))
+    rules: tuple[ClassRule, ...] = ()
+    default_classes: tuple[str, ...] = ()
+
+
+def _schema() -> dict[str, Any]:
+    return json.loads((resources.files("sovpolicy") / "schemas" / "config.json").read_text(encoding="utf-8"))
+
+
+def find_config(start: Path) -> Path | None:
+    """The first ``.sovpolicy.yaml`` in ``start`` or its parents, or None."""
+    start = start.resolve()
+    for d in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
+        for name in CONFIG_NAMES:
+            if (d / name).is_file():
+                return d / name
+    return None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a configuration file; ``None`` gives the defaults.
+
+    Raises:
+        ConfigError: unreadable file, malformed YAML (with line), or a value the schema
+            rejects (with its path in the file).
+    """
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration: {exc.strerror}", str(path)) from None
+    try:
+        doc = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"malformed YAML: {getattr(exc, 'problem', exc)}", where) from None
+    import jsonschema
+
+    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        place = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+        raise ConfigError(f"{place}: {err.message}", str(path))
+    cls = doc.get("classification") or {}
+    values = dict(DEFAULT_VALUES)
+    for k, v in (cls.get("values") or {}).items():
+        values[k] = tuple(v)
+    rules = tuple(ClassRule(r["class"], r.get("address"), r.get("module"), r.get("type")) for r in cls.get("rules") or [])
+    return Config(
+        path=path,
+        packs=tuple(doc["packs"]) if "packs" in doc else None,
+        catalog_dirs=tuple((path.parent / d) for d in doc.get("catalog") or []),
+        tag_keys=tuple(cls.get("tag_keys") or DEFAULT_TAG_KEYS),
+        values=values,
+        rules=rules,
+        default_classes=tuple(cls.get("default") or ()),
+    )

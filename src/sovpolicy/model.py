@@ -1,0 +1,384 @@
+"""Core types: frozen dataclasses and enums shared by every stage of the pipeline.
+
+sources -> ``Resource`` (with a ``Placement``) -> catalog -> ``Host`` -> classify ->
+policies -> ``Finding`` -> reporters -> ``ScanResult``. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Origin(str, Enum):
+    """Where a resource's region came from, most specific first."""
+
+    RESOURCE = "resource"
+    """The resource's own attribute (AWS v6 ``region``, azurerm ``location``, google ``zone``...)."""
+    PROVIDER = "provider"
+    """A literal in the provider configuration (alias included) that serves the resource."""
+    VARIABLE = "variable"
+    """A root-module variable's value, referenced by the provider configuration."""
+    MODULE = "module"
+    """A module call's argument, referenced by a provider configuration inside the module."""
+    PARENT = "parent"
+    """Its parent resource (an Azure resource group, server, storage account)."""
+    DEFAULT = "default"
+    """A default the provider documents (Scaleway: fr-par)."""
+    OBSERVED = "observed"
+    """Read from a live cloud API."""
+    NONE = "none"
+    """The provider hosts no data (null, random, local...): no placement applies."""
+    UNRESOLVED = "unresolved"
+    """sovpolicy cannot tell where the resource lands."""
+
+
+class SourceKind(str, Enum):
+    """Which reader produced a resource."""
+
+    PLAN = "plan"
+    HCL = "hcl"
+    AWS = "aws"
+    AZURE = "azure"
+    INVENTORY = "inventory"
+
+
+class Status(str, Enum):
+    """Outcome of one policy on one resource."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    WAIVED = "waived"
+
+
+class Severity(str, Enum):
+    """Severity of a policy, lowest first (ordering used by ``--fail-on``)."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """0 for info up to 4 for critical."""
+        return list(Severity).index(self)
+
+
+class Enforcement(str, Enum):
+    """Enforcement levels, as in HashiCorp Sentinel."""
+
+    ADVISORY = "advisory"
+    """Reported, never blocks."""
+    SOFT_MANDATORY = "soft-mandatory"
+    """Blocks unless waived."""
+    HARD_MANDATORY = "hard-mandatory"
+    """Blocks and cannot be waived."""
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """The provenance of one catalog fact.
+
+    Attributes:
+        id: key in the catalog's ``sources.yaml``.
+        title: what the source is.
+        url: where it can be read.
+        as_of: the date of the fact in that source.
+    """
+
+    id: str
+    title: str
+    url: str
+    as_of: dt.date
+
+    def cite(self) -> str:
+        """Short citation: ``title (url, as of YYYY-MM-DD)``."""
+        return f"{self.title} ({self.url}, as of {self.as_of.isoformat()})"
+
+
+@dataclass(frozen=True)
+class Law:
+    """A law that can compel a provider to disclose data (catalog ``laws.yaml``)."""
+
+    id: str
+    name: str
+    jurisdiction: str
+    non_eu: bool
+    compels: str
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A legal entity that operates a cloud offer (catalog ``entities.yaml``).
+
+    ``country`` is ISO 3166-1 alpha-2, or None when no source names it.
+
+    ``laws`` are the laws that reach this entity directly; exposure through the parent
+    chain is computed by the catalog (``Host.laws``).
+    """
+
+    id: str
+    name: str
+    country: str | None
+    parent: str | None
+    laws: tuple[str, ...]
+    basis: str
+    source: SourceRef
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Certification:
+    """A certification or qualification of one offer (catalog ``certifications.yaml``).
+
+    Attributes:
+        scheme: ``hds``, ``secnumcloud``...
+        holder: entity id.
+        cloud: cloud id whose regions it covers, or None.
+        regions: region codes in scope; ``("*",)`` for every region of the cloud.
+        regions_unlisted: the holder states a regional scope the catalog cannot name
+            (e.g. "27 regions"): on that cloud the scheme is then unknown, never met.
+        resource_types: Terraform type globs the offer covers; empty = the whole cloud.
+        status: ``certified``/``qualified`` satisfy a requirement; ``in_progress``,
+            ``not_qualified``, ``reported_unverified`` and ``unsourced`` never do.
+        referential: version of the scheme's referential, e.g. ``"2024"`` for HDS v2.
+        since, expires: validity dates when known.
+    """
+
+    id: str
+    scheme: str
+    holder: str
+    cloud: str | None
+    offer: str
+    regions: tuple[str, ...]
+    resource_types: tuple[str, ...]
+    status: str
+    regions_unlisted: bool
+    referential: str | None
+    since: dt.date | None
+    expires: dt.date | None
+    source: SourceRef
+    note: str | None = None
+
+    SATISFYING = frozenset({"certified", "qualified"})
+
+    @property
+    def satisfies(self) -> bool:
+        """True when the status is one that can satisfy a requirement."""
+        return self.status in self.SATISFYING
+
+    def valid_on(self, day: dt.date) -> bool:
+        """True when ``day`` lies within ``since``..``expires`` (open ends allowed)."""
+        if self.since is not None and day < self.since:
+            return False
+        return self.expires is None or day <= self.expires
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a resource lands, and how sovpolicy knows.
+
+    Attributes:
+        cloud: catalog cloud id (``aws``, ``azure``...), or None when unknown.
+        region: region code as the cloud spells it, or None when unresolved.
+        origin: how the region was found.
+        evidence: places where the value was read, outermost last (plan JSON paths,
+            file:line, API calls).
+        reason: for ``unresolved`` or ``none``, why.
+        provider: the Terraform provider source address (``hashicorp/aws``), if any.
+    """
+
+    cloud: str | None
+    region: str | None
+    origin: Origin
+    evidence: tuple[str, ...] = ()
+    reason: str | None = None
+    provider: str | None = None
+
+    @property
+    def resolved(self) -> bool:
+        """True when cloud and region are both known."""
+        return self.cloud is not None and self.region is not None
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in an input file: path and 1-based line (None for plan JSON)."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One reason a resource holds a data class: ``health`` because ``tag data_classification=health``."""
+
+    data_class: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource instance from any source, in Terraform's vocabulary.
+
+    Attributes:
+        address: Terraform resource address (ARN or Azure resource ID when live).
+        type: Terraform resource type name.
+        source: which reader produced it.
+        placement: where it lands.
+        tags: tags or labels, sensitive values replaced by ``"(sensitive)"``.
+        attributes: the plain attribute values the scan read, sensitive ones redacted.
+        location: the input file (and line) it came from.
+        classifications: why it holds which data class (empty: not classified).
+        action: the planned action (``create``, ``update``, ``replace``, ``no-op``...).
+        notes: facts worth showing (unknown tags, deferred change...).
+    """
+
+    address: str
+    type: str
+    source: SourceKind
+    placement: Placement
+    tags: Mapping[str, str] = field(default_factory=dict)
+    attributes: Mapping[str, object] = field(default_factory=dict)
+    location: Location | None = None
+    classifications: tuple[Classification, ...] = ()
+    action: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def data_classes(self) -> frozenset[str]:
+        """The set of data classes the resource holds."""
+        return frozenset(c.data_class for c in self.classifications)
+
+    @property
+    def module_path(self) -> str:
+        """Module part of the address without instance keys (``module.a.module.b``), or ``""``."""
+        from .address import parse_address
+
+        return parse_address(self.address).module_path
+
+
+@dataclass(frozen=True)
+class Host:
+    """What the catalog knows about the place a resource lands.
+
+    Attributes:
+        cloud, region: as in the placement.
+        region_name, city: as the catalog names them.
+        country: ISO 3166-1 alpha-2, or None when unknown.
+        eea: whether the country is in the European Economic Area, None when unknown.
+        operator: the entity that operates the region, None when unknown.
+        parents: the operator's parent chain, nearest first.
+        laws: laws that reach the operator or a parent (non-EU compelled disclosure...).
+        certifications: certifications of that cloud whose region scope covers it,
+            whatever their status (policies decide which count).
+        unlisted: certifications of that cloud with an unlisted region scope
+            (``regions_unlisted``): they may or may not cover it.
+        region_source: provenance of the region fact, None when the region is unknown
+            to the catalog.
+        known_region: False when the cloud is known but the region is not in the catalog.
+    """
+
+    cloud: str
+    region: str
+    region_name: str | None
+    city: str | None
+    country: str | None
+    eea: bool | None
+    operator: Entity | None
+    parents: tuple[Entity, ...]
+    laws: tuple[Law, ...]
+    certifications: tuple[Certification, ...]
+    region_source: SourceRef | None
+    known_region: bool = True
+    unlisted: tuple[Certification, ...] = ()
+
+    def exposure_chain(self) -> tuple[Entity, ...]:
+        """Operator followed by its parents."""
+        return ((self.operator,) if self.operator else ()) + self.parents
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One link of a finding's chain of reasons, with the catalog source behind it."""
+
+    text: str
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The outcome of one policy on one resource."""
+
+    policy_id: str
+    pack: str
+    title: str
+    status: Status
+    severity: Severity
+    enforcement: Enforcement
+    address: str
+    message: str
+    reasons: tuple[Reason, ...]
+    blocking: bool
+    resource: Resource
+    host: Host | None
+    remediation: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a scan is incomplete (parse error, denied region...), kept apart from findings."""
+
+    kind: str
+    message: str
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a reporter renders. Findings are sorted (policy, path, address)."""
+
+    resources: tuple[Resource, ...]
+    hosts: Mapping[str, Host | None]
+    findings: tuple[Finding, ...]
+    problems: tuple[Problem, ...]
+    inputs: tuple[str, ...]
+    tool_version: str
+    catalog_version: str
+    catalog_as_of: dt.date
+    as_of: dt.date
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        """The findings that block."""
+        return tuple(f for f in self.findings if f.blocking)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when something blocks, else 3 when incomplete, else 0."""
+        if self.blocking:
+            return 1
+        return 3 if self.problems else 0
+
+    def counts(self) -> dict[str, int]:
+        """Summary counts: resources, blocking, failed, unknown, waived, passed."""
+        by_status = {s: 0 for s in Status}
+        for f in self.findings:
+            by_status[f.status] += 1
+        return {
+            "resources": len(self.resources),
+            "blocking": len(self.blocking),
+            "failed": by_status[Status.FAIL],
+            "unknown": by_status[Status.UNKNOWN],
+            "waived": by_status[Status.WAIVED],
+            "passed": by_status[Status.PASS],
+        }

@@ -1,0 +1,180 @@
+"""The registry of built-in policy conditions.
+
+A condition is a named requirement with a JSON Schema for its arguments and an
+``evaluate`` function from (arguments, context) to an :class:`Outcome`. The policy
+schema is generated from this registry (:func:`sovpolicy.policy.schema.policy_schema`),
+so adding a condition here is all it takes to make it usable in policy files.
+
+Fail closed: whatever a condition cannot establish (unknown country, unknown
+operator, region missing from the catalog) is ``UNKNOWN``, never ``PASS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..catalog import Catalog
+from ..model import Host, Reason, Resource, Status
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a condition sees: the resource, its host (never None here), the catalog, the date."""
+
+    resource: Resource
+    host: Host
+    catalog: Catalog
+    as_of: dt.date
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A condition's verdict with the reasons behind it."""
+
+    status: Status
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A registered condition: its name, argument schema, evaluator and description."""
+
+    name: str
+    schema: Mapping[str, Any]
+    evaluate: Callable[[Mapping[str, Any], Context], Outcome]
+    description: str
+
+
+REGISTRY: dict[str, Condition] = {}
+
+
+def register(name: str, schema: Mapping[str, Any], description: str) -> Callable[[Callable[[Mapping[str, Any], Context], Outcome]], Callable[[Mapping[str, Any], Context], Outcome]]:
+    """Decorator adding an evaluator to :data:`REGISTRY` under ``name``."""
+
+    def deco(fn: Callable[[Mapping[str, Any], Context], Outcome]) -> Callable[[Mapping[str, Any], Context], Outcome]:
+        REGISTRY[name] = Condition(name, schema, fn, description)
+        return fn
+
+    return deco
+
+
+SATISFYING = ("certified", "qualified")
+
+
+def _where(host: Host) -> str:
+    return f"{host.cloud} {host.region}"
+
+
+@register(
+    "certified",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["scheme"],
+        "properties": {
+            "scheme": {"type": "string", "minLength": 1},
+            "statuses": {"type": "array", "items": {"enum": list(SATISFYING)}, "minItems": 1},
+            "referential": {"type": "string"},
+        },
+    },
+    "The host holds a certification of `scheme` whose scope covers this cloud, region and "
+    "resource type, with a satisfying status (certified or qualified), valid at the scan date.",
+)
+def certified(args: Mapping[str, Any], ctx: Context) -> Outcome:
+    """PASS when a covering certification of the scheme is certified/qualified and valid."""
+    scheme = args["scheme"]
+    statuses = set(args.get("statuses") or SATISFYING)
+    referential = args.get("referential")
+    host = ctx.host
+    if not host.known_region:
+        return Outcome(Status.UNKNOWN, (Reason(f"region {_where(host)} is not in the catalog, so no {scheme} certificate can be shown to cover it"),))
+    mine = [c for c in host.certifications if c.scheme == scheme]
+    good, seen = [], []
+    for c in mine:
+        if c.status not in statuses:
+            seen.append(Reason(f"{c.offer} ({c.id}): {scheme} status is {c.status.replace('_', ' ')}, which does not count", c.source))
+        elif referential and c.referential != referential:
+            seen.append(Reason(f"{c.offer} ({c.id}): certified on referential {c.referential or 'unknown'}, not {referential}", c.source))
+        elif not c.valid_on(ctx.as_of):
+            when = f"expired {c.expires.isoformat()}" if c.expires and ctx.as_of > c.expires else f"valid from {c.since}"
+            seen.append(Reason(f"{c.offer} ({c.id}): {scheme} certificate {when}, not valid on {ctx.as_of.isoformat()}", c.source))
+        else:
+            good.append(c)
+    if good:
+        c = good[0]
+        dates = f", since {c.since.isoformat()}" if c.since else ""
+        dates += f", until {c.expires.isoformat()}" if c.expires else ""
+        return Outcome(Status.PASS, (Reason(f"{scheme} {c.status}: {c.offer} ({c.id}) covers {_where(host)}{dates}", c.source),))
+    maybe = [c for c in host.unlisted if c.scheme == scheme and c.status in statuses and c.valid_on(ctx.as_of)]
+    if maybe:
+        c = maybe[0]
+        return Outcome(Status.UNKNOWN, (Reason(
+            f"{c.offer} ({c.id}) is {c.status} for some {host.cloud} regions that the catalog cannot name, so it "
+            f"cannot show that {host.region} is covered; check the holder's published scope and list the regions "
+            f"in a catalog override", c.source), *seen))
+    if not seen:
+        seen.append(Reason(f"no {scheme} certification in the catalog covers {_where(host)} for {ctx.resource.type}"))
+    return Outcome(Status.FAIL, tuple(seen))
+
+
+@register(
+    "region_in",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "eea": {"const": True},
+            "countries": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}, "minItems": 1},
+        },
+    },
+    "The region lies in the European Economic Area (`eea: true`) or in one of `countries` (ISO 3166-1 alpha-2).",
+)
+def region_in(args: Mapping[str, Any], ctx: Context) -> Outcome:
+    """PASS when the host's country is in the EEA or in the listed countries."""
+    host = ctx.host
+    if host.country is None:
+        return Outcome(Status.UNKNOWN, (Reason(f"the country of {_where(host)} is not known to the catalog"),))
+    allowed = set(args.get("countries") or ())
+    name = ctx.catalog.countries.get(host.country, host.country)
+    if args.get("eea") and host.eea:
+        return Outcome(Status.PASS, (Reason(f"{name} ({host.country}) is in the EEA", ctx.catalog.eea_source),))
+    if host.country in allowed:
+        return Outcome(Status.PASS, (Reason(f"{name} ({host.country}) is an allowed country"),))
+    wanted = " or ".join(filter(None, ["the EEA" if args.get("eea") else "", ", ".join(sorted(allowed))]))
+    return Outcome(Status.FAIL, (Reason(f"{name} ({host.country}) is not in {wanted}", ctx.catalog.eea_source if args.get("eea") else None),))
+
+
+@register(
+    "not_exposed_to",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "non_eu": {"const": True},
+            "laws": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        },
+    },
+    "No entity in the operator's parent chain is reached by a non-EU law that can compel "
+    "disclosure (`non_eu: true`), or by any of `laws` (catalog law ids).",
+)
+def not_exposed_to(args: Mapping[str, Any], ctx: Context) -> Outcome:
+    """FAIL when the operator or a parent is reached by a listed (or any non-EU) law."""
+    host = ctx.host
+    if host.operator is None:
+        return Outcome(Status.UNKNOWN, (Reason(f"the operator of {_where(host)} is not known to the catalog"),))
+    listed = set(args.get("laws") or ())
+    hits = [law for law in host.laws if law.id in listed or (args.get("non_eu") and law.non_eu)]
+    if not hits:
+        who = " and ".join(e.name for e in host.exposure_chain())
+        return Outcome(Status.PASS, (Reason(f"no listed law reaches {who}", host.operator.source),))
+    reasons = []
+    for law in hits:
+        holders = [e for e in host.exposure_chain() if law.id in e.laws]
+        who = holders[0].name if holders else host.operator.name
+        reasons.append(Reason(f"{law.name} reaches {who}: {law.compels}", law.source))
+    return Outcome(Status.FAIL, tuple(reasons))

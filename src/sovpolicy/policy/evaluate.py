@@ -1,0 +1,102 @@
+"""Evaluate policies on resources and their hosts, producing findings with their chain of reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fnmatch import fnmatchcase
+
+from ..catalog import Catalog
+from ..model import Enforcement, Entity, Finding, Host, Origin, Placement, Reason, Resource, Status
+from .conditions import REGISTRY, Context
+from .load import Policy
+
+_ORIGIN_TEXT = {
+    Origin.RESOURCE: "its own attribute",
+    Origin.PROVIDER: "a literal in its provider configuration",
+    Origin.VARIABLE: "a root variable's value",
+    Origin.MODULE: "a module call's argument",
+    Origin.PARENT: "its parent resource",
+    Origin.DEFAULT: "the provider's documented default",
+    Origin.OBSERVED: "the cloud's API",
+}
+
+
+def applies(policy: Policy, resource: Resource) -> bool:
+    """True when the policy targets one of the resource's data classes (and its type, if listed)."""
+    if resource.placement.origin is Origin.NONE:
+        return False
+    if not (policy.data_classes & resource.data_classes):
+        return False
+    return not policy.types or any(fnmatchcase(resource.type, g) for g in policy.types)
+
+
+def placement_reason(p: Placement) -> Reason:
+    """One line saying where the region came from (or why it is unresolved)."""
+    at = f" ({p.evidence[0]})" if p.evidence else ""
+    if p.region is None:
+        return Reason(f"region unresolved: {p.reason or 'no region found'}{at}")
+    return Reason(f"region {p.cloud} {p.region} from {_ORIGIN_TEXT.get(p.origin, p.origin.value)}{at}")
+
+
+def _entity(e: Entity) -> str:
+    return f"{e.name} ({e.country})" if e.country else e.name
+
+
+def host_reasons(host: Host, catalog: Catalog) -> list[Reason]:
+    """The chain region -> country -> operator -> parents, each with its catalog source."""
+    if not host.known_region:
+        return [Reason(f"region {host.region} of {host.cloud} is not in the catalog (version {catalog.version})")]
+    country = catalog.countries.get(host.country, host.country) if host.country else "an unknown country"
+    place = ", ".join(filter(None, [host.region_name, host.city]))
+    eea = "" if host.eea is None else (", in the EEA" if host.eea else ", outside the EEA")
+    out = [Reason(f"{host.region} ({place}) is in {country}{eea}", host.region_source)]
+    if host.operator:
+        out.append(Reason(f"operated by {_entity(host.operator)}", host.operator.source))
+    for parent in host.parents:
+        out.append(Reason(f"whose parent is {_entity(parent)}", parent.source))
+    return out
+
+
+def _where(resource: Resource, host: Host | None) -> str:
+    if host is None:
+        return f"{resource.placement.cloud or 'an unknown cloud'}, region unresolved"
+    bits = [host.city, host.country]
+    loc = ", ".join(b for b in bits if b)
+    by = f" operated by {host.operator.name}" if host.operator else ""
+    return f"{host.cloud} {host.region}" + (f" ({loc})" if loc else "") + by
+
+
+def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Catalog, as_of: dt.date) -> Finding:
+    """Evaluate one policy on one resource it applies to.
+
+    Every ``require`` condition is evaluated; any FAIL makes the finding FAIL, else any
+    UNKNOWN makes it UNKNOWN, else PASS. An unresolved placement is UNKNOWN. FAIL and
+    UNKNOWN block unless the enforcement is advisory (UNKNOWN also when the policy says
+    ``unresolved: warn``).
+    """
+    classes = ", ".join(sorted(policy.data_classes & resource.data_classes))
+    reasons: list[Reason] = [Reason(f"{resource.address} holds {c.data_class} data: {c.reason}")
+                             for c in resource.classifications if c.data_class in policy.data_classes]
+    reasons.append(placement_reason(resource.placement))
+    if host is None:
+        status = Status.UNKNOWN
+        lead = f"cannot tell where it lands: {resource.placement.reason or 'no region'}"
+    else:
+        reasons += host_reasons(host, catalog)
+        ctx = Context(resource, host, catalog, as_of)
+        outcomes = [REGISTRY[name].evaluate(args, ctx) for name, args in policy.require]
+        statuses = {o.status for o in outcomes}
+        status = Status.FAIL if Status.FAIL in statuses else Status.UNKNOWN if Status.UNKNOWN in statuses else Status.PASS
+        decisive = [o for o in outcomes if o.status is status]
+        for o in decisive + [o for o in outcomes if o.status is not status]:
+            reasons.extend(o.reasons)
+        lead = decisive[0].reasons[0].text if decisive and decisive[0].reasons else status.value
+    blocking = status in (Status.FAIL, Status.UNKNOWN) and policy.enforcement is not Enforcement.ADVISORY
+    if status is Status.UNKNOWN and host is None and policy.unresolved == "warn":
+        blocking = False
+    verb = {Status.PASS: "passed", Status.FAIL: "failed", Status.UNKNOWN: "unknown"}[status]
+    message = f"{resource.address} ({classes}) in {_where(resource, host)}: {policy.id} {verb}: {lead}."
+    return Finding(
+        policy_id=policy.id, pack=policy.pack, title=policy.title, status=status, severity=policy.severity,
+        enforcement=policy.enforcement, address=resource.address, message=message, reasons=tuple(reasons),
+        blocking=blocking, resource=resource, host=host, remediation=policy.remediation)

@@ -1,0 +1,638 @@
+"""Read ``terraform show -json`` plans (Terraform 0.12+ and OpenTofu, format 0.x and 1.x).
+
+The plan is decoded with msgspec into typed structs holding only the fields a scan
+needs; resource attribute objects are kept as raw JSON slices and decoded into a
+small struct of placement and tag fields, so a 280 MB plan never becomes a full Python
+object tree. Each managed resource instance that exists after the plan becomes a
+:class:`~sovpolicy.model.Resource` whose placement says where its region came from:
+
+1. ``resource``: its own attribute (AWS v6 ``region``, azurerm ``location``, google
+   ``region``/``location``/``zone``), unless that attribute is unknown at plan time and
+   set by the configuration (then unresolved), or unknown and merely computed (then
+   the provider's region applies);
+2. ``parent``: for providers with no provider-level region (azurerm), the resource it
+   references (server, storage account, resource group) once that one is placed;
+3. ``provider`` / ``variable`` / ``module``: the region in the provider configuration
+   that serves it (``provider_config_key``), as a literal, a root variable's value or a
+   module call's argument;
+4. ``default``: a default the provider documents (Scaleway);
+5. ``unresolved``, with the reason (e.g. the region came from an environment variable,
+   which a plan does not record).
+
+Deleted or forgotten objects and data sources host nothing afterwards and are left out.
+Sensitive values (``after_sensitive``) are replaced by ``"(sensitive)"`` before anything
+else sees them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from ..address import Address, parse_address
+from ..catalog import Catalog, ProviderInfo
+from ..catalog.resolve import is_global_type, normalize_region, zone_to_region
+from ..errors import InputError
+from ..model import Location, Origin, Placement, Resource, SourceKind
+
+REDACTED = "(sensitive)"
+_TAG_FIELDS = ("tags", "tags_all", "labels")
+_NULL = msgspec.Raw(b"null")
+
+
+class _Change(msgspec.Struct):
+    actions: list[str] = []
+    after: msgspec.Raw = _NULL
+    after_unknown: msgspec.Raw = _NULL
+    after_sensitive: msgspec.Raw = _NULL
+
+
+class _ResourceChange(msgspec.Struct):
+    address: str
+    change: _Change
+    mode: str = "managed"
+    type: str = ""
+    name: str = ""
+    index: int | str | None = None
+    module_address: str | None = None
+    provider_name: str = ""
+    deposed: str | None = None
+
+
+class _Deferred(msgspec.Struct):
+    resource_change: _ResourceChange
+    reason: str = ""
+
+
+class _ProviderConfig(msgspec.Struct):
+    name: str = ""
+    full_name: str | None = None
+    alias: str | None = None
+    module_address: str | None = None
+    version_constraint: str | None = None
+    expressions: dict[str, Any] | None = None
+
+
+class _ConfigResource(msgspec.Struct):
+    address: str = ""
+    mode: str = "managed"
+    type: str = ""
+    name: str = ""
+    provider_config_key: str | None = None
+    expressions: msgspec.Raw = _NULL
+
+
+class _ModuleCall(msgspec.Struct):
+    source: str | None = None
+    expressions: dict[str, Any] | None = None
+    module: _ConfigModule | None = None
+
+
+class _ConfigModule(msgspec.Struct):
+    resources: list[_ConfigResource] = []
+    module_calls: dict[str, _ModuleCall] = {}
+
+
+class _Configuration(msgspec.Struct):
+    provider_config: dict[str, _ProviderConfig] = {}
+    root_module: _ConfigModule = msgspec.field(default_factory=_ConfigModule)
+
+
+class _Variable(msgspec.Struct):
+    value: Any = None
+
+
+class _PVResource(msgspec.Struct):
+    address: str
+    mode: str = "managed"
+    type: str = ""
+    name: str = ""
+    index: int | str | None = None
+    provider_name: str = ""
+    values: msgspec.Raw = _NULL
+    sensitive_values: msgspec.Raw = _NULL
+
+
+class _PVModule(msgspec.Struct):
+    resources: list[_PVResource] = []
+    child_modules: list[_PVModule] = []
+
+
+class _PlannedValues(msgspec.Struct):
+    root_module: _PVModule = msgspec.field(default_factory=_PVModule)
+
+
+class _Plan(msgspec.Struct):
+    format_version: str | None = None
+    terraform_version: str | None = None
+    variables: dict[str, _Variable] | None = None
+    resource_changes: list[_ResourceChange] | None = None
+    resource_drift: list[_ResourceChange] | None = None
+    deferred_changes: list[_Deferred] | None = None
+    configuration: _Configuration | None = None
+    planned_values: msgspec.Raw = _NULL
+    prior_state: msgspec.Raw = _NULL
+    values: msgspec.Raw = _NULL
+    complete: bool | None = None
+    errored: bool | None = None
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    """Facts about the plan file itself, for reports."""
+
+    path: str
+    format_version: str
+    terraform_version: str | None
+    resource_changes: int
+    drift: int
+    complete: bool | None
+    errored: bool | None
+
+
+@dataclass
+class PlanScan:
+    """What :func:`read_plan` returns: the resources and facts about the plan."""
+
+    info: PlanInfo
+    resources: list[Resource] = field(default_factory=list)
+
+
+def _field_struct(catalog: Catalog) -> type[msgspec.Struct]:
+    names = set(_TAG_FIELDS)
+    for p in catalog.providers.values():
+        names.update(p.resource_region)
+        names.update(p.resource_zone)
+        names.update(p.resource_regions)
+    fields = [(n, Any, msgspec.UNSET) for n in sorted(names)]
+    return msgspec.defstruct("_Fields", fields, forbid_unknown_fields=False)
+
+
+def _position(data: bytes, message: str) -> str:
+    m = re.search(r"\(byte (\d+)\)", message)
+    if m:
+        offset = int(m.group(1))
+    elif "truncated" in message and data:
+        offset = len(data.rstrip())
+    else:
+        return ""
+    line = data.count(b"\n", 0, offset) + 1
+    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return f":{line}:{col}"
+
+
+def _decode_plan(data: bytes, path: str) -> _Plan:
+    try:
+        plan = msgspec.json.decode(data, type=_Plan)
+    except msgspec.ValidationError as exc:
+        raise InputError(f"not a valid Terraform plan: {exc}", path) from None
+    except msgspec.DecodeError as exc:
+        msg = str(exc)
+        where = path + _position(data, msg)
+        if not data.strip():
+            msg = "the file is empty"
+        elif "truncated" in msg:
+            msg = "the JSON ends before it is complete (truncated file?)"
+        raise InputError(f"not valid JSON: {msg}", where) from None
+    if plan.format_version is None:
+        raise InputError("not a Terraform plan: no format_version (expected the output of `terraform show -json PLANFILE`)", path)
+    major = plan.format_version.split(".", 1)[0]
+    if major not in ("0", "1"):
+        raise InputError(f"unsupported plan format_version {plan.format_version!r} (sovpolicy reads 0.x and 1.x)", path)
+    if plan.resource_changes is None and plan.planned_values is _NULL and plan.values is not _NULL:
+        raise InputError("this is a state (`terraform show -json` without a plan file), not a plan", path)
+    return plan
+
+
+def _action(actions: list[str]) -> str:
+    if "create" in actions and "delete" in actions:
+        return "replace"
+    if actions == ["create", "forget"]:
+        return "create"
+    return "-".join(actions) if actions else "no-op"
+
+
+def _is_true(mask: Any) -> bool:
+    return mask is True
+
+
+def _redact(value: Any, mask: Any) -> Any:
+    """Replace every leaf the sensitivity mask marks by REDACTED."""
+    if mask is True:
+        return REDACTED
+    if isinstance(value, dict) and isinstance(mask, dict):
+        return {k: _redact(v, mask.get(k)) for k, v in value.items()}
+    if isinstance(value, list) and isinstance(mask, list):
+        return [_redact(v, mask[i] if i < len(mask) else None) for i, v in enumerate(value)]
+    return value
+
+
+@dataclass
+class _Instance:
+    """One resource instance under resolution."""
+
+    index: int
+    rc_address: str
+    addr: Address
+    type: str
+    provider: str
+    action: str
+    fields: Any
+    unknown: Any
+    config: _ConfigResource | None
+    evidence_root: str
+    notes: list[str] = field(default_factory=list)
+    placement: Placement | None = None
+    needs_parent: bool = False
+
+
+class _PlanReader:
+    """Resolution state for one plan."""
+
+    def __init__(self, plan: _Plan, path: str, catalog: Catalog) -> None:
+        self.plan = plan
+        self.path = path
+        self.catalog = catalog
+        self.Fields = _field_struct(catalog)
+        self.config = plan.configuration or _Configuration()
+        self.variables = plan.variables or {}
+        self.modules: dict[str, _ConfigModule] = {}
+        self.calls: dict[str, tuple[str, _ModuleCall]] = {}
+        self.config_index: dict[tuple[str, str, str, str], _ConfigResource] = {}
+        self._index_module("", self.config.root_module)
+        self._expr_cache: dict[int, dict[str, Any]] = {}
+
+    # ----------------------------------------------------------------- configuration
+    def _index_module(self, path: str, module: _ConfigModule) -> None:
+        self.modules[path] = module
+        for r in module.resources:
+            rtype, rname = r.type, r.name
+            if not rtype:
+                try:
+                    a = parse_address(r.address)
+                except InputError:
+                    continue
+                rtype, rname = a.type, a.name
+            self.config_index[(path, r.mode, rtype, rname)] = r
+        for name, call in module.module_calls.items():
+            child = f"{path}.module.{name}" if path else f"module.{name}"
+            self.calls[child] = (path, call)
+            if call.module is not None:
+                self._index_module(child, call.module)
+
+    def config_expressions(self, cfg: _ConfigResource | None) -> dict[str, Any]:
+        if cfg is None:
+            return {}
+        key = id(cfg)
+        cached = self._expr_cache.get(key)
+        if cached is None:
+            decoded = msgspec.json.decode(cfg.expressions)
+            cached = decoded if isinstance(decoded, dict) else {}
+            self._expr_cache[key] = cached
+        return cached
+
+    # ----------------------------------------------------------------- expressions
+    def _expr_region(self, expr: Any, module_path: str, evidence: list[str], depth: int = 0) -> tuple[str | None, Origin, str | None]:
+        """Evaluate a region expression from the plan: literal, root variable or module argument."""
+        if isinstance(expr, list):  # nested block given as a list of block-expressions
+            expr = expr[0] if expr else {}
+        if not isinstance(expr, dict):
+            return None, Origin.UNRESOLVED, "the region expression has an unexpected shape"
+        if "constant_value" in expr:
+            value = expr["constant_value"]
+            if isinstance(value, str) and value:
+                return value, Origin.PROVIDER, None
+            return None, Origin.UNRESOLVED, f"the region is set to {value!r}"
+        refs = [r for r in expr.get("references") or [] if isinstance(r, str)]
+        names = {r.split(".")[1] for r in refs if r.startswith("var.") and r.count(".") >= 1}
+        if not refs:
+            return None, Origin.UNRESOLVED, "the region expression has no value in the plan"
+        if len(names) != 1 or any(not r.startswith("var.") for r in refs) or depth > 20:
+            return None, Origin.UNRESOLVED, f"the region comes from {', '.join(refs)}, which a plan does not evaluate"
+        name = names.pop()
+        if not module_path:
+            var = self.variables.get(name)
+            evidence.append(f"variables.{name}.value")
+            if var is None or not isinstance(var.value, str) or not var.value:
+                return None, Origin.UNRESOLVED, f"root variable {name!r} has no value in the plan"
+            return var.value, Origin.VARIABLE, None
+        parent, call = self.calls.get(module_path, ("", None))
+        if call is None:
+            return None, Origin.UNRESOLVED, f"module call {module_path} is not in the plan's configuration"
+        arg = (call.expressions or {}).get(name)
+        evidence.append(f"configuration module call {module_path} argument {name!r}")
+        if arg is None:
+            return None, Origin.UNRESOLVED, f"module call {module_path} does not set {name!r}; its default is not in the plan"
+        value, _, reason = self._expr_region(arg, parent, evidence, depth + 1)
+        return value, (Origin.MODULE if value else Origin.UNRESOLVED), reason
+
+    # ----------------------------------------------------------------- provider configs
+    def _aliases_of(self, name: str) -> list[str]:
+        return sorted(k for k, c in self.config.provider_config.items() if c.alias and (c.name or k.split(":")[-1].split(".")[0]) == name)
+
+    @staticmethod
+    def _is_stub(cfg: _ProviderConfig) -> bool:
+        """A child-module entry that only declares required_providers (no settings, no alias)."""
+        return bool(cfg.module_address) and not cfg.expressions and not cfg.alias
+
+    def _find_config(self, key: str, module_path: str) -> tuple[str | None, str | None]:
+        """Map a ``provider_config_key`` to the key of the configuration that serves it.
+
+        Returns ``(key, None)`` or ``(None, reason)``.
+        """
+        pc = self.config.provider_config
+        mod, _, local = key.rpartition(":")
+        name, _, alias = local.partition(".")
+        candidates = [key]
+        if mod and not mod.startswith("module."):
+            candidates.append(f"module.{mod}:{local}")
+        if module_path:
+            candidates.append(f"{module_path}:{local}")
+        found = next((k for k in candidates if k in pc), None)
+        if found is not None and not self._is_stub(pc[found]):
+            return found, None
+        if alias:
+            return None, f"provider configuration {key!r} is not in the plan"
+        # Inherited default configuration: walk up the module tree.
+        aliases = self._aliases_of(name)
+        if aliases:
+            return None, (f"the plan does not record which configuration of provider {name!r} module "
+                          f"{module_path or mod} received (aliases exist: {', '.join(aliases)})")
+        path = module_path or (f"module.{mod}" if mod and not mod.startswith("module.") else mod)
+        while path:
+            path = path.rpartition(".module.")[0] if ".module." in path else ""
+            k = f"{path}:{name}" if path else name
+            if k in pc and not self._is_stub(pc[k]):
+                return k, None
+        return None, (f"no configuration of provider {name!r} in the plan: its region came from the environment "
+                      f"(e.g. AWS_REGION) or a profile, which a plan does not record")
+
+    def _provider_placement(self, inst: _Instance, info: ProviderInfo) -> Placement:
+        key = inst.config.provider_config_key if inst.config else None
+        if key is None:
+            key = f"{inst.addr.module_path}:{inst.provider.split('/')[-1]}" if inst.addr.module_path else inst.provider.split("/")[-1]
+        found, reason = self._find_config(key, inst.addr.module_path)
+        if found is None:
+            return Placement(info.cloud, None, Origin.UNRESOLVED, (f"configuration.provider_config[{key!r}]",), reason, info.source)
+        cfg = self.config.provider_config[found]
+        exprs = cfg.expressions or {}
+        base = f"configuration.provider_config[{found!r}].expressions"
+        for path in info.provider_region:
+            node: Any = exprs
+            for step in path:
+                if isinstance(node, list):
+                    node = node[0] if node else {}
+                node = node.get(step) if isinstance(node, dict) else None
+            if node is None:
+                continue
+            evidence = [base + "." + ".".join(path)]
+            module_of_cfg = cfg.module_address or ""
+            region, origin, why = self._expr_region(node, module_of_cfg, evidence)
+            if region:
+                return Placement(info.cloud, normalize_region(self.catalog, info.source, region), origin, tuple(evidence), None, info.source)
+            return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence), why, info.source)
+        if info.default_region:
+            return Placement(info.cloud, info.default_region, Origin.DEFAULT, (base,),
+                             f"provider {info.source} documents {info.default_region} as its default", info.source)
+        return Placement(info.cloud, None, Origin.UNRESOLVED, (f"configuration.provider_config[{found!r}]",),
+                         f"provider configuration {found!r} sets no region: it came from the environment "
+                         f"(e.g. AWS_REGION) or a profile, which a plan does not record", info.source)
+
+    # ----------------------------------------------------------------- resources
+    def _own_placement(self, inst: _Instance, info: ProviderInfo) -> Placement | None:
+        """Step 1: the resource's own region or zone attribute."""
+        exprs: dict[str, Any] | None = None
+        for attr, is_zone in [(a, False) for a in info.resource_region] + [(a, True) for a in info.resource_zone]:
+            value = getattr(inst.fields, attr, msgspec.UNSET)
+            unknown = getattr(inst.unknown, attr, msgspec.UNSET) if inst.unknown is not None else msgspec.UNSET
+            evidence = (f"{inst.evidence_root}.after.{attr}",)
+            if isinstance(value, str) and value:
+                region: str | None = value
+                if is_zone or (info.zone_rule != "none" and not self._known_region(info, value)):
+                    derived = zone_to_region(info.zone_rule, value)
+                    region = derived if (is_zone or (derived and self._known_region(info, derived))) else value
+                if region is None:
+                    continue
+                return Placement(info.cloud, normalize_region(self.catalog, info.source, region), Origin.RESOURCE, evidence, None, info.source)
+            if unknown is True:
+                if exprs is None:
+                    exprs = self.config_expressions(inst.config)
+                if attr in exprs and not (is_zone and info.zone_in_region):
+                    if not info.provider_region:
+                        inst.needs_parent = True
+                        return None
+                    return Placement(info.cloud, None, Origin.UNRESOLVED, evidence,
+                                     f"{attr} is set by an expression known only after apply", info.source)
+        return None
+
+    def _known_region(self, info: ProviderInfo, region: str) -> bool:
+        cloud = self.catalog.clouds.get(info.cloud or "")
+        return cloud is not None and normalize_region(self.catalog, info.source, region) in cloud.regions
+
+    def resolve(self, inst: _Instance) -> None:
+        info = self.catalog.provider(inst.provider) if inst.provider else None
+        if info is None:
+            inst.placement = Placement(None, None, Origin.UNRESOLVED, (f"{inst.evidence_root}.provider_name",),
+                                       f"provider {inst.provider or '(none)'} is not in the catalog", inst.provider or None)
+            return
+        if info.cloud is None:
+            inst.placement = Placement(None, None, Origin.NONE, (), f"provider {info.source} hosts no data", info.source)
+            return
+        if is_global_type(self.catalog, info.cloud, inst.type):
+            inst.placement = Placement(info.cloud, None, Origin.UNRESOLVED, (),
+                                       f"{inst.type} is a global service of {info.cloud}: it has no region", info.source)
+            return
+        for attr in info.resource_regions:
+            many = getattr(inst.fields, attr, None)
+            if isinstance(many, list) and many:
+                inst.placement = Placement(info.cloud, None, Origin.UNRESOLVED, (f"{inst.evidence_root}.after.{attr}",),
+                                           f"{inst.type} spans several locations ({', '.join(map(str, many))}), not one region",
+                                           info.source)
+                return
+        own = self._own_placement(inst, info)
+        if own is not None:
+            inst.placement = own
+            return
+        if not info.provider_region:
+            inst.needs_parent = True
+            return
+        inst.placement = self._provider_placement(inst, info)
+
+    def resolve_parent(self, inst: _Instance, placed: dict[str, list[_Instance]]) -> None:
+        """Step 2, for providers without a provider-level region: follow references."""
+        info = self.catalog.provider(inst.provider)
+        assert info is not None
+        exprs = self.config_expressions(inst.config)
+        ordered: list[tuple[str, str]] = []
+        for attr in list(info.resource_region) + [k for k in exprs if k not in info.resource_region and k != "resource_group_name"] + ["resource_group_name"]:
+            expr = exprs.get(attr)
+            if isinstance(expr, dict):
+                ordered += [(attr, r) for r in expr.get("references") or [] if isinstance(r, str)]
+        prefix = inst.addr.module_instance
+        for attr, ref in ordered:
+            parts = ref.split(".")
+            if len(parts) < 2 or parts[0] in ("var", "local", "module", "data", "each", "count", "path", "self", "terraform"):
+                continue
+            target = f"{prefix}.{parts[0]}.{parts[1]}" if prefix else f"{parts[0]}.{parts[1]}"
+            candidates = [c for c in placed.get(target, []) if c is not inst]
+            regions = {c.placement.region for c in candidates if c.placement is not None}
+            if len(regions) == 1 and None not in regions:
+                parent = candidates[0]
+                assert parent.placement is not None
+                inst.placement = Placement(info.cloud, parent.placement.region, Origin.PARENT,
+                                           (f"configuration expression {attr} -> {ref}",) + parent.placement.evidence, None, info.source)
+                return
+        inst.placement = Placement(info.cloud, None, Origin.UNRESOLVED, (f"{inst.evidence_root}.after",),
+                                   f"{inst.type} has no known {'/'.join(info.resource_region) or 'region'} and no placed parent resource in the plan",
+                                   info.source)
+
+    def tags(self, fields: Any, unknown: Any, sensitive: Any, notes: list[str]) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        for name in _TAG_FIELDS:
+            value = getattr(fields, name, msgspec.UNSET)
+            mask = getattr(sensitive, name, None) if sensitive is not None else None
+            if isinstance(value, dict):
+                value = _redact(value, mask)
+                for k, v in value.items():
+                    if isinstance(k, str) and (isinstance(v, (str, int, float, bool))):
+                        tags.setdefault(k, str(v) if not isinstance(v, str) else v)
+            unk = getattr(unknown, name, msgspec.UNSET) if unknown is not None else msgspec.UNSET
+            if unk is True or (isinstance(unk, dict) and any(v is True for v in unk.values())):
+                keys = "all" if unk is True else ", ".join(sorted(k for k, v in unk.items() if v is True))
+                notes.append(f"{name} known only after apply ({keys})")
+        return tags
+
+    def instances(self) -> Iterator[tuple[_Instance, Any]]:
+        plan = self.plan
+        drifted = {rc.address for rc in plan.resource_drift or []}
+        changes: list[tuple[str, _ResourceChange, str | None]] = [
+            (f"resource_changes[{i}].change", rc, None) for i, rc in enumerate(plan.resource_changes or [])]
+        changes += [(f"deferred_changes[{i}].resource_change.change", d.resource_change, f"deferred by Terraform ({d.reason})")
+                    for i, d in enumerate(plan.deferred_changes or [])]
+        if not changes:
+            yield from self._planned_values()
+            return
+        for i, (root, rc, note) in enumerate(changes):
+            if rc.mode != "managed" or rc.deposed:
+                continue
+            actions = rc.change.actions
+            if not actions or actions in (["delete"], ["forget"], ["read"]):
+                continue
+            inst = self._make(i, rc.address, rc.type, rc.provider_name, _action(actions), root,
+                              rc.change.after, rc.change.after_unknown, rc.change.after_sensitive)
+            if inst is None:
+                continue
+            if note:
+                inst[0].notes.append(note)
+            if rc.address in drifted:
+                inst[0].notes.append("changed outside Terraform since the last apply (resource_drift)")
+            yield inst
+
+    def _planned_values(self) -> Iterator[tuple[_Instance, Any]]:
+        if self.plan.planned_values is _NULL:
+            return
+        pv = msgspec.json.decode(self.plan.planned_values, type=_PlannedValues)
+        stack = [pv.root_module]
+        i = 0
+        while stack:
+            mod = stack.pop(0)
+            for r in mod.resources:
+                if r.mode == "managed":
+                    inst = self._make(i, r.address, r.type, r.provider_name, "planned", f"planned_values resource {r.address!r}",
+                                      r.values, _NULL, r.sensitive_values)
+                    if inst is not None:
+                        yield inst
+                i += 1
+            stack.extend(mod.child_modules)
+
+    def _make(self, i: int, address: str, rtype: str, provider: str, action: str, root: str,
+              after: msgspec.Raw, unknown: msgspec.Raw, sensitive: msgspec.Raw) -> tuple[_Instance, Any] | None:
+        try:
+            addr = parse_address(address)
+        except InputError as exc:
+            raise InputError(f"{root.removesuffix('.change')}.address: {exc.message}", self.path) from None
+        try:
+            fields = msgspec.json.decode(after, type=self.Fields | None)
+            unk = msgspec.json.decode(unknown, type=self.Fields | bool | None)
+            sens = msgspec.json.decode(sensitive, type=self.Fields | bool | None)
+        except msgspec.ValidationError as exc:
+            raise InputError(f"{root}: unexpected value shape: {exc}", self.path) from None
+        if unk is True or unk is False:
+            unk = None
+        if sens is True or sens is False:
+            sens = None
+        config = self.config_index.get((addr.module_path, addr.mode, addr.type or rtype, addr.name))
+        inst = _Instance(i, address, addr, rtype or addr.type, provider, action, fields, unk, config, root)
+        return inst, sens
+
+
+def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanScan:
+    """Read one plan file into resources with their placements.
+
+    Args:
+        path: the plan JSON (``terraform show -json PLANFILE > plan.json``).
+        catalog: the loaded catalog (providers, regions).
+        data: the file's bytes when already read.
+
+    Returns:
+        A :class:`PlanScan` with one resource per managed instance that exists after
+        the plan (creates, updates, replaces, no-ops, deferred), in plan order.
+
+    Raises:
+        InputError: unreadable file, malformed JSON (with line and column), a JSON
+            document that is not a plan, or an unsupported ``format_version``.
+    """
+    spath = str(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read plan: {exc.strerror}", spath) from None
+    plan = _decode_plan(data, spath)
+    reader = _PlanReader(plan, spath, catalog)
+    made: list[tuple[_Instance, Any]] = list(reader.instances())
+    by_target: dict[str, list[_Instance]] = {}
+    for inst, _ in made:
+        reader.resolve(inst)
+        base = inst.addr.module_instance
+        key = f"{base}.{inst.addr.type}.{inst.addr.name}" if base else f"{inst.addr.type}.{inst.addr.name}"
+        by_target.setdefault(key, []).append(inst)
+    pending = [inst for inst, _ in made if inst.placement is None]
+    for _ in range(6):  # parents of parents (container -> account -> resource group)
+        if not pending:
+            break
+        for inst in pending:
+            reader.resolve_parent(inst, by_target)
+        still = [i for i in pending if i.placement is None or i.placement.origin is not Origin.PARENT]
+        if len(still) == len(pending):
+            break
+        for inst in still:
+            inst.placement = None  # retry: its parent may have been placed in this round
+        pending = still
+    for inst in pending:
+        if inst.placement is None:
+            reader.resolve_parent(inst, by_target)
+    location = Location(spath)
+    resources = []
+    for inst, sens in made:
+        placement = inst.placement or Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
+        notes = list(inst.notes)
+        tags = reader.tags(inst.fields, inst.unknown, sens, notes)
+        attrs: dict[str, object] = {}
+        if inst.fields is not None:
+            for name in inst.fields.__struct_fields__:
+                value = getattr(inst.fields, name)
+                if value is not msgspec.UNSET and name not in _TAG_FIELDS:
+                    mask = getattr(sens, name, None) if sens is not None else None
+                    attrs[name] = _redact(value, mask)
+        resources.append(Resource(
+            address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
+            tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes)))
+    info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
+                    len(plan.resource_drift or []), plan.complete, plan.errored)
+    return PlanScan(info, resources)

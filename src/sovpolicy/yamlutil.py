@@ -1,0 +1,56 @@
+"""YAML reading with line numbers, so errors can name the line of a bad value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import SovpolicyError
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(path: Path, error: type[SovpolicyError]) -> tuple[Any, yaml.Node | None]:
+    """Read a YAML file; return the document and its node tree (for :func:`line_of`).
+
+    Raises:
+        error: (the given SovpolicyError subclass) when the file cannot be read or is
+            malformed, naming ``file:line:column``.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read: {getattr(exc, 'strerror', None) or exc}", str(path)) from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        doc = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise error(f"malformed YAML: {getattr(exc, 'problem', None) or exc}", where) from None
+    return doc, node
+
+
+def line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
+    """1-based line of the value at ``path`` (keys and list indexes), or of its nearest parent."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            nxt = node.value[step]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = nxt
+        line = node.start_mark.line + 1
+    return line
+
+
+def json_path(path: Sequence[str | int]) -> str:
+    """``$.a[0].b`` for a jsonschema error path."""
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)

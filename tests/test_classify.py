@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from sovpolicy.classify import Classifier
+from sovpolicy.config import Config, ClassRule
+from sovpolicy.model import Origin, Placement, Resource, SourceKind
+
+P = Placement("aws", "eu-west-3", Origin.PROVIDER)
+
+
+def res(address="aws_s3_bucket.x", tags=None, rtype="aws_s3_bucket", placement=P):
+    return Resource(address, rtype, SourceKind.PLAN, placement, tags=tags or {})
+
+
+def test_default_tag_keys_and_values_any_spelling():
+    c = Classifier(Config())
+    for key in ("data_classification", "DataClassification", "data-classification", "DATA_CLASSIFICATION"):
+        for value in ("health", "HDS", "phi"):
+            assert c.classify(res(tags={key: value})).data_classes == {"health"}, (key, value)
+    assert c.classify(res(tags={"data_classification": "internal"})).data_classes == frozenset()
+    assert c.classify(res(tags={"data_classification": "pii,phi"})).data_classes == {"health", "personal"}
+
+
+def test_configured_keys_replace_defaults():
+    c = Classifier(Config(tag_keys=("sensitivity",), values={"health": ("medical",)}))
+    assert c.classify(res(tags={"sensitivity": "medical"})).data_classes == {"health"}
+    assert c.classify(res(tags={"data_classification": "health"})).data_classes == frozenset()
+
+
+def test_rules_by_address_module_and_type_and_default():
+    c = Classifier(Config(rules=(ClassRule("health", module="module.ehr"), ClassRule("health", type="aws_db_*"),
+                                 ClassRule("personal", address="aws_s3_bucket.crm*")), default_classes=("internal",)))
+    ehr = c.classify(res("module.ehr.module.db.aws_s3_bucket.a[0]"))
+    assert ehr.data_classes == {"health", "internal"}
+    assert "module=module.ehr" in ehr.classifications[0].reason
+    assert c.classify(res("module.ehrx.aws_s3_bucket.a")).data_classes == {"internal"}
+    assert c.classify(res("aws_db_instance.main", rtype="aws_db_instance")).data_classes == {"health", "internal"}
+    assert c.classify(res('aws_s3_bucket.crm["eu"]')).data_classes == {"personal", "internal"}
+
+
+def test_no_data_providers_are_never_classified():
+    c = Classifier(Config(default_classes=("health",)))
+    none = Placement(None, None, Origin.NONE, reason="hosts no data")
+    assert c.classify(res("null_resource.x", rtype="null_resource", placement=none)).data_classes == frozenset()

@@ -1,0 +1,119 @@
+"""End to end through main(argv): the README example, JSON contract, exit codes, secrets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import EXAMPLE_PLAN, FIXTURES
+from sovpolicy.cli import main
+
+AS_OF = ["--as-of", "2026-11-30"]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_example_blocks_with_explanation(capsys):
+    code, out, err = run(capsys, "scan", str(EXAMPLE_PLAN), *AS_OF)
+    assert code == 1, err
+    assert "BLOCKING FAIL" in out and "PASS" in out
+    blocking = [line for line in out.splitlines() if line.startswith("BLOCKING")]
+    assert any("SOV-HDS-002" in line and "aws_s3_bucket.analytics_exports" in line for line in blocking)
+    assert "example-only-not-a-secret" not in out + err
+    assert "source:" in out
+
+
+def test_example_json_report_contract(capsys):
+    code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--format", "json", *AS_OF)
+    assert code == 1
+    report = json.loads(out)
+    assert report["schema_version"] == "1.0"
+    res = {r["address"]: r for r in report["resources"]}
+    exports = res["aws_s3_bucket.analytics_exports"]
+    assert exports["type"] == "aws_s3_bucket"
+    want = {"cloud": "aws", "region": "us-east-1", "country": "US", "origin": "provider", "eea": False}
+    assert {k: exports["placement"][k] for k in want} == want
+    assert exports["data_classes"] == ["health"]
+    assert res["aws_cloudwatch_log_group.app"]["data_classes"] == []
+    by = {(f["policy_id"], f["address"]): f for f in report["findings"]}
+    eea = by[("SOV-HDS-002", "aws_s3_bucket.analytics_exports")]
+    assert (eea["pack"], eea["status"], eea["blocking"]) == ("hds", "fail", True)
+    paris = by[("SOV-HDS-002", "aws_s3_bucket.patient_records")]
+    assert (paris["status"], paris["blocking"]) == ("pass", False)
+    ext = by[("SOV-EXT-001", "aws_s3_bucket.patient_records")]
+    assert (ext["pack"], ext["status"], ext["blocking"]) == ("extraterritorial", "fail", True)
+    assert report["summary"]["exit_code"] == 1
+    assert "example-only-not-a-secret" not in out
+
+
+def test_unresolved_health_resource_is_unknown_and_blocks(tmp_path, capsys):
+    cfg = tmp_path / ".sovpolicy.yaml"
+    cfg.write_text("classification:\n  default: [health]\n")
+    plan = FIXTURES / "plans" / "no-region-anywhere" / "plan.json"
+    code, out, _ = run(capsys, "scan", str(plan), "--config", str(cfg), "--format", "json", *AS_OF)
+    report = json.loads(out)
+    statuses = {f["policy_id"]: (f["status"], f["blocking"]) for f in report["findings"]}
+    assert statuses == {"SOV-EXT-001": ("unknown", True), "SOV-HDS-001": ("unknown", True), "SOV-HDS-002": ("unknown", True)}
+    assert code == 1
+
+
+def test_pack_selection_and_fail_on(capsys):
+    code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--pack", "extraterritorial", "--format", "json", *AS_OF)
+    assert {f["pack"] for f in json.loads(out)["findings"]} == {"extraterritorial"}
+    code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--pack", "extraterritorial", "--fail-on", "critical", *AS_OF)
+    assert code == 0  # SOV-EXT-001 is high severity
+    code, _, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--soft-fail", *AS_OF)
+    assert code == 0
+
+
+def test_several_formats_to_files(tmp_path, capsys):
+    j = tmp_path / "r.json"
+    code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--format", "text", "--format", f"json:{j}", *AS_OF)
+    assert code == 1 and "BLOCKING" in out
+    assert json.loads(j.read_text())["summary"]["blocking"] >= 1
+
+
+@pytest.mark.parametrize("argv", [["scan"], ["scan", "x.json", "--format", "yaml"], ["nope"], ["scan", "missing.json"]])
+def test_usage_errors_exit_2_without_traceback(capsys, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.startswith("sovpolicy: error:") and "Traceback" not in err
+
+
+def test_malformed_config_names_file_and_place(tmp_path, capsys):
+    cfg = tmp_path / ".sovpolicy.yaml"
+    cfg.write_text("classification:\n  default: health\n")
+    code, _, err = run(capsys, "scan", str(EXAMPLE_PLAN), "--config", str(cfg))
+    assert code == 2 and str(cfg) in err and "$.classification.default" in err
+
+
+def test_explain_prints_the_chain(capsys):
+    code, out, _ = run(capsys, "explain", "aws_s3_bucket.analytics_exports", "--plan", str(EXAMPLE_PLAN), *AS_OF)
+    assert code == 0
+    assert "provider_config['aws.virginia']" in out
+    assert "United States" in out and "FAIL (blocking) SOV-HDS-002" in out
+
+
+def test_internal_error_goes_to_a_log_not_the_terminal(monkeypatch, capsys):
+    import sovpolicy.cli as cli
+
+    def boom(args):
+        raise RuntimeError("bug")
+
+    monkeypatch.setitem(cli.COMMANDS, "policies", boom)
+    code, _, err = run(capsys, "policies", "list")
+    assert code == 4 and "Traceback" not in err and "sovpolicy-crash-" in err
+
+
+def test_console_script_runs_as_a_process():
+    proc = subprocess.run([sys.executable, "-m", "sovpolicy", "scan", str(EXAMPLE_PLAN), "--format", "json", *AS_OF],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["summary"]["exit_code"] == 1
