@@ -23,11 +23,14 @@ def run(capsys, *argv):
 def test_example_blocks_with_explanation(capsys):
     code, out, err = run(capsys, "scan", str(EXAMPLE_PLAN), *AS_OF)
     assert code == 1, err
-    assert "BLOCKING FAIL" in out and "PASS" in out
-    blocking = [line for line in out.splitlines() if line.startswith("BLOCKING")]
-    assert any("SOV-HDS-002" in line and "aws_s3_bucket.analytics_exports" in line for line in blocking)
+    block = out.split("BLOCKING aws_s3_bucket.analytics_exports (health)")[1].split("\n\n")[0]
+    assert "region aws us-east-1 from a literal in its provider configuration" in block
+    assert "us-east-1 (US East (N. Virginia)) is in United States, outside the EEA [" in block
+    assert "FAIL (blocking)    SOV-HDS-002" in block and "United States (US) is not in the EEA [" in block
+    paris = out.split("BLOCKING aws_s3_bucket.patient_records (health)")[1].split("\n\n")[0]
+    assert "PASS               SOV-HDS-002" in paris and "France (FR) is in the EEA" in paris
     assert "example-only-not-a-secret" not in out + err
-    assert "source:" in out
+    assert "\nSources:\n  [1] " in out
 
 
 def test_example_json_report_contract(capsys):

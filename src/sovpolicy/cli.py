@@ -173,12 +173,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
             out.append(f"  exposed to {law.name}: {law.compels}  [source: {law.source.cite()}]")
         for c in host.certifications:
             out.append(f"  certification {c.scheme} {c.status}: {c.offer} ({c.id})  [source: {c.source.cite()}]")
+        for c in host.unlisted:
+            out.append(f"  certification {c.scheme} {c.status} in regions the catalog cannot name: {c.offer} ({c.id})  [source: {c.source.cite()}]")
+        if not host.certifications and not host.unlisted:
+            out.append("  no certification in the catalog covers this region")
     out.append("data classes: " + (", ".join(f"{c.data_class} ({c.reason})" for c in res.classifications) or "none"))
     mine = [f for f in result.findings if f.address == res.address]
     out.append("policies:" if mine else "policies: none applies (the resource holds no data class a policy targets)")
     for f in mine:
         out.append(f"  {f.status.value.upper()}{' (blocking)' if f.blocking else ''} {f.policy_id}: {f.title}")
-        for r in f.reasons[len(res.classifications) + 1:]:
+        for r in f.reasons[f.chain_length:]:
             out.append(f"    - {r.text}")
     sys.stdout.write("\n".join(out) + "\n")
     return ExitCode.OK

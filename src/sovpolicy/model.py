@@ -317,7 +317,11 @@ class Reason:
 
 @dataclass(frozen=True)
 class Finding:
-    """The outcome of one policy on one resource."""
+    """The outcome of one policy on one resource.
+
+    ``reasons`` is the whole chain: its first ``chain_length`` entries place the resource
+    (classification, region, country, operator, parents), the rest give the verdict.
+    """
 
     policy_id: str
     pack: str
@@ -332,6 +336,7 @@ class Finding:
     resource: Resource
     host: Host | None
     remediation: str | None = None
+    chain_length: int = 0
 
 
 @dataclass(frozen=True)

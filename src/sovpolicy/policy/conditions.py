@@ -176,5 +176,5 @@ def not_exposed_to(args: Mapping[str, Any], ctx: Context) -> Outcome:
     for law in hits:
         holders = [e for e in host.exposure_chain() if law.id in e.laws]
         who = holders[0].name if holders else host.operator.name
-        reasons.append(Reason(f"{law.name} reaches {who}: {law.compels}", law.source))
+        reasons.append(Reason(f"{law.name} reaches {who}", law.source))
     return Outcome(Status.FAIL, tuple(reasons))

@@ -78,11 +78,13 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     reasons: list[Reason] = [Reason(f"{resource.address} holds {c.data_class} data: {c.reason}")
                              for c in resource.classifications if c.data_class in policy.data_classes]
     reasons.append(placement_reason(resource.placement))
+    if host is not None:
+        reasons += host_reasons(host, catalog)
+    chain_length = len(reasons)
     if host is None:
         status = Status.UNKNOWN
         lead = f"cannot tell where it lands: {resource.placement.reason or 'no region'}"
     else:
-        reasons += host_reasons(host, catalog)
         ctx = Context(resource, host, catalog, as_of)
         outcomes = [REGISTRY[name].evaluate(args, ctx) for name, args in policy.require]
         statuses = {o.status for o in outcomes}
@@ -95,8 +97,8 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     if status is Status.UNKNOWN and host is None and policy.unresolved == "warn":
         blocking = False
     verb = {Status.PASS: "passed", Status.FAIL: "failed", Status.UNKNOWN: "unknown"}[status]
-    message = f"{resource.address} ({classes}) in {_where(resource, host)}: {policy.id} {verb}: {lead}."
+    message = f"{resource.address} ({classes}) in {_where(resource, host)}: {policy.id} {verb}: {lead.rstrip('.')}."
     return Finding(
         policy_id=policy.id, pack=policy.pack, title=policy.title, status=status, severity=policy.severity,
         enforcement=policy.enforcement, address=resource.address, message=message, reasons=tuple(reasons),
-        blocking=blocking, resource=resource, host=host, remediation=policy.remediation)
+        blocking=blocking, resource=resource, host=host, remediation=policy.remediation, chain_length=chain_length)

@@ -1,37 +1,67 @@
-"""The human report: blocking findings first with their whole chain of reasons."""
+"""The human report, grouped by resource: the chain that places it, then each policy's verdict.
+
+Blocking resources come first, then resources with non-blocking failures or unknowns,
+then a one-line summary of those that pass everything. Sources are footnotes
+(``[n]``), listed once at the end with title, URL and date.
+"""
 
 from __future__ import annotations
 
-from ..model import Finding, ScanResult, Status
-
-_LABEL = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.UNKNOWN: "UNKNOWN", Status.WAIVED: "WAIVED"}
+from ..model import Finding, ScanResult, SourceRef, Status
 
 
-def _finding(f: Finding, full: bool) -> list[str]:
-    label = "BLOCKING " + _LABEL[f.status] if f.blocking else _LABEL[f.status]
-    lines = [f"{label:<16} {f.policy_id} [{f.severity.value}, {f.enforcement.value}] {f.message}"]
-    if full:
-        for r in f.reasons:
-            lines.append(f"    - {r.text}")
-            if r.source is not None:
-                lines.append(f"        source: {r.source.cite()}")
-        if f.status is not Status.PASS and f.remediation:
-            lines.append(f"    fix: {' '.join(f.remediation.split())}")
-    return lines
+class _Notes:
+    def __init__(self) -> None:
+        self.refs: dict[tuple[str, str], int] = {}
+        self.items: list[SourceRef] = []
+
+    def mark(self, source: SourceRef | None) -> str:
+        if source is None:
+            return ""
+        key = (source.id, source.as_of.isoformat())
+        if key not in self.refs:
+            self.items.append(source)
+            self.refs[key] = len(self.items)
+        return f" [{self.refs[key]}]"
 
 
 def render_text(result: ScanResult) -> str:
-    """Render the report: blocking findings (full chain), other failures and unknowns, passes, summary."""
+    """Render the report for a terminal or a CI log."""
+    notes = _Notes()
     out = [f"sovpolicy {result.tool_version} | catalog {result.catalog_version} (as of {result.catalog_as_of}) | "
            f"certifications checked on {result.as_of} | inputs: {', '.join(result.inputs)}", ""]
-    blocking = [f for f in result.findings if f.blocking]
-    others = [f for f in result.findings if not f.blocking and f.status is not Status.PASS]
-    passes = [f for f in result.findings if f.status is Status.PASS]
-    for group, full in ((blocking, True), (others, True), (passes, False)):
-        for f in group:
-            out += _finding(f, full)
-            if full:
-                out.append("")
+    by_res: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_res.setdefault(f.address, []).append(f)
+    order = {r.address: i for i, r in enumerate(result.resources)}
+    groups = sorted(by_res.items(), key=lambda kv: (not any(f.blocking for f in kv[1]),
+                                                     all(f.status is Status.PASS for f in kv[1]), order.get(kv[0], 0)))
+    passing = []
+    for address, findings in groups:
+        if all(f.status is Status.PASS for f in findings):
+            passing.append((address, findings))
+            continue
+        res = findings[0].resource
+        head = "BLOCKING" if any(f.blocking for f in findings) else "WARNING"
+        classes = ", ".join(sorted(res.data_classes))
+        out.append(f"{head} {address} ({classes}) [{res.location or ''}]")
+        chain = findings[0].reasons[: findings[0].chain_length]
+        for r in chain:
+            out.append(f"    {r.text}{notes.mark(r.source)}")
+        for f in sorted(findings, key=lambda f: (f.status is Status.PASS, f.policy_id)):
+            label = f.status.value.upper() + (" (blocking)" if f.blocking else "")
+            out.append(f"  {label:<18} {f.policy_id} {f.title} [{f.severity.value}, {f.enforcement.value}]")
+            for r in f.reasons[f.chain_length:]:
+                out.append(f"      {r.text}{notes.mark(r.source)}")
+            if f.status is not Status.PASS and f.remediation:
+                out.append(f"      fix: {' '.join(f.remediation.split())}")
+        out.append("")
+    for address, findings in passing:
+        host = findings[0].host
+        where = f"{host.cloud} {host.region}" if host else "?"
+        out.append(f"PASS {address} in {where}: {', '.join(f.policy_id for f in findings)}")
+    if passing:
+        out.append("")
     for p in result.problems:
         out.append(f"PROBLEM {p.kind}: {p.message}" + (f" ({p.where})" if p.where else ""))
     c = result.counts()
@@ -39,4 +69,9 @@ def render_text(result: ScanResult) -> str:
     out.append(f"{c['resources']} resources, {classified} classified; {len(result.findings)} findings: "
                f"{c['blocking']} blocking, {c['failed']} failed, {c['unknown']} unknown, {c['waived']} waived, "
                f"{c['passed']} passed. Exit code {result.exit_code}.")
+    if notes.items:
+        out.append("")
+        out.append("Sources:")
+        for i, s in enumerate(notes.items, 1):
+            out.append(f"  [{i}] {s.title}, as of {s.as_of.isoformat()}: {s.url}")
     return "\n".join(out) + "\n"
