@@ -20,9 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
+from .yamlutil import json_path, line_of, load_yaml
 
 CONFIG_NAMES = (".sovpolicy.yaml", ".sovpolicy.yml")
 
@@ -87,23 +86,14 @@ def load_config(path: Path | None) -> Config:
     """
     if path is None:
         return Config()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read configuration: {exc.strerror}", str(path)) from None
-    try:
-        doc = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"malformed YAML: {getattr(exc, 'problem', exc)}", where) from None
+    doc, node = load_yaml(path, ConfigError)
+    doc = doc or {}
     import jsonschema
 
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
-        place = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
-        raise ConfigError(f"{place}: {err.message}", str(path))
+        raise ConfigError(f"{json_path(list(err.absolute_path))}: {err.message}", f"{path}:{line_of(node, list(err.absolute_path))}")
     cls = doc.get("classification") or {}
     values = dict(DEFAULT_VALUES)
     for k, v in (cls.get("values") or {}).items():

@@ -13,8 +13,8 @@ from .errors import SovpolicyError
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_yaml(path: Path, error: type[SovpolicyError]) -> tuple[Any, yaml.Node | None]:
-    """Read a YAML file; return the document and its node tree (for :func:`line_of`).
+def load_yaml(path: Path, error: type[SovpolicyError], nodes: bool = True) -> tuple[Any, yaml.Node | None]:
+    """Read a YAML file; return the document and, when ``nodes``, its node tree (for :func:`line_of`).
 
     Raises:
         error: (the given SovpolicyError subclass) when the file cannot be read or is
@@ -25,7 +25,7 @@ def load_yaml(path: Path, error: type[SovpolicyError]) -> tuple[Any, yaml.Node |
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"cannot read: {getattr(exc, 'strerror', None) or exc}", str(path)) from None
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_Loader) if nodes else None
         doc = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

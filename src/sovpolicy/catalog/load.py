@@ -18,10 +18,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import CatalogError
 from ..model import Certification, Entity, Law, SourceRef
+from ..yamlutil import json_path, load_yaml
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
 SCHEMA_PATH = Path(str(resources.files("sovpolicy.catalog") / "schema.json"))
@@ -176,16 +175,7 @@ def _opt_date(value: Any, where: str) -> dt.date | None:
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(f"cannot read catalog file: {exc.strerror}", str(path)) from None
-    try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise CatalogError(f"malformed YAML: {getattr(exc, 'problem', exc)}", where) from None
+    return load_yaml(path, CatalogError, nodes=False)[0]
 
 
 @lru_cache(maxsize=1)
@@ -208,8 +198,7 @@ def validate_file(path: Path, kind: str, doc: Any) -> None:
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
-        place = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
-        raise CatalogError(f"{place}: {err.message}", str(path))
+        raise CatalogError(f"{json_path(list(err.absolute_path))}: {err.message}", str(path))
 
 
 def _kind_of(path: Path, root: Path) -> str:
