@@ -37,7 +37,7 @@ def test_example_json_report_contract(capsys):
     code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--format", "json", *AS_OF)
     assert code == 1
     report = json.loads(out)
-    assert report["schema_version"] == "1.0"
+    assert report["schema_version"] == "1.1"
     res = {r["address"]: r for r in report["resources"]}
     exports = res["aws_s3_bucket.analytics_exports"]
     assert exports["type"] == "aws_s3_bucket"

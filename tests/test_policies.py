@@ -40,7 +40,7 @@ def test_builtin_packs_load():
 
 def test_schema_is_built_from_the_registry():
     names = {next(iter(alt["properties"])) for alt in policy_schema()["properties"]["require"]["items"]["oneOf"]}
-    assert names == {"certified", "region_in", "not_exposed_to"}
+    assert names == {"certified", "region_in", "not_exposed_to", "cel"}
 
 
 @pytest.mark.parametrize(("cloud", "region", "rtype", "expected"), [

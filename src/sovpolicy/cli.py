@@ -51,7 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--config", type=Path, help="project configuration (default: the nearest .sovpolicy.yaml)")
     common.add_argument("--catalog", type=Path, action="append", default=[], metavar="DIR",
                         help="extra catalog directory over the built-in one (repeatable)")
-    common.add_argument("--pack", action="append", default=[], metavar="NAME", help="policy pack to run (repeatable; default: config or all)")
+    common.add_argument("--pack", action="append", default=[], metavar="NAME",
+                        help="policy pack to run (repeatable; default: `packs` of the configuration, else hds and extraterritorial)")
+    common.add_argument("--policy-dir", type=Path, action="append", default=[], metavar="DIR",
+                        help="directory of organisation packs, <DIR>/<pack>/<ID>.yaml (repeatable)")
     common.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="date certifications must be valid on (default: today)")
 
     scan = sub.add_parser("scan", parents=[common], help="scan Terraform plan JSON files")
@@ -79,8 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     pol = sub.add_parser("policies", help="the policy packs")
     pol_sub = pol.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    pol_sub.add_parser("list", help="list packs and policies")
-    pol_sub.add_parser("validate", help="validate every policy file")
+    for name, text in (("list", "list packs and policies"), ("validate", "validate every policy file"),
+                       ("test", "run each policy against its fixtures")):
+        p = pol_sub.add_parser(name, help=text)
+        p.add_argument("--policy-dir", type=Path, action="append", default=[], metavar="DIR")
+        if name == "test":
+            p.add_argument("--fixtures", type=Path, default=Path("fixtures/policies"), metavar="DIR",
+                           help="fixture directory, <DIR>/<ID>/resources.yaml + expected.yaml (default: fixtures/policies)")
     return parser
 
 
@@ -109,7 +117,7 @@ def _apply_gate(result: ScanResult, fail_on: Severity | None) -> ScanResult:
 
 
 def _setup(args: argparse.Namespace, start: Path) -> tuple:
-    from .policy import load_packs
+    from .policy import load_packs, pack_roots, with_enforcement
 
     config_path = args.config or find_config(start)
     if args.config is not None and not args.config.is_file():
@@ -117,7 +125,8 @@ def _setup(args: argparse.Namespace, start: Path) -> tuple:
     config = load_config(config_path)
     catalog = load_catalog([*config.catalog_dirs, *args.catalog])
     packs = args.pack or (list(config.packs) if config.packs is not None else None)
-    policies = load_packs(packs)
+    roots = pack_roots([*config.policy_dirs, *args.policy_dir])
+    policies = with_enforcement(load_packs(packs, roots), config.enforcement, str(config_path) if config_path else None)
     as_of = args.as_of or dt.date.today()
     return config, catalog, policies, as_of
 
@@ -221,16 +230,31 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
-    """``sovpolicy policies list|validate``."""
-    from .policy import load_packs
+    """``sovpolicy policies list|validate|test``: every pack found (built-in, plugins, --policy-dir)."""
+    from .policy import available_packs, load_packs, pack_roots
 
-    policies = load_packs(None)
+    roots = pack_roots(args.policy_dir)
+    policies = load_packs(sorted(available_packs(roots)), roots)
     if args.action == "validate":
         sys.stdout.write(f"{len(policies)} policies valid in packs {', '.join(sorted({p.pack for p in policies}))}\n")
         return ExitCode.OK
-    for p in policies:
-        sys.stdout.write(f"{p.pack:<18} {p.id:<14} {p.severity.value:<9} {p.enforcement.value:<15} {p.title}\n")
-    return ExitCode.OK
+    if args.action == "list":
+        for p in policies:
+            sys.stdout.write(f"{p.pack:<18} {p.id:<12} {p.severity.value:<9} {p.enforcement.value:<15} {p.title}\n")
+        return ExitCode.OK
+    from .policy.testing import run_policy_tests
+
+    if not args.fixtures.is_dir():
+        raise UsageError("fixture directory not found", str(args.fixtures))
+    results, errors = run_policy_tests(policies, args.fixtures, load_catalog())
+    for r in results:
+        mark = "ok  " if r.ok else "FAIL"
+        sys.stdout.write(f"{mark} {r.policy_id} {r.name}: expected {r.expected}, got {r.actual}" + ("" if r.ok else f" ({r.message})") + "\n")
+    for e in errors:
+        sys.stdout.write(f"ERROR {e}\n")
+    bad = sum(1 for r in results if not r.ok) + len(errors)
+    sys.stdout.write(f"{len(policies)} policies, {len(results)} cases: {len(results) - sum(1 for r in results if not r.ok)} passed, {bad} failed\n")
+    return ExitCode.BLOCKING if bad else ExitCode.OK
 
 
 COMMANDS = {"scan": cmd_scan, "explain": cmd_explain, "catalog": cmd_catalog, "policies": cmd_policies}

@@ -4,12 +4,19 @@ Shape (validated against ``schemas/config.json``)::
 
     packs: [hds, extraterritorial]        # policy packs to run (default: every built-in pack)
     catalog: [./catalog]                  # extra catalog directories, relative to this file
+    policy_dirs: [./policies]             # organisation packs: <dir>/<pack>/<ID>.yaml
     classification:
       tag_keys: [data_classification]     # tag/label keys that carry a class (replaces the defaults)
       values: {health: [health, phi]}     # class -> tag values (merged over the defaults)
       rules:                              # classify by address glob, module path or type glob
         - {class: health, module: module.ehr}
       default: [health]                   # classes every resource holds
+    enforcement: {SOV-EXT-001: advisory}  # per-project enforcement level per policy
+    residency: {adequacy: [CH, GB]}       # countries the eea-residency pack accepts
+    expiry_warning_days: 30               # warn when a waiver ends within this many days
+    waivers:
+      - {policy: SOV-EXT-001, address: azurerm_storage_account.emc2, reason: ..., expires: 2026-12-21,
+         approved_by: DPO, decision: CNIL 2023-146, decision_expires: 2026-12-21}
 """
 
 from __future__ import annotations
@@ -20,8 +27,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import datetime as dt
+
 from .errors import ConfigError
-from .yamlutil import json_path, line_of, load_yaml
+from .model import Enforcement
+from .waivers import Waiver, from_config
+from .yamlutil import dates_to_text, json_path, line_of, load_yaml
 
 CONFIG_NAMES = (".sovpolicy.yaml", ".sovpolicy.yml")
 
@@ -32,6 +43,7 @@ DEFAULT_TAG_KEYS: tuple[str, ...] = ("data_classification", "DataClassification"
 DEFAULT_VALUES: dict[str, tuple[str, ...]] = {
     "health": ("health", "hds", "phi", "health-data", "sante", "santé", "donnees-de-sante"),
     "personal": ("personal", "pii", "personal-data", "gdpr"),
+    "sensitive": ("sensitive", "secnumcloud", "sensible"),
 }
 
 
@@ -57,10 +69,15 @@ class Config:
     path: Path | None = None
     packs: tuple[str, ...] | None = None
     catalog_dirs: tuple[Path, ...] = ()
+    policy_dirs: tuple[Path, ...] = ()
     tag_keys: tuple[str, ...] = DEFAULT_TAG_KEYS
     values: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_VALUES))
     rules: tuple[ClassRule, ...] = ()
     default_classes: tuple[str, ...] = ()
+    enforcement: dict[str, Enforcement] = field(default_factory=dict)
+    adequacy: tuple[str, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+    warn_days: int = 30
 
 
 def _schema() -> dict[str, Any]:
@@ -87,7 +104,7 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     doc, node = load_yaml(path, ConfigError)
-    doc = doc or {}
+    doc = dates_to_text(doc or {})
     import jsonschema
 
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(doc), key=lambda e: list(e.absolute_path))
@@ -98,13 +115,21 @@ def load_config(path: Path | None) -> Config:
     values = dict(DEFAULT_VALUES)
     for k, v in (cls.get("values") or {}).items():
         values[k] = tuple(v)
+    waivers = doc.get("waivers") or []
+    waiver_lines = [line_of(node, ["waivers", i]) for i in range(len(waivers))]
     rules = tuple(ClassRule(r["class"], r.get("address"), r.get("module"), r.get("type")) for r in cls.get("rules") or [])
     return Config(
         path=path,
         packs=tuple(doc["packs"]) if "packs" in doc else None,
         catalog_dirs=tuple((path.parent / d) for d in doc.get("catalog") or []),
+        policy_dirs=tuple((path.parent / d) for d in doc.get("policy_dirs") or []),
         tag_keys=tuple(cls.get("tag_keys") or DEFAULT_TAG_KEYS),
         values=values,
         rules=rules,
         default_classes=tuple(cls.get("default") or ()),
+        enforcement={k: Enforcement(v) for k, v in (doc.get("enforcement") or {}).items()},
+        adequacy=tuple((doc.get("residency") or {}).get("adequacy") or ()),
+        waivers=tuple(from_config(waivers, str(path), waiver_lines)),
+        warn_days=int(doc.get("expiry_warning_days", 30)),
     )
+

@@ -10,6 +10,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .waivers import Waiver
 
 
 class Origin(str, Enum):
@@ -111,6 +115,21 @@ class Law:
     non_eu: bool
     compels: str
     source: SourceRef
+
+
+@dataclass(frozen=True)
+class Adequacy:
+    """An EU adequacy decision for a country (catalog ``countries.yaml``).
+
+    ``scope`` is ``full`` or ``partial`` (only some recipients, e.g. the US Data Privacy
+    Framework): a partial decision never makes a country acceptable by itself.
+    """
+
+    country: str
+    decision: str
+    scope: str
+    source: SourceRef
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -337,6 +356,7 @@ class Finding:
     host: Host | None
     remediation: str | None = None
     chain_length: int = 0
+    waiver: Waiver | None = None
 
 
 @dataclass(frozen=True)
@@ -361,6 +381,7 @@ class ScanResult:
     catalog_version: str
     catalog_as_of: dt.date
     as_of: dt.date
+    warnings: tuple[str, ...] = ()
 
     @property
     def blocking(self) -> tuple[Finding, ...]:

@@ -10,14 +10,61 @@ from . import __version__
 from .catalog import Catalog, resolve_host
 from .classify import Classifier
 from .config import Config
-from .errors import UsageError
+from .errors import ConfigError, UsageError
 from .model import Finding, Host, Problem, Resource, ScanResult
 from .policy import Policy, applies, evaluate
 from .sources.tfplan import read_plan
+from .waivers import Waiver, apply_waivers, inline_waivers
 
 
-def read_inputs(paths: Sequence[Path], catalog: Catalog) -> tuple[list[Resource], list[Problem]]:
+def source_dirs(plan: Path, module_sources: dict[str, str]) -> dict[str, Path]:
+    """Module path -> directory of its ``.tf`` files, for a plan made next to its root module.
+
+    Only local module sources (``./`` or ``../``) can be followed; the root module is the
+    plan file's directory.
+    """
+    dirs = {"": plan.resolve().parent}
+    for path in sorted(module_sources, key=lambda p: p.count(".")):
+        parent = path.rpartition(".module.")[0] if ".module." in path else ""
+        src = module_sources[path]
+        if parent in dirs and src.startswith(("./", "../")):
+            dirs[path] = (dirs[parent] / src).resolve()
+    return dirs
+
+
+def collect_inline_waivers(dirs: dict[str, Path]) -> list[Waiver]:
+    """Inline ``# sovpolicy:waive`` comments of every ``.tf`` file of those module directories."""
+    found: list[Waiver] = []
+    for module_path, d in sorted(dirs.items()):
+        if d.is_dir():
+            for tf in sorted(d.glob("*.tf")):
+                found.extend(inline_waivers(tf, module_path))
+    return found
+
+
+def check_adequacy(config: Config, catalog: Catalog) -> frozenset[str]:
+    """The countries ``residency.adequacy`` accepts, each checked against the catalog.
+
+    Raises:
+        ConfigError: a country without an EU adequacy decision in the catalog, or with a
+            partial one (the US decision covers only certified organisations).
+    """
+    where = str(config.path) if config.path else None
+    for c in config.adequacy:
+        dec = catalog.adequacy.get(c)
+        if dec is None:
+            raise ConfigError(f"residency.adequacy: {c} has no EU adequacy decision in the catalog", where)
+        if dec.scope != "full":
+            raise ConfigError(f"residency.adequacy: {c} cannot be accepted by country: {dec.decision} covers only "
+                              f"some recipients ({dec.note or 'partial decision'})", where)
+    return frozenset(config.adequacy)
+
+
+def read_inputs(paths: Sequence[Path], catalog: Catalog) -> tuple[list[Resource], list[Problem], dict[str, Path]]:
     """Read every input into resources. Today: Terraform plan JSON files.
+
+    Returns the resources, the problems, and the module directories where inline
+    waivers are looked for (see :func:`source_dirs`).
 
     Raises:
         UsageError: a path that does not exist or is not a plan file.
@@ -25,6 +72,7 @@ def read_inputs(paths: Sequence[Path], catalog: Catalog) -> tuple[list[Resource]
     """
     resources: list[Resource] = []
     problems: list[Problem] = []
+    dirs: dict[str, Path] = {}
     for path in paths:
         if not path.exists():
             raise UsageError("no such file or directory", str(path))
@@ -32,13 +80,14 @@ def read_inputs(paths: Sequence[Path], catalog: Catalog) -> tuple[list[Resource]
             raise UsageError("expected a Terraform plan in JSON (`terraform show -json PLANFILE > plan.json`)", str(path))
         scan = read_plan(path, catalog)
         resources.extend(scan.resources)
+        dirs.update({k: v for k, v in source_dirs(path, scan.info.module_sources).items() if k not in dirs})
         if scan.info.errored:
             problems.append(Problem("plan-errored", "Terraform reported errors while planning: the plan may be partial", str(path)))
-    return resources, problems
+    return resources, problems, dirs
 
 
 def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], catalog: Catalog,
-                 as_of: dt.date) -> tuple[list[Finding], dict[str, Host | None]]:
+                 as_of: dt.date, adequacy: frozenset[str] = frozenset()) -> tuple[list[Finding], dict[str, Host | None]]:
     """Resolve each resource's host once and evaluate every applicable policy."""
     findings: list[Finding] = []
     hosts: dict[str, Host | None] = {}
@@ -51,7 +100,9 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
         hosts[res.address] = host
         for pol in policies:
             if applies(pol, res):
-                findings.append(evaluate(pol, res, host, catalog, as_of))
+                finding = evaluate(pol, res, host, catalog, as_of, adequacy)
+                if finding is not None:
+                    findings.append(finding)
     path_of = {r.address: (r.location.path if r.location else "") for r in resources}
     findings.sort(key=lambda f: (f.policy_id, path_of.get(f.address, ""), f.address))
     return findings, hosts
@@ -68,10 +119,14 @@ def scan(paths: Sequence[Path], config: Config, catalog: Catalog, policies: Sequ
         policies: loaded policies to evaluate.
         as_of: the date certifications must be valid on.
     """
-    resources, problems = read_inputs(paths, catalog)
+    adequacy = check_adequacy(config, catalog)
+    resources, problems, dirs = read_inputs(paths, catalog)
     resources = Classifier(config).classify_all(resources)
-    findings, hosts = evaluate_all(resources, policies, catalog, as_of)
+    findings, hosts = evaluate_all(resources, policies, catalog, as_of, adequacy)
+    waivers = [*config.waivers, *collect_inline_waivers(dirs)]
+    findings, warnings = apply_waivers(findings, waivers, as_of, config.warn_days)
     return ScanResult(
+        warnings=tuple(warnings),
         resources=tuple(resources), hosts=hosts, findings=tuple(findings), problems=tuple(problems),
         inputs=tuple(str(p) for p in paths), tool_version=__version__, catalog_version=catalog.version,
         catalog_as_of=catalog.as_of, as_of=as_of)

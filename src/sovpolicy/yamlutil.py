@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -54,3 +55,14 @@ def line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
 def json_path(path: Sequence[str | int]) -> str:
     """``$.a[0].b`` for a jsonschema error path."""
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+
+def dates_to_text(value: Any) -> Any:
+    """Turn the dates YAML reads (``2026-12-21``) back into ISO text, recursively."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: dates_to_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [dates_to_text(v) for v in value]
+    return value

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CatalogError
-from ..model import Certification, Entity, Law, SourceRef
+from ..model import Adequacy, Certification, Entity, Law, SourceRef
 from ..yamlutil import json_path, load_yaml
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
@@ -119,6 +119,7 @@ class Catalog:
     providers: dict[str, ProviderInfo]
     global_types: list[GlobalTypes]
     certifications: list[Certification]
+    adequacy: dict[str, Adequacy] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
 
     def provider(self, address: str) -> ProviderInfo | None:
@@ -262,6 +263,8 @@ class _Builder:
             if "eea" in doc:
                 self.countries_doc["eea"] = doc["eea"]
             self.countries_doc.setdefault("countries", {}).update(doc.get("countries") or {})
+            for i, item in enumerate(doc.get("adequacy") or []):
+                self.countries_doc.setdefault("adequacy", {})[item["country"]] = {**item, "_where": f"{path}: $.adequacy[{i}]"}
         elif kind == "cloud":
             cloud_id = doc.get("cloud")
             if cloud_id != path.stem:
@@ -367,8 +370,10 @@ class _Builder:
                 None if item.get("referential") is None else str(item["referential"]),
                 _opt_date(item.get("since"), w), _opt_date(item.get("expires"), w), self.source(item, w), item.get("note")))
 
+        adequacy = {c: Adequacy(c, a["decision"], a["scope"], self.source(a, a["_where"]), a.get("note"))
+                     for c, a in self.countries_doc.get("adequacy", {}).items()}
         return Catalog(
-            version=str(self.meta.get("version", "unversioned")),
+            adequacy=adequacy, version=str(self.meta.get("version", "unversioned")),
             as_of=_date(self.meta.get("as_of", "1970-01-01"), "catalog.yaml: $.as_of"),
             sources=self.sources, eea=frozenset(eea_doc.get("members") or ()), eea_source=eea_source,
             countries=countries, laws=laws, entities=entities, clouds=clouds, providers=providers,

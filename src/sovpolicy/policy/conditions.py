@@ -28,6 +28,8 @@ class Context:
     host: Host
     catalog: Catalog
     as_of: dt.date
+    adequacy: frozenset[str] = frozenset()
+    """Countries the project accepts by an EU adequacy decision (``residency.adequacy``)."""
 
 
 @dataclass(frozen=True)
@@ -78,16 +80,22 @@ def _where(host: Host) -> str:
             "scheme": {"type": "string", "minLength": 1},
             "statuses": {"type": "array", "items": {"enum": list(SATISFYING)}, "minItems": 1},
             "referential": {"type": "string"},
+            "referential_from": {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
         },
     },
     "The host holds a certification of `scheme` whose scope covers this cloud, region and "
-    "resource type, with a satisfying status (certified or qualified), valid at the scan date.",
+    "resource type, with a satisfying status (certified or qualified), valid at the scan date; "
+    "with `referential`, on that version of the scheme's referential (from `referential_from` on, "
+    "when given: before that date any version passes).",
 )
 def certified(args: Mapping[str, Any], ctx: Context) -> Outcome:
     """PASS when a covering certification of the scheme is certified/qualified and valid."""
     scheme = args["scheme"]
     statuses = set(args.get("statuses") or SATISFYING)
     referential = args.get("referential")
+    since = args.get("referential_from")
+    if referential and since and ctx.as_of < dt.date.fromisoformat(since):
+        referential = None
     host = ctx.host
     if not host.known_region:
         return Outcome(Status.UNKNOWN, (Reason(f"region {_where(host)} is not in the catalog, so no {scheme} certificate can be shown to cover it"),))
@@ -115,8 +123,13 @@ def certified(args: Mapping[str, Any], ctx: Context) -> Outcome:
             f"{c.offer} ({c.id}) is {c.status} for some {host.cloud} regions that the catalog cannot name, so it "
             f"cannot show that {host.region} is covered; check the holder's published scope and list the regions "
             f"in a catalog override", c.source), *seen))
+    for c in ctx.catalog.certifications:  # same cloud and scheme, scope elsewhere: say why it does not count
+        if c.cloud == host.cloud and c.scheme == scheme and c not in mine and not c.regions_unlisted:
+            why = (f"is {c.status.replace('_', ' ')}, which does not count" if c.status not in statuses
+                   else f"covers {', '.join(c.regions) or 'no named region'}, not {host.region} for {ctx.resource.type}")
+            seen.append(Reason(f"{c.offer} ({c.id}) {why}", c.source))
     if not seen:
-        seen.append(Reason(f"no {scheme} certification in the catalog covers {_where(host)} for {ctx.resource.type}"))
+        seen.insert(0, Reason(f"no {scheme} certification in the catalog covers {_where(host)} for {ctx.resource.type}"))
     return Outcome(Status.FAIL, tuple(seen))
 
 
@@ -129,9 +142,12 @@ def certified(args: Mapping[str, Any], ctx: Context) -> Outcome:
         "properties": {
             "eea": {"const": True},
             "countries": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}, "minItems": 1},
+            "adequacy": {"const": True},
         },
     },
-    "The region lies in the European Economic Area (`eea: true`) or in one of `countries` (ISO 3166-1 alpha-2).",
+    "The region lies in the European Economic Area (`eea: true`), in one of `countries` (ISO 3166-1 "
+    "alpha-2), or (`adequacy: true`) in a country the project accepts in `residency.adequacy` of "
+    ".sovpolicy.yaml, each backed by a full EU adequacy decision in the catalog.",
 )
 def region_in(args: Mapping[str, Any], ctx: Context) -> Outcome:
     """PASS when the host's country is in the EEA or in the listed countries."""
@@ -144,7 +160,11 @@ def region_in(args: Mapping[str, Any], ctx: Context) -> Outcome:
         return Outcome(Status.PASS, (Reason(f"{name} ({host.country}) is in the EEA", ctx.catalog.eea_source),))
     if host.country in allowed:
         return Outcome(Status.PASS, (Reason(f"{name} ({host.country}) is an allowed country"),))
-    wanted = " or ".join(filter(None, ["the EEA" if args.get("eea") else "", ", ".join(sorted(allowed))]))
+    if args.get("adequacy") and host.country in ctx.adequacy:
+        dec = ctx.catalog.adequacy[host.country]
+        return Outcome(Status.PASS, (Reason(f"{name} ({host.country}) is accepted by the project under {dec.decision}", dec.source),))
+    wanted = " or ".join(filter(None, ["the EEA" if args.get("eea") else "", ", ".join(sorted(allowed)),
+                                       "a country the project accepts by adequacy decision" if args.get("adequacy") else ""]))
     return Outcome(Status.FAIL, (Reason(f"{name} ({host.country}) is not in {wanted}", ctx.catalog.eea_source if args.get("eea") else None),))
 
 
@@ -178,3 +198,26 @@ def not_exposed_to(args: Mapping[str, Any], ctx: Context) -> Outcome:
         who = holders[0].name if holders else host.operator.name
         reasons.append(Reason(f"{law.name} reaches {who}", law.source))
     return Outcome(Status.FAIL, tuple(reasons))
+
+
+@register(
+    "cel",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["expr"],
+        "properties": {"expr": {"type": "string", "minLength": 1}, "message": {"type": "string"}},
+    },
+    "A CEL expression over the documented object (resource, placement, host, classes, as_of; "
+    "see sovpolicy.policy.cel) that must be true; an error (e.g. a missing field) is UNKNOWN.",
+)
+def cel_condition(args: Mapping[str, Any], ctx: Context) -> Outcome:
+    """PASS when the expression is true, FAIL when false, UNKNOWN when it cannot be evaluated."""
+    from .cel import activation, evaluate_expr
+
+    value, error = evaluate_expr(args["expr"], activation(ctx.resource, ctx.host, ctx.as_of.isoformat()))
+    label = args.get("message") or f"CEL `{args['expr']}`"
+    if error is not None:
+        return Outcome(Status.UNKNOWN, (Reason(f"{label}: cannot be evaluated ({error})"),))
+    return Outcome(Status.PASS if value else Status.FAIL, (Reason(f"{label}: {'true' if value else 'false'}"),))
+

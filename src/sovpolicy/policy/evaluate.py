@@ -66,14 +66,25 @@ def _where(resource: Resource, host: Host | None) -> str:
     return f"{host.cloud} {host.region}" + (f" ({loc})" if loc else "") + by
 
 
-def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Catalog, as_of: dt.date) -> Finding:
-    """Evaluate one policy on one resource it applies to.
+def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Catalog, as_of: dt.date,
+             adequacy: frozenset[str] = frozenset()) -> Finding | None:
+    """Evaluate one policy on one resource it applies to (see :func:`applies`).
+
+    Returns None when the policy's ``when`` CEL expression is false for the resource;
+    a ``when`` that cannot be evaluated applies the policy and makes it UNKNOWN.
 
     Every ``require`` condition is evaluated; any FAIL makes the finding FAIL, else any
     UNKNOWN makes it UNKNOWN, else PASS. An unresolved placement is UNKNOWN. FAIL and
     UNKNOWN block unless the enforcement is advisory (UNKNOWN also when the policy says
     ``unresolved: warn``).
     """
+    when_error = None
+    if policy.when:
+        from .cel import activation, evaluate_expr
+
+        value, when_error = evaluate_expr(policy.when, activation(resource, host, as_of.isoformat()))
+        if value is False:
+            return None
     classes = ", ".join(sorted(policy.data_classes & resource.data_classes))
     reasons: list[Reason] = [Reason(f"{resource.address} holds {c.data_class} data: {c.reason}")
                              for c in resource.classifications if c.data_class in policy.data_classes]
@@ -84,8 +95,12 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     if host is None:
         status = Status.UNKNOWN
         lead = f"cannot tell where it lands: {resource.placement.reason or 'no region'}"
+    elif when_error is not None:
+        status = Status.UNKNOWN
+        lead = f"its `when` expression cannot be evaluated ({when_error})"
+        reasons.append(Reason(lead))
     else:
-        ctx = Context(resource, host, catalog, as_of)
+        ctx = Context(resource, host, catalog, as_of, adequacy)
         outcomes = [REGISTRY[name].evaluate(args, ctx) for name, args in policy.require]
         statuses = {o.status for o in outcomes}
         status = Status.FAIL if Status.FAIL in statuses else Status.UNKNOWN if Status.UNKNOWN in statuses else Status.PASS

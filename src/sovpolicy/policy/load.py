@@ -6,15 +6,18 @@ The built-in packs live in the repository's ``policies/`` and ship inside the wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from ..errors import PolicyError
 from ..model import Enforcement, Severity
-from ..yamlutil import json_path, line_of, load_yaml
+from ..yamlutil import dates_to_text, json_path, line_of, load_yaml
+from .cel import compile_expr
 from .schema import policy_schema
 
 
@@ -35,6 +38,7 @@ class Policy:
     remediation: str
     references: tuple[tuple[str, str], ...]
     path: Path
+    when: str | None = None
 
 
 def builtin_policy_dir() -> Path:
@@ -63,6 +67,7 @@ def load_policy(path: Path, pack: str) -> Policy:
             to the file name).
     """
     doc, node = load_yaml(path, PolicyError)
+    doc = dates_to_text(doc)
     errors = sorted(_validator().iter_errors(doc), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         err = max(errors, key=lambda e: len(e.absolute_path)) if not isinstance(doc, dict) else errors[-1]
@@ -71,8 +76,16 @@ def load_policy(path: Path, pack: str) -> Policy:
         raise PolicyError(f"{json_path(list(err.absolute_path))}: {msg}", where)
     if doc["id"] != path.stem:
         raise PolicyError(f"policy id {doc['id']!r} differs from the file name {path.stem!r}", f"{path}:{line_of(node, ['id'])}")
+    exprs = [(["when"], doc["when"])] if "when" in doc else []
+    exprs += [(["require", i, "cel", "expr"], item["cel"]["expr"]) for i, item in enumerate(doc["require"]) if "cel" in item]
+    for place, expr in exprs:
+        try:
+            compile_expr(expr)
+        except Exception as exc:  # noqa: BLE001 - the CEL library raises ValueError with a caret diagram
+            raise PolicyError(f"{json_path(place)}: invalid CEL: {str(exc).splitlines()[0]}", f"{path}:{line_of(node, place)}") from None
     applies = doc["applies_to"]
     return Policy(
+        when=doc.get("when"),
         id=doc["id"], pack=pack, title=doc["title"], description=doc.get("description", ""),
         severity=Severity(doc["severity"]), enforcement=Enforcement(doc["enforcement"]),
         data_classes=frozenset(applies["data_classes"]), types=tuple(applies.get("types") or ()),
@@ -81,28 +94,74 @@ def load_policy(path: Path, pack: str) -> Policy:
         references=tuple((r["title"], r["url"]) for r in doc["references"]), path=path)
 
 
-def available_packs(root: Path | None = None) -> list[str]:
-    """Names of the packs under ``root`` (default: the built-in ones)."""
-    root = root or builtin_policy_dir()
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+def pack_roots(extra: Sequence[Path] = ()) -> list[Path]:
+    """Directories holding packs: built-in, then installed plugins, then ``extra``.
+
+    A plugin is a distribution with an entry point in the group ``sovpolicy.packs``
+    whose object is a callable returning a directory of packs (or the directory path).
+    """
+    roots = [builtin_policy_dir()]
+    for ep in entry_points(group="sovpolicy.packs"):
+        try:
+            obj = ep.load()
+            roots.append(Path(obj() if callable(obj) else obj))
+        except Exception as exc:  # noqa: BLE001 - a broken plugin is a configuration error
+            raise PolicyError(f"policy pack plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
+    for d in extra:
+        if not Path(d).is_dir():
+            raise PolicyError("policy directory not found", str(d))
+        roots.append(Path(d))
+    return roots
 
 
-def load_packs(names: list[str] | tuple[str, ...] | None = None, root: Path | None = None) -> list[Policy]:
-    """Load the named packs (default: every pack), sorted by policy id.
+def available_packs(roots: Sequence[Path] | None = None) -> dict[str, Path]:
+    """Pack name -> directory, over ``roots`` (default: :func:`pack_roots`).
+
+    Raises:
+        PolicyError: when two roots define a pack of the same name.
+    """
+    packs: dict[str, Path] = {}
+    for root in roots if roots is not None else pack_roots():
+        for p in sorted(root.iterdir()):
+            if p.is_dir() and any(p.glob("*.yaml")):
+                if p.name in packs:
+                    raise PolicyError(f"policy pack {p.name!r} is defined twice: {packs[p.name]} and {p}")
+                packs[p.name] = p
+    return packs
+
+
+DEFAULT_PACKS = ("hds", "extraterritorial")
+"""Packs run when neither --pack nor the configuration names any: the ones for health data."""
+
+
+def load_packs(names: Sequence[str] | None = None, roots: Sequence[Path] | None = None) -> list[Policy]:
+    """Load the named packs (default: :data:`DEFAULT_PACKS`), sorted by policy id.
 
     Raises:
         PolicyError: an unknown pack, an invalid policy, or two policies with one id.
     """
-    root = root or builtin_policy_dir()
-    known = available_packs(root)
-    chosen = list(names) if names else known
+    known = available_packs(roots)
+    chosen = list(names) if names else [p for p in DEFAULT_PACKS if p in known]
     policies: dict[str, Policy] = {}
     for pack in chosen:
         if pack not in known:
-            raise PolicyError(f"unknown policy pack {pack!r} (available: {', '.join(known)})")
-        for path in sorted((root / pack).glob("*.yaml")):
+            raise PolicyError(f"unknown policy pack {pack!r} (available: {', '.join(sorted(known))})")
+        for path in sorted(known[pack].glob("*.yaml")):
             pol = load_policy(path, pack)
             if pol.id in policies:
                 raise PolicyError(f"policy id {pol.id} is defined twice: {policies[pol.id].path} and {path}", str(path))
             policies[pol.id] = pol
     return sorted(policies.values(), key=lambda p: p.id)
+
+
+def with_enforcement(policies: Sequence[Policy], overrides: Mapping[str, Enforcement], where: str | None = None) -> list[Policy]:
+    """Apply per-project enforcement levels (``enforcement:`` in .sovpolicy.yaml).
+
+    Raises:
+        PolicyError: an override names a policy that is not loaded.
+    """
+    ids = {p.id for p in policies}
+    unknown = sorted(set(overrides) - ids)
+    if unknown:
+        raise PolicyError(f"enforcement override for unknown or unloaded policy {', '.join(unknown)}", where)
+    return [replace(p, enforcement=overrides[p.id]) if p.id in overrides else p for p in policies]

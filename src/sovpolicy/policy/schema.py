@@ -41,6 +41,8 @@ def policy_schema() -> dict[str, Any]:
                     "types": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                 },
             },
+            "when": {"type": "string", "minLength": 1,
+                     "description": "CEL expression over the documented object; the policy applies only where it is true"},
             "require": {"type": "array", "minItems": 1, "items": {"oneOf": conditions}},
             "unresolved": {"enum": ["block", "warn"], "description": "an unresolved placement is UNKNOWN; `block` (default) lets it block like a failure, `warn` reports it without blocking"},
             "remediation": {"type": "string", "minLength": 1},

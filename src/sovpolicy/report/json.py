@@ -12,7 +12,7 @@ import msgspec
 
 from ..model import Certification, Finding, Host, Reason, Resource, ScanResult, SourceRef
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def _source(s: SourceRef | None) -> dict[str, Any] | None:
@@ -62,11 +62,19 @@ def _resource(r: Resource, h: Host | None) -> dict[str, Any]:
     }
 
 
+def _waiver(w: Any) -> dict[str, Any] | None:
+    if w is None:
+        return None
+    return {"policy": w.policy_id, "address": w.address, "reason": w.reason, "expires": w.expires.isoformat(),
+            "approved_by": w.approved_by, "decision": w.decision,
+            "decision_expires": w.decision_expires.isoformat() if w.decision_expires else None, "origin": w.origin}
+
+
 def _finding(f: Finding) -> dict[str, Any]:
     return {
         "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status.value, "blocking": f.blocking,
         "severity": f.severity.value, "enforcement": f.enforcement.value, "address": f.address,
-        "message": f.message, "reasons": [_reason(r) for r in f.reasons], "remediation": f.remediation, "waiver": None,
+        "message": f.message, "reasons": [_reason(r) for r in f.reasons], "remediation": f.remediation, "waiver": _waiver(f.waiver),
     }
 
 
@@ -83,6 +91,7 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
         "resources": [_resource(r, result.hosts.get(r.address)) for r in result.resources],
         "findings": [_finding(f) for f in result.findings],
         "problems": [{"kind": p.kind, "message": p.message, "where": p.where} for p in result.problems],
+        "warnings": list(result.warnings),
         "summary": {**result.counts(), "exit_code": result.exit_code},
     }
 

@@ -42,7 +42,7 @@ def render_text(result: ScanResult) -> str:
             passing.append((address, findings))
             continue
         res = findings[0].resource
-        head = "BLOCKING" if any(f.blocking for f in findings) else "WARNING"
+        head = "BLOCKING" if any(f.blocking for f in findings) else "NOT BLOCKING"
         classes = ", ".join(sorted(res.data_classes))
         out.append(f"{head} {address} ({classes}) [{res.location or ''}]")
         chain = findings[0].reasons[: findings[0].chain_length]
@@ -62,6 +62,8 @@ def render_text(result: ScanResult) -> str:
         out.append(f"PASS {address} in {where}: {', '.join(f.policy_id for f in findings)}")
     if passing:
         out.append("")
+    for w in result.warnings:
+        out.append(f"WARNING {w}")
     for p in result.problems:
         out.append(f"PROBLEM {p.kind}: {p.message}" + (f" ({p.where})" if p.where else ""))
     c = result.counts()

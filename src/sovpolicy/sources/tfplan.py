@@ -153,6 +153,8 @@ class PlanInfo:
     drift: int
     complete: bool | None
     errored: bool | None
+    module_sources: dict[str, str] = field(default_factory=dict)
+    """Module path (``module.a.module.b``) -> its call's ``source`` as written."""
 
 
 @dataclass
@@ -634,5 +636,6 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
             address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
             tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes)))
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
-                    len(plan.resource_drift or []), plan.complete, plan.errored)
+                    len(plan.resource_drift or []), plan.complete, plan.errored,
+                    {child: call.source for child, (_, call) in reader.calls.items() if call.source})
     return PlanScan(info, resources)
