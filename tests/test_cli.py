@@ -63,7 +63,8 @@ def test_unresolved_health_resource_is_unknown_and_blocks(tmp_path, capsys):
     code, out, _ = run(capsys, "scan", str(plan), "--config", str(cfg), "--format", "json", *AS_OF)
     report = json.loads(out)
     statuses = {f["policy_id"]: (f["status"], f["blocking"]) for f in report["findings"]}
-    assert statuses == {"SOV-EXT-001": ("unknown", True), "SOV-HDS-001": ("unknown", True), "SOV-HDS-002": ("unknown", True)}
+    assert statuses == {"SOV-EXT-001": ("unknown", True), "SOV-HDS-001": ("unknown", True), "SOV-HDS-002": ("unknown", True),
+                        "SOV-HDS-003": ("unknown", True), "SOV-HDS-004": ("unknown", False)}  # 004 is advisory
     assert code == 1
 
 

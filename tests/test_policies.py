@@ -138,4 +138,4 @@ def test_installed_wheel_finds_its_policies(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(target), "PATH": ""},
                          capture_output=True, text=True, check=True, cwd=tmp_path).stdout.splitlines()
     assert Path(out[0]).is_relative_to(target)
-    assert out[1] == "SOV-EXT-001,SOV-HDS-001,SOV-HDS-002"
+    assert out[1] == "SOV-EXT-001,SOV-HDS-001,SOV-HDS-002,SOV-HDS-003,SOV-HDS-004"

@@ -123,8 +123,9 @@ def certified(args: Mapping[str, Any], ctx: Context) -> Outcome:
             f"{c.offer} ({c.id}) is {c.status} for some {host.cloud} regions that the catalog cannot name, so it "
             f"cannot show that {host.region} is covered; check the holder's published scope and list the regions "
             f"in a catalog override", c.source), *seen))
+    mine_ids = {c.id for c in mine}
     for c in ctx.catalog.certifications:  # same cloud and scheme, scope elsewhere: say why it does not count
-        if c.cloud == host.cloud and c.scheme == scheme and c not in mine and not c.regions_unlisted:
+        if c.cloud == host.cloud and c.scheme == scheme and c.id not in mine_ids and not c.regions_unlisted:
             why = (f"is {c.status.replace('_', ' ')}, which does not count" if c.status not in statuses
                    else f"covers {', '.join(c.regions) or 'no named region'}, not {host.region} for {ctx.resource.type}")
             seen.append(Reason(f"{c.offer} ({c.id}) {why}", c.source))
