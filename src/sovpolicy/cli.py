@@ -24,7 +24,7 @@ from .catalog.load import DATA_DIR, read_documents
 from .config import find_config, load_config
 from .errors import ExitCode, SovpolicyError, UsageError
 from .model import ScanResult, Severity
-from .report import RENDERERS
+from .report import RENDERERS, STREAMERS
 
 FORMATS = tuple(RENDERERS)
 
@@ -139,15 +139,20 @@ def cmd_scan(args: argparse.Namespace) -> int:
     config, catalog, policies, as_of = _setup(args, args.paths[0])
     result = _apply_gate(scan(args.paths, config, catalog, policies, as_of), args.fail_on)
     for fmt, target in outputs:
-        text = RENDERERS[fmt](result)
+        chunks = STREAMERS[fmt](result) if fmt in STREAMERS else iter([RENDERERS[fmt](result).encode("utf-8")])
         if target is None:
-            sys.stdout.write(text)
-        else:
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
+            sys.stdout.flush()
+            for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            continue
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+        except OSError as exc:
+            raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
     code = result.exit_code
     if args.soft_fail and code == ExitCode.BLOCKING:
         return ExitCode.INCOMPLETE if result.problems else ExitCode.OK

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -273,12 +274,12 @@ class Resource:
     action: str | None = None
     notes: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def data_classes(self) -> frozenset[str]:
         """The set of data classes the resource holds."""
         return frozenset(c.data_class for c in self.classifications)
 
-    @property
+    @cached_property
     def module_path(self) -> str:
         """Module part of the address without instance keys (``module.a.module.b``), or ``""``."""
         from .address import parse_address

@@ -92,6 +92,7 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
     findings: list[Finding] = []
     hosts: dict[str, Host | None] = {}
     cache: dict[tuple[str | None, str | None, str], Host | None] = {}
+    eval_cache: dict[object, object] = {}  # host chains and condition outcomes, keyed by id(host)
     for res in resources:
         key = (res.placement.cloud, res.placement.region, res.type)
         if key not in cache:
@@ -100,7 +101,7 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
         hosts[res.address] = host
         for pol in policies:
             if applies(pol, res):
-                finding = evaluate(pol, res, host, catalog, as_of, adequacy)
+                finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache)
                 if finding is not None:
                     findings.append(finding)
     path_of = {r.address: (r.location.path if r.location else "") for r in resources}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from fnmatch import fnmatchcase
 
 from ..catalog import Catalog
@@ -67,11 +68,13 @@ def _where(resource: Resource, host: Host | None) -> str:
 
 
 def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Catalog, as_of: dt.date,
-             adequacy: frozenset[str] = frozenset()) -> Finding | None:
+             adequacy: frozenset[str] = frozenset(), cache: dict[Any, Any] | None = None) -> Finding | None:
     """Evaluate one policy on one resource it applies to (see :func:`applies`).
 
     Returns None when the policy's ``when`` CEL expression is false for the resource;
     a ``when`` that cannot be evaluated applies the policy and makes it UNKNOWN.
+    ``cache`` (one dict per scan) reuses host chains and the outcomes of conditions that
+    depend only on the host and the resource type (all but ``cel``).
 
     Every ``require`` condition is evaluated; any FAIL makes the finding FAIL, else any
     UNKNOWN makes it UNKNOWN, else PASS. An unresolved placement is UNKNOWN. FAIL and
@@ -88,9 +91,22 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     classes = ", ".join(sorted(policy.data_classes & resource.data_classes))
     reasons: list[Reason] = [Reason(f"{resource.address} holds {c.data_class} data: {c.reason}")
                              for c in resource.classifications if c.data_class in policy.data_classes]
-    reasons.append(placement_reason(resource.placement))
+    if cache is None:
+        reasons.append(placement_reason(resource.placement))
+    else:
+        pkey = ("placement", id(resource.placement))
+        hit = cache.get(pkey)
+        if hit is None or hit[0] is not resource.placement:
+            hit = cache[pkey] = (resource.placement, placement_reason(resource.placement))
+        reasons.append(hit[1])
     if host is not None:
-        reasons += host_reasons(host, catalog)
+        if cache is None:
+            reasons += host_reasons(host, catalog)
+        else:
+            key = ("host", id(host))
+            if key not in cache:
+                cache[key] = host_reasons(host, catalog)
+            reasons += cache[key]
     chain_length = len(reasons)
     if host is None:
         status = Status.UNKNOWN
@@ -101,7 +117,15 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
         reasons.append(Reason(lead))
     else:
         ctx = Context(resource, host, catalog, as_of, adequacy)
-        outcomes = [REGISTRY[name].evaluate(args, ctx) for name, args in policy.require]
+        outcomes = []
+        for i, (name, args) in enumerate(policy.require):
+            if cache is None or name == "cel":
+                outcomes.append(REGISTRY[name].evaluate(args, ctx))
+                continue
+            key = (policy.id, i, id(host), resource.type)
+            if key not in cache:
+                cache[key] = REGISTRY[name].evaluate(args, ctx)
+            outcomes.append(cache[key])
         statuses = {o.status for o in outcomes}
         status = Status.FAIL if Status.FAIL in statuses else Status.UNKNOWN if Status.UNKNOWN in statuses else Status.PASS
         decisive = [o for o in outcomes if o.status is status]

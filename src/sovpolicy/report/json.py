@@ -6,6 +6,7 @@ that removes or changes a field bumps the major.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -15,12 +16,28 @@ from ..model import Certification, Finding, Host, Reason, Resource, ScanResult, 
 SCHEMA_VERSION = "1.1"
 
 
+_source_cache: dict[SourceRef, dict[str, Any]] = {}
+
+
 def _source(s: SourceRef | None) -> dict[str, Any] | None:
-    return None if s is None else {"id": s.id, "title": s.title, "url": s.url, "as_of": s.as_of.isoformat()}
+    if s is None:
+        return None
+    out = _source_cache.get(s)
+    if out is None:
+        out = _source_cache[s] = {"id": s.id, "title": s.title, "url": s.url, "as_of": s.as_of.isoformat()}
+    return out
+
+
+_reason_cache: dict[int, tuple[Reason, dict[str, Any]]] = {}
 
 
 def _reason(r: Reason) -> dict[str, Any]:
-    return {"text": r.text, "source": _source(r.source)}
+    hit = _reason_cache.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    out = {"text": r.text, "source": _source(r.source)}
+    _reason_cache[id(r)] = (r, out)
+    return out
 
 
 def _cert(c: Certification) -> dict[str, Any]:
@@ -78,24 +95,57 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
-def report_dict(result: ScanResult) -> dict[str, Any]:
-    """The report as plain data (see the README's "JSON report" section for every field)."""
+def _sections(result: ScanResult) -> Iterator[tuple[str, Any, bool]]:
+    """(key, value, is_list) in report order; lists are produced lazily, item by item."""
     from .. import __version__
 
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "sovpolicy", "version": __version__},
-        "catalog": {"version": result.catalog_version, "as_of": result.catalog_as_of.isoformat()},
-        "as_of": result.as_of.isoformat(),
-        "inputs": list(result.inputs),
-        "resources": [_resource(r, result.hosts.get(r.address)) for r in result.resources],
-        "findings": [_finding(f) for f in result.findings],
-        "problems": [{"kind": p.kind, "message": p.message, "where": p.where} for p in result.problems],
-        "warnings": list(result.warnings),
-        "summary": {**result.counts(), "exit_code": result.exit_code},
-    }
+    yield "schema_version", SCHEMA_VERSION, False
+    yield "tool", {"name": "sovpolicy", "version": __version__}, False
+    yield "catalog", {"version": result.catalog_version, "as_of": result.catalog_as_of.isoformat()}, False
+    yield "as_of", result.as_of.isoformat(), False
+    yield "inputs", list(result.inputs), False
+    yield "resources", (_resource(r, result.hosts.get(r.address)) for r in result.resources), True
+    yield "findings", (_finding(f) for f in result.findings), True
+    yield "problems", ({"kind": p.kind, "message": p.message, "where": p.where} for p in result.problems), True
+    yield "warnings", list(result.warnings), False
+    yield "summary", {**result.counts(), "exit_code": result.exit_code}, False
+
+
+def report_dict(result: ScanResult) -> dict[str, Any]:
+    """The report as plain data (see the README's "JSON report" section for every field)."""
+    return {key: (list(value) if is_list else value) for key, value, is_list in _sections(result)}
+
+
+def _indented(value: Any, prefix: bytes) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(value), indent=2).replace(b"\n", b"\n" + prefix)
+
+
+def iter_json(result: ScanResult) -> Iterator[bytes]:
+    """The JSON report as UTF-8 chunks, so that a large report is never held whole.
+
+    Top-level fields are 2-space indented; each resource and each finding is one compact
+    line (easy to grep, and fast to write for plans of tens of thousands of resources).
+    The order is deterministic.
+    """
+    _source_cache.clear()
+    _reason_cache.clear()
+    yield b"{"
+    first = True
+    for key, value, is_list in _sections(result):
+        yield (b"\n" if first else b",\n") + b'  "' + key.encode() + b'": '
+        first = False
+        if not is_list:
+            yield _indented(value, b"  ")
+            continue
+        sep = b"[\n    "
+        encode = msgspec.json.encode
+        for item in value:
+            yield sep + encode(item)
+            sep = b",\n    "
+        yield b"[]" if sep == b"[\n    " else b"\n  ]"
+    yield b"\n}\n"
 
 
 def render_json(result: ScanResult) -> str:
-    """Render the JSON report (2-space indented, UTF-8, deterministic order)."""
-    return msgspec.json.format(msgspec.json.encode(report_dict(result)), indent=2).decode("utf-8") + "\n"
+    """Render the JSON report as one string (see :func:`iter_json` to stream it)."""
+    return b"".join(iter_json(result)).decode("utf-8")

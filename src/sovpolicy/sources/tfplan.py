@@ -45,30 +45,6 @@ _TAG_FIELDS = ("tags", "tags_all", "labels")
 _NULL = msgspec.Raw(b"null")
 
 
-class _Change(msgspec.Struct):
-    actions: list[str] = []
-    after: msgspec.Raw = _NULL
-    after_unknown: msgspec.Raw = _NULL
-    after_sensitive: msgspec.Raw = _NULL
-
-
-class _ResourceChange(msgspec.Struct):
-    address: str
-    change: _Change
-    mode: str = "managed"
-    type: str = ""
-    name: str = ""
-    index: int | str | None = None
-    module_address: str | None = None
-    provider_name: str = ""
-    deposed: str | None = None
-
-
-class _Deferred(msgspec.Struct):
-    resource_change: _ResourceChange
-    reason: str = ""
-
-
 class _ProviderConfig(msgspec.Struct):
     name: str = ""
     full_name: str | None = None
@@ -107,41 +83,6 @@ class _Variable(msgspec.Struct):
     value: Any = None
 
 
-class _PVResource(msgspec.Struct):
-    address: str
-    mode: str = "managed"
-    type: str = ""
-    name: str = ""
-    index: int | str | None = None
-    provider_name: str = ""
-    values: msgspec.Raw = _NULL
-    sensitive_values: msgspec.Raw = _NULL
-
-
-class _PVModule(msgspec.Struct):
-    resources: list[_PVResource] = []
-    child_modules: list[_PVModule] = []
-
-
-class _PlannedValues(msgspec.Struct):
-    root_module: _PVModule = msgspec.field(default_factory=_PVModule)
-
-
-class _Plan(msgspec.Struct):
-    format_version: str | None = None
-    terraform_version: str | None = None
-    variables: dict[str, _Variable] | None = None
-    resource_changes: list[_ResourceChange] | None = None
-    resource_drift: list[_ResourceChange] | None = None
-    deferred_changes: list[_Deferred] | None = None
-    configuration: _Configuration | None = None
-    planned_values: msgspec.Raw = _NULL
-    prior_state: msgspec.Raw = _NULL
-    values: msgspec.Raw = _NULL
-    complete: bool | None = None
-    errored: bool | None = None
-
-
 @dataclass(frozen=True)
 class PlanInfo:
     """Facts about the plan file itself, for reports."""
@@ -165,14 +106,55 @@ class PlanScan:
     resources: list[Resource] = field(default_factory=list)
 
 
-def _field_struct(catalog: Catalog) -> type[msgspec.Struct]:
+class _Types:
+    """The decode types of one catalog: resource attribute objects are decoded into a
+    struct of only the fields some provider places resources by (``_Fields``), in the
+    same single pass as the rest of the plan."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        u = msgspec.UNSET
+        self.Fields = msgspec.defstruct("_Fields", [(n, Any, u) for n in names], forbid_unknown_fields=False)
+        mask = self.Fields | bool | None
+        self.Change = msgspec.defstruct("_Change", [
+            ("actions", list[str], []), ("after", self.Fields | None, None),
+            ("after_unknown", mask, None), ("after_sensitive", mask, None)])
+        self.ResourceChange = msgspec.defstruct("_ResourceChange", [
+            ("address", str), ("change", self.Change), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
+            ("index", int | str | None, None), ("module_address", str | None, None), ("provider_name", str, ""),
+            ("deposed", str | None, None)])
+        self.Deferred = msgspec.defstruct("_Deferred", [("resource_change", self.ResourceChange), ("reason", str, "")])
+        self.PVResource = msgspec.defstruct("_PVResource", [
+            ("address", str), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
+            ("index", int | str | None, None), ("provider_name", str, ""), ("values", self.Fields | None, None),
+            ("sensitive_values", mask, None)])
+        pv_module = msgspec.defstruct("_PVModule", [("resources", list[self.PVResource], []),  # type: ignore[name-defined]
+                                                    ("child_modules", list[Any], [])])
+        self.PVModule = pv_module
+        self.PlannedValues = msgspec.defstruct("_PlannedValues", [("root_module", pv_module | None, None)])
+        self.Plan = msgspec.defstruct("_Plan", [
+            ("format_version", str | None, None), ("terraform_version", str | None, None),
+            ("variables", dict[str, _Variable] | None, None),
+            ("resource_changes", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
+            ("resource_drift", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
+            ("deferred_changes", list[self.Deferred] | None, None),  # type: ignore[name-defined]
+            ("configuration", _Configuration | None, None),
+            ("planned_values", msgspec.Raw, _NULL), ("values", msgspec.Raw, _NULL),
+            ("complete", bool | None, None), ("errored", bool | None, None)])
+
+
+_TYPES: dict[tuple[str, ...], _Types] = {}
+
+
+def _types(catalog: Catalog) -> _Types:
     names = set(_TAG_FIELDS)
     for p in catalog.providers.values():
         names.update(p.resource_region)
         names.update(p.resource_zone)
         names.update(p.resource_regions)
-    fields = [(n, Any, msgspec.UNSET) for n in sorted(names)]
-    return msgspec.defstruct("_Fields", fields, forbid_unknown_fields=False)
+    key = tuple(sorted(names))
+    if key not in _TYPES:
+        _TYPES[key] = _Types(key)
+    return _TYPES[key]
 
 
 def _position(data: bytes, message: str) -> str:
@@ -188,9 +170,9 @@ def _position(data: bytes, message: str) -> str:
     return f":{line}:{col}"
 
 
-def _decode_plan(data: bytes, path: str) -> _Plan:
+def _decode_plan(data: bytes, path: str, types: _Types) -> Any:
     try:
-        plan = msgspec.json.decode(data, type=_Plan)
+        plan = msgspec.json.decode(data, type=types.Plan)
     except msgspec.ValidationError as exc:
         raise InputError(f"not a valid Terraform plan: {exc}", path) from None
     except msgspec.DecodeError as exc:
@@ -227,6 +209,8 @@ def _redact(value: Any, mask: Any) -> Any:
     """Replace every leaf the sensitivity mask marks by REDACTED."""
     if mask is True:
         return REDACTED
+    if not mask:
+        return value
     if isinstance(value, dict) and isinstance(mask, dict):
         return {k: _redact(v, mask.get(k)) for k, v in value.items()}
     if isinstance(value, list) and isinstance(mask, list):
@@ -256,11 +240,11 @@ class _Instance:
 class _PlanReader:
     """Resolution state for one plan."""
 
-    def __init__(self, plan: _Plan, path: str, catalog: Catalog) -> None:
+    def __init__(self, plan: Any, path: str, catalog: Catalog, types: _Types) -> None:
         self.plan = plan
         self.path = path
         self.catalog = catalog
-        self.Fields = _field_struct(catalog)
+        self.types = types
         self.config = plan.configuration or _Configuration()
         self.variables = plan.variables or {}
         self.modules: dict[str, _ConfigModule] = {}
@@ -268,11 +252,14 @@ class _PlanReader:
         self.config_index: dict[tuple[str, str, str, str], _ConfigResource] = {}
         self._index_module("", self.config.root_module)
         self._expr_cache: dict[int, dict[str, Any]] = {}
+        self._provider_cache: dict[tuple[str | None, str, str], Placement] = {}
+        self._address_cache: dict[str, Address] = {}
 
     # ----------------------------------------------------------------- configuration
     def _index_module(self, path: str, module: _ConfigModule) -> None:
         self.modules[path] = module
         for r in module.resources:
+            r.expressions = r.expressions.copy()  # detach from the file's bytes, which read_plan frees early
             rtype, rname = r.type, r.name
             if not rtype:
                 try:
@@ -463,7 +450,11 @@ class _PlanReader:
         if not info.provider_region:
             inst.needs_parent = True
             return
-        inst.placement = self._provider_placement(inst, info)
+        key = (inst.config.provider_config_key if inst.config else None, inst.addr.module_path, info.source)
+        cached = self._provider_cache.get(key)
+        if cached is None:
+            cached = self._provider_cache[key] = self._provider_placement(inst, info)
+        inst.placement = cached
 
     def resolve_parent(self, inst: _Instance, placed: dict[str, list[_Instance]]) -> None:
         """Step 2, for providers without a provider-level region: follow references."""
@@ -512,7 +503,7 @@ class _PlanReader:
     def instances(self) -> Iterator[tuple[_Instance, Any]]:
         plan = self.plan
         drifted = {rc.address for rc in plan.resource_drift or []}
-        changes: list[tuple[str, _ResourceChange, str | None]] = [
+        changes: list[tuple[str, Any, str | None]] = [
             (f"resource_changes[{i}].change", rc, None) for i, rc in enumerate(plan.resource_changes or [])]
         changes += [(f"deferred_changes[{i}].resource_change.change", d.resource_change, f"deferred by Terraform ({d.reason})")
                     for i, d in enumerate(plan.deferred_changes or [])]
@@ -526,9 +517,7 @@ class _PlanReader:
             if not actions or actions in (["delete"], ["forget"], ["read"]):
                 continue
             inst = self._make(i, rc.address, rc.type, rc.provider_name, _action(actions), root,
-                              rc.change.after, rc.change.after_unknown, rc.change.after_sensitive)
-            if inst is None:
-                continue
+                              rc.change.after, rc.change.after_unknown, rc.change.after_sensitive, rc.module_address)
             if note:
                 inst[0].notes.append(note)
             if rc.address in drifted:
@@ -538,32 +527,38 @@ class _PlanReader:
     def _planned_values(self) -> Iterator[tuple[_Instance, Any]]:
         if self.plan.planned_values is _NULL:
             return
-        pv = msgspec.json.decode(self.plan.planned_values, type=_PlannedValues)
-        stack = [pv.root_module]
-        i = 0
-        while stack:
-            mod = stack.pop(0)
-            for r in mod.resources:
-                if r.mode == "managed":
-                    inst = self._make(i, r.address, r.type, r.provider_name, "planned", f"planned_values resource {r.address!r}",
-                                      r.values, _NULL, r.sensitive_values)
-                    if inst is not None:
-                        yield inst
-                i += 1
-            stack.extend(mod.child_modules)
-
-    def _make(self, i: int, address: str, rtype: str, provider: str, action: str, root: str,
-              after: msgspec.Raw, unknown: msgspec.Raw, sensitive: msgspec.Raw) -> tuple[_Instance, Any] | None:
         try:
-            addr = parse_address(address)
+            pv = msgspec.json.decode(self.plan.planned_values, type=self.types.PlannedValues)
+            stack = [pv.root_module] if pv.root_module is not None else []
+            i = 0
+            while stack:
+                mod = stack.pop(0)
+                for r in mod.resources:
+                    if r.mode == "managed":
+                        yield self._make(i, r.address, r.type, r.provider_name, "planned",
+                                         f"planned_values resource {r.address!r}", r.values, None, r.sensitive_values)
+                    i += 1
+                stack.extend(msgspec.convert(c, type=self.types.PVModule) for c in mod.child_modules)
+        except msgspec.ValidationError as exc:
+            raise InputError(f"not a valid Terraform plan: {exc} (in planned_values)", self.path) from None
+
+    def _address(self, address: str, module_address: str | None, root: str) -> Address:
+        """Parse an instance address; the module part (``module_address``, when the plan
+        gives it) is parsed once per module instance."""
+        try:
+            if module_address and address.startswith(module_address + "."):
+                base = self._address_cache.get(module_address)
+                if base is None:
+                    base = self._address_cache[module_address] = parse_address(module_address)
+                local = parse_address(address[len(module_address) + 1:])
+                return Address(base.modules, local.mode, local.type, local.name, local.key)
+            return parse_address(address)
         except InputError as exc:
             raise InputError(f"{root.removesuffix('.change')}.address: {exc.message}", self.path) from None
-        try:
-            fields = msgspec.json.decode(after, type=self.Fields | None)
-            unk = msgspec.json.decode(unknown, type=self.Fields | bool | None)
-            sens = msgspec.json.decode(sensitive, type=self.Fields | bool | None)
-        except msgspec.ValidationError as exc:
-            raise InputError(f"{root}: unexpected value shape: {exc}", self.path) from None
+
+    def _make(self, i: int, address: str, rtype: str, provider: str, action: str, root: str,
+              fields: Any, unk: Any, sens: Any, module_address: str | None = None) -> tuple[_Instance, Any]:
+        addr = self._address(address, module_address, root)
         if unk is True or unk is False:
             unk = None
         if sens is True or sens is False:
@@ -595,8 +590,13 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read plan: {exc.strerror}", spath) from None
-    plan = _decode_plan(data, spath)
-    reader = _PlanReader(plan, spath, catalog)
+    types = _types(catalog)
+    plan = _decode_plan(data, spath, types)
+    del data  # the decoded structs hold what the scan needs; let the file's bytes go...
+    if plan.resource_changes or plan.deferred_changes:
+        plan.planned_values = _NULL  # ...which a raw slice of planned_values would keep alive
+    plan.values = _NULL
+    reader = _PlanReader(plan, spath, catalog, types)
     made: list[tuple[_Instance, Any]] = list(reader.instances())
     by_target: dict[str, list[_Instance]] = {}
     for inst, _ in made:
