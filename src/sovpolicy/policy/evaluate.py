@@ -73,14 +73,24 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
 
     Returns None when the policy's ``when`` CEL expression is false for the resource;
     a ``when`` that cannot be evaluated applies the policy and makes it UNKNOWN.
-    ``cache`` (one dict per scan) reuses host chains and the outcomes of conditions that
-    depend only on the host and the resource type (all but ``cel``).
+    ``cache`` (one dict per scan) reuses classification and placement reasons, host
+    chains, and the verdicts of policies whose conditions depend only on the host and the
+    resource type (all but ``cel``).
 
     Every ``require`` condition is evaluated; any FAIL makes the finding FAIL, else any
     UNKNOWN makes it UNKNOWN, else PASS. An unresolved placement is UNKNOWN. FAIL and
     UNKNOWN block unless the enforcement is advisory (UNKNOWN also when the policy says
     ``unresolved: warn``).
     """
+    memo: dict[Any, Any] = cache if cache is not None else {}
+
+    def memoised(key: Any, anchor: object, compute: Any) -> Any:
+        """Per-scan memo keyed by object identity; ``anchor`` guards against id reuse."""
+        hit = memo.get(key)
+        if hit is None or hit[0] is not anchor:
+            hit = memo[key] = (anchor, compute())
+        return hit[1]
+
     when_error = None
     if policy.when:
         from .cel import activation, evaluate_expr
@@ -89,24 +99,13 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
         if value is False:
             return None
     classes = ", ".join(sorted(policy.data_classes & resource.data_classes))
-    reasons: list[Reason] = [Reason(f"{resource.address} holds {c.data_class} data: {c.reason}")
-                             for c in resource.classifications if c.data_class in policy.data_classes]
-    if cache is None:
-        reasons.append(placement_reason(resource.placement))
-    else:
-        pkey = ("placement", id(resource.placement))
-        hit = cache.get(pkey)
-        if hit is None or hit[0] is not resource.placement:
-            hit = cache[pkey] = (resource.placement, placement_reason(resource.placement))
-        reasons.append(hit[1])
+    own = memoised(("classes", id(resource)), resource, lambda: [
+        (c.data_class, Reason(f"{resource.address} holds {c.data_class} data: {c.reason}")) for c in resource.classifications])
+    reasons: list[Reason] = [r for cls, r in own if cls in policy.data_classes]
+    reasons.append(memoised(("placement", id(resource.placement)), resource.placement,
+                            lambda: placement_reason(resource.placement)))
     if host is not None:
-        if cache is None:
-            reasons += host_reasons(host, catalog)
-        else:
-            key = ("host", id(host))
-            if key not in cache:
-                cache[key] = host_reasons(host, catalog)
-            reasons += cache[key]
+        reasons += memoised(("host", id(host)), host, lambda: host_reasons(host, catalog))
     chain_length = len(reasons)
     if host is None:
         status = Status.UNKNOWN
@@ -116,28 +115,30 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
         lead = f"its `when` expression cannot be evaluated ({when_error})"
         reasons.append(Reason(lead))
     else:
-        ctx = Context(resource, host, catalog, as_of, adequacy)
-        outcomes = []
-        for i, (name, args) in enumerate(policy.require):
-            if cache is None or name == "cel":
-                outcomes.append(REGISTRY[name].evaluate(args, ctx))
-                continue
-            key = (policy.id, i, id(host), resource.type)
-            if key not in cache:
-                cache[key] = REGISTRY[name].evaluate(args, ctx)
-            outcomes.append(cache[key])
-        statuses = {o.status for o in outcomes}
-        status = Status.FAIL if Status.FAIL in statuses else Status.UNKNOWN if Status.UNKNOWN in statuses else Status.PASS
-        decisive = [o for o in outcomes if o.status is status]
-        for o in decisive + [o for o in outcomes if o.status is not status]:
-            reasons.extend(o.reasons)
-        lead = decisive[0].reasons[0].text if decisive and decisive[0].reasons else status.value
+        def verdict() -> tuple[Status, tuple[Reason, ...], str]:
+            ctx = Context(resource, host, catalog, as_of, adequacy)
+            outcomes = [REGISTRY[name].evaluate(args, ctx) for name, args in policy.require]
+            statuses = {o.status for o in outcomes}
+            st = Status.FAIL if Status.FAIL in statuses else Status.UNKNOWN if Status.UNKNOWN in statuses else Status.PASS
+            decisive = [o for o in outcomes if o.status is st]
+            tail = tuple(r for o in decisive + [o for o in outcomes if o.status is not st] for r in o.reasons)
+            return st, tail, (decisive[0].reasons[0].text if decisive and decisive[0].reasons else st.value)
+
+        # Conditions other than `cel` depend only on the host and the resource type.
+        if any(name == "cel" for name, _ in policy.require):
+            status, tail, lead = verdict()
+        else:
+            status, tail, lead = memoised(("verdict", policy.id, id(host), resource.type), host, verdict)
+        reasons.extend(tail)
     blocking = status in (Status.FAIL, Status.UNKNOWN) and policy.enforcement is not Enforcement.ADVISORY
     if status is Status.UNKNOWN and host is None and policy.unresolved == "warn":
         blocking = False
-    verb = {Status.PASS: "passed", Status.FAIL: "failed", Status.UNKNOWN: "unknown"}[status]
-    message = f"{resource.address} ({classes}) in {_where(resource, host)}: {policy.id} {verb}: {lead.rstrip('.')}."
+    where = memoised(("where", id(host), resource.placement.cloud), host, lambda: _where(resource, host))
+    message = f"{resource.address} ({classes}) in {where}: {policy.id} {_VERB[status]}: {lead.rstrip('.')}."
     return Finding(
         policy_id=policy.id, pack=policy.pack, title=policy.title, status=status, severity=policy.severity,
         enforcement=policy.enforcement, address=resource.address, message=message, reasons=tuple(reasons),
         blocking=blocking, resource=resource, host=host, remediation=policy.remediation, chain_length=chain_length)
+
+
+_VERB = {Status.PASS: "passed", Status.FAIL: "failed", Status.UNKNOWN: "unknown"}

@@ -46,16 +46,24 @@ def _cert(c: Certification) -> dict[str, Any]:
             "source": _source(c.source)}
 
 
+_host_cache: dict[int, tuple[Host, dict[str, Any]]] = {}
+
+
 def _host(h: Host | None) -> dict[str, Any] | None:
     if h is None:
         return None
-    return {
+    hit = _host_cache.get(id(h))
+    if hit is not None and hit[0] is h:
+        return hit[1]
+    out = {
         "operator": h.operator.name if h.operator else None,
         "parents": [p.name for p in h.parents],
         "laws": [law.id for law in h.laws],
         "certifications": [_cert(c) for c in h.certifications],
         "known_region": h.known_region,
     }
+    _host_cache[id(h)] = (h, out)
+    return out
 
 
 def _resource(r: Resource, h: Host | None) -> dict[str, Any]:
@@ -129,6 +137,7 @@ def iter_json(result: ScanResult) -> Iterator[bytes]:
     """
     _source_cache.clear()
     _reason_cache.clear()
+    _host_cache.clear()
     yield b"{"
     first = True
     for key, value, is_list in _sections(result):

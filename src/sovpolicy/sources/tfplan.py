@@ -42,6 +42,7 @@ from ..model import Location, Origin, Placement, Resource, SourceKind
 
 REDACTED = "(sensitive)"
 _TAG_FIELDS = ("tags", "tags_all", "labels")
+_SCALARS = (str, int, float, bool)
 _NULL = msgspec.Raw(b"null")
 
 
@@ -485,19 +486,21 @@ class _PlanReader:
                                    info.source)
 
     def tags(self, fields: Any, unknown: Any, sensitive: Any, notes: list[str]) -> dict[str, str]:
+        """Merge ``tags``, ``tags_all`` and ``labels`` (first one wins per key), redacted,
+        keeping scalar values as text; note the ones known only after apply."""
         tags: dict[str, str] = {}
-        for name in _TAG_FIELDS:
-            value = getattr(fields, name, msgspec.UNSET)
-            mask = getattr(sensitive, name, None) if sensitive is not None else None
-            if isinstance(value, dict):
-                value = _redact(value, mask)
-                for k, v in value.items():
-                    if isinstance(k, str) and (isinstance(v, (str, int, float, bool))):
-                        tags.setdefault(k, str(v) if not isinstance(v, str) else v)
-            unk = getattr(unknown, name, msgspec.UNSET) if unknown is not None else msgspec.UNSET
-            if unk is True or (isinstance(unk, dict) and any(v is True for v in unk.values())):
-                keys = "all" if unk is True else ", ".join(sorted(k for k, v in unk.items() if v is True))
-                notes.append(f"{name} known only after apply ({keys})")
+        for name in reversed(_TAG_FIELDS):
+            value = getattr(fields, name, None)
+            if type(value) is dict and value:
+                mask = getattr(sensitive, name, None) if sensitive is not None else None
+                if mask:
+                    value = _redact(value, mask)
+                tags.update({k: (v if type(v) is str else str(v)) for k, v in value.items() if type(v) in _SCALARS})
+            if unknown is not None:
+                unk = getattr(unknown, name, None)
+                if unk is True or (type(unk) is dict and True in unk.values()):
+                    keys = "all" if unk is True else ", ".join(sorted(k for k, v in unk.items() if v is True))
+                    notes.append(f"{name} known only after apply ({keys})")
         return tags
 
     def instances(self) -> Iterator[tuple[_Instance, Any]]:
@@ -602,7 +605,7 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
     for inst, _ in made:
         reader.resolve(inst)
         base = inst.addr.module_instance
-        key = f"{base}.{inst.addr.type}.{inst.addr.name}" if base else f"{inst.addr.type}.{inst.addr.name}"
+        key = f"{base}.{inst.addr.type}.{inst.addr.name}" if base else f"{inst.addr.type}.{inst.addr.name}"  # parent lookups
         by_target.setdefault(key, []).append(inst)
     pending = [inst for inst, _ in made if inst.placement is None]
     for _ in range(6):  # parents of parents (container -> account -> resource group)
