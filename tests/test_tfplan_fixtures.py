@@ -99,3 +99,15 @@ def test_unknown_tags_are_noted(catalog):
     _, scan = _placements(FIXTURES / "plans" / "unknown-region" / "plan.json", catalog)
     res = next(r for r in scan.resources if r.address == "aws_s3_bucket.records")
     assert any("tags known only after apply" in n for n in res.notes)
+
+
+def test_region_from_a_sensitive_variable_is_never_read(tmp_path, catalog):
+    import json
+
+    plan = json.loads((FIXTURES / "plans" / "region-from-variable" / "plan.json").read_text())
+    plan["configuration"]["root_module"]["variables"]["region"]["sensitive"] = True
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    (res,) = read_plan(path, catalog).resources
+    assert (res.placement.region, res.placement.origin) == (None, Origin.UNRESOLVED)
+    assert "sensitive" in res.placement.reason and "eu-west-3" not in repr(res)

@@ -70,9 +70,14 @@ class _ModuleCall(msgspec.Struct):
     module: _ConfigModule | None = None
 
 
+class _VariableDecl(msgspec.Struct):
+    sensitive: bool = False
+
+
 class _ConfigModule(msgspec.Struct):
     resources: list[_ConfigResource] = []
     module_calls: dict[str, _ModuleCall] = {}
+    variables: dict[str, _VariableDecl] = {}
 
 
 class _Configuration(msgspec.Struct):
@@ -308,6 +313,9 @@ class _PlanReader:
         if not module_path:
             var = self.variables.get(name)
             evidence.append(f"variables.{name}.value")
+            decl = self.config.root_module.variables.get(name)
+            if decl is not None and decl.sensitive:
+                return None, Origin.UNRESOLVED, f"root variable {name!r} is sensitive: sovpolicy does not read sensitive values"
             if var is None or not isinstance(var.value, str) or not var.value:
                 return None, Origin.UNRESOLVED, f"root variable {name!r} has no value in the plan"
             return var.value, Origin.VARIABLE, None
