@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from . import __version__
+from . import __version__, evidence
 from .catalog import load_catalog
 from .catalog.load import DATA_DIR, read_documents
 from .config import find_config, load_config
@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on", type=Severity, choices=list(Severity), metavar="SEVERITY",
                       help="block only on findings of this severity or higher (info, low, medium, high, critical)")
     scan.add_argument("--soft-fail", action="store_true", help="report blocking findings but exit 0 for them")
+    scan.add_argument("--evidence", type=Path, metavar="DIR",
+                      help="write an evidence bundle (digests, policies, inventory, findings, OSCAL, manifest) to DIR")
+    scan.add_argument("--sign-key", type=Path, metavar="KEY.pem",
+                      help="sign the evidence manifest with this Ed25519 private key (needs sovpolicy[sign])")
 
     explain = sub.add_parser("explain", parents=[common], help="the whole chain for one resource")
     explain.add_argument("address", help="resource address, e.g. aws_s3_bucket.records")
@@ -79,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--catalog", type=Path, action="append", default=[], metavar="DIR")
         p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD")
     show.add_argument("cloud", nargs="?", help="only this cloud")
+
+    verify = sub.add_parser("verify", help="re-check an evidence bundle's digests (and signature)")
+    verify.add_argument("directory", type=Path, metavar="DIR", help="a directory written by `scan --evidence DIR`")
+    verify.add_argument("--public-key", type=Path, metavar="PUB.pem", help="also check manifest.sig with this Ed25519 public key")
 
     pol = sub.add_parser("policies", help="the policy packs")
     pol_sub = pol.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -136,8 +144,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from .pipeline import scan
 
     outputs = _outputs(args)
+    sign_key = None
+    if args.sign_key is not None:
+        if args.evidence is None:
+            raise UsageError("--sign-key signs an evidence bundle: give --evidence DIR too")
+        sign_key = evidence.load_private_key(args.sign_key)
+    if args.evidence is not None:
+        evidence.prepare_directory(args.evidence)
     config, catalog, policies, as_of = _setup(args, args.paths[0])
     result = _apply_gate(scan(args.paths, config, catalog, policies, as_of), args.fail_on)
+    if args.evidence is not None:
+        evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
     for fmt, target in outputs:
         chunks = STREAMERS[fmt](result) if fmt in STREAMERS else iter([RENDERERS[fmt](result).encode("utf-8")])
         if target is None:
@@ -157,6 +174,29 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.soft_fail and code == ExitCode.BLOCKING:
         return ExitCode.INCOMPLETE if result.problems else ExitCode.OK
     return code
+
+
+def _generated_at() -> dt.datetime:
+    """Now (UTC), or ``SOURCE_DATE_EPOCH`` when set, for reproducible evidence bundles."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"SOURCE_DATE_EPOCH must be a Unix timestamp, got {epoch!r}") from None
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """``sovpolicy verify DIR``: exit 0 when intact, 1 naming the first changed, missing or extra file."""
+    key = evidence.load_public_key(args.public_key) if args.public_key is not None else None
+    check = evidence.verify_bundle(args.directory, key)
+    if not check.intact:
+        sys.stderr.write(f"sovpolicy: evidence bundle {args.directory} was altered: {check.problem}\n")
+        return ExitCode.BLOCKING
+    sys.stdout.write(f"evidence bundle {args.directory} intact: {check.files} files match manifest.json "
+                     f"(generated {check.generated_at}); signature {check.signature}\n")
+    return ExitCode.OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -262,7 +302,8 @@ def cmd_policies(args: argparse.Namespace) -> int:
     return ExitCode.BLOCKING if bad else ExitCode.OK
 
 
-COMMANDS = {"scan": cmd_scan, "explain": cmd_explain, "catalog": cmd_catalog, "policies": cmd_policies}
+COMMANDS = {"scan": cmd_scan, "explain": cmd_explain, "catalog": cmd_catalog, "policies": cmd_policies,
+            "verify": cmd_verify}
 
 
 def _crash_log(exc: BaseException) -> Path:

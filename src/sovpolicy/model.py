@@ -341,6 +341,8 @@ class Finding:
 
     ``reasons`` is the whole chain: its first ``chain_length`` entries place the resource
     (classification, region, country, operator, parents), the rest give the verdict.
+    ``description`` and ``references`` (``(title, url)`` pairs) are the policy's, for
+    reporters that describe the rule (SARIF, Markdown).
     """
 
     policy_id: str
@@ -357,6 +359,8 @@ class Finding:
     host: Host | None
     remediation: str | None = None
     chain_length: int = 0
+    description: str = ""
+    references: tuple[tuple[str, str], ...] = ()
     waiver: Waiver | None = None
 
 

@@ -138,7 +138,8 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     return Finding(
         policy_id=policy.id, pack=policy.pack, title=policy.title, status=status, severity=policy.severity,
         enforcement=policy.enforcement, address=resource.address, message=message, reasons=tuple(reasons),
-        blocking=blocking, resource=resource, host=host, remediation=policy.remediation, chain_length=chain_length)
+        blocking=blocking, resource=resource, host=host, remediation=policy.remediation, chain_length=chain_length,
+        description=policy.description, references=policy.references)
 
 
 _VERB = {Status.PASS: "passed", Status.FAIL: "failed", Status.UNKNOWN: "unknown"}

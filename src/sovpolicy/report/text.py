@@ -8,14 +8,18 @@ then a one-line summary of those that pass everything. Sources are footnotes
 from __future__ import annotations
 
 from ..model import Finding, ScanResult, SourceRef, Status
+from .common import squash, summary_line
 
 
-class _Notes:
+class Footnotes:
+    """Numbers catalog sources in the order they are first cited; ``items[n - 1]`` is note ``[n]``."""
+
     def __init__(self) -> None:
         self.refs: dict[tuple[str, str], int] = {}
         self.items: list[SourceRef] = []
 
     def mark(self, source: SourceRef | None) -> str:
+        """The marker to append to a line citing ``source`` (``" [3]"``), or ``""`` for no source."""
         if source is None:
             return ""
         key = (source.id, source.as_of.isoformat())
@@ -27,7 +31,7 @@ class _Notes:
 
 def render_text(result: ScanResult) -> str:
     """Render the report for a terminal or a CI log."""
-    notes = _Notes()
+    notes = Footnotes()
     out = [f"sovpolicy {result.tool_version} | catalog {result.catalog_version} (as of {result.catalog_as_of}) | "
            f"certifications checked on {result.as_of} | inputs: {', '.join(result.inputs)}", ""]
     by_res: dict[str, list[Finding]] = {}
@@ -54,7 +58,7 @@ def render_text(result: ScanResult) -> str:
             for r in f.reasons[f.chain_length:]:
                 out.append(f"      {r.text}{notes.mark(r.source)}")
             if f.status is not Status.PASS and f.remediation:
-                out.append(f"      fix: {' '.join(f.remediation.split())}")
+                out.append(f"      fix: {squash(f.remediation)}")
         out.append("")
     for address, findings in passing:
         host = findings[0].host
@@ -66,11 +70,7 @@ def render_text(result: ScanResult) -> str:
         out.append(f"WARNING {w}")
     for p in result.problems:
         out.append(f"PROBLEM {p.kind}: {p.message}" + (f" ({p.where})" if p.where else ""))
-    c = result.counts()
-    classified = sum(1 for r in result.resources if r.classifications)
-    out.append(f"{c['resources']} resources, {classified} classified; {len(result.findings)} findings: "
-               f"{c['blocking']} blocking, {c['failed']} failed, {c['unknown']} unknown, {c['waived']} waived, "
-               f"{c['passed']} passed. Exit code {result.exit_code}.")
+    out.append(summary_line(result))
     if notes.items:
         out.append("")
         out.append("Sources:")

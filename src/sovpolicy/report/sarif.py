@@ -1,0 +1,165 @@
+"""SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning, Azure DevOps, IDE viewers).
+
+One ``reportingDescriptor`` (rule) per policy that produced a finding, one ``result`` per
+FAIL, UNKNOWN or WAIVED finding (PASS findings are only counted in the run's
+properties). A result's level is ``error`` when it blocks, else ``warning``; a WAIVED
+finding carries an accepted ``suppression`` with the waiver's reason as justification.
+
+Locations: the input file as ``artifactLocation`` (relative to the current directory
+when below it, so that GitHub maps it to the repository), a ``region`` only when the
+resource has a line (``.tf`` sources; plan JSON has none worth pointing at) and the
+resource address as a ``logicalLocation``. Problems that made the scan incomplete are
+``toolExecutionNotifications``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import quote
+
+from ..model import Enforcement, Finding, ScanResult, Severity, Status
+from .common import REPORTED, display_path, dump_json, finding_location, squash
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+#: GitHub code scanning reads ``security-severity`` (0.0-10.0, CVSS-like bands:
+#: > 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low).
+SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
+                     Severity.LOW: "3.0", Severity.INFO: "0.0"}
+
+
+def _pascal(title: str) -> str:
+    words = "".join(ch if ch.isalnum() else " " for ch in title).split()
+    return "".join(w[:1].upper() + w[1:].lower() for w in words)
+
+
+def _help(f: Finding) -> dict[str, str]:
+    refs_text = "\n".join(f"- {title}: {url}" for title, url in f.references)
+    refs_md = "\n".join(f"- [{title}]({url})" for title, url in f.references)
+    description, fix = squash(f.description or f.title), squash(f.remediation)
+    text = f"{description}\n\nRemediation: {fix}" + (f"\n\nReferences:\n{refs_text}" if refs_text else "")
+    md = f"{description}\n\n**Remediation:** {fix}" + (f"\n\n**References:**\n\n{refs_md}" if refs_md else "")
+    return {"text": text, "markdown": md}
+
+
+def _rule(f: Finding) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "id": f.policy_id,
+        "name": _pascal(f.title),
+        "shortDescription": {"text": f.title},
+        "fullDescription": {"text": squash(f.description or f.title)},
+        "help": _help(f),
+        "defaultConfiguration": {"level": "warning" if f.enforcement is Enforcement.ADVISORY else "error"},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[f.severity],
+            "tags": ["security", "compliance", "data-sovereignty", f.pack],
+            "severity": f.severity.value,
+            "enforcement": f.enforcement.value,
+            "pack": f.pack,
+        },
+    }
+    if f.references:
+        rule["helpUri"] = f.references[0][1]
+    return rule
+
+
+def _uri(path: str) -> dict[str, str]:
+    if path.startswith("/"):
+        return {"uri": "file://" + quote(path)}
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+
+
+def _physical(path: str, line: int | None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": _uri(path)}
+    if line:
+        physical["region"] = {"startLine": line}
+    return physical
+
+
+def _location(f: Finding) -> dict[str, Any]:
+    path, line = finding_location(f)
+    loc: dict[str, Any] = {} if path is None else {"physicalLocation": _physical(path, line)}
+    loc["logicalLocations"] = [{"fullyQualifiedName": f.address, "kind": "resource"}]
+    return loc
+
+
+def _result(f: Finding, rule_index: int) -> dict[str, Any]:
+    fingerprint = hashlib.sha256(f"{f.policy_id}\0{f.address}".encode()).hexdigest()
+    result: dict[str, Any] = {
+        "ruleId": f.policy_id,
+        "ruleIndex": rule_index,
+        "level": "error" if f.blocking else "warning",
+        "message": {"text": f.message},
+        "locations": [_location(f)],
+        "partialFingerprints": {"sovpolicy/policyAddress/v1": fingerprint},
+        "properties": {
+            "status": f.status.value,
+            "blocking": f.blocking,
+            "reasons": [r.text for r in f.reasons],
+        },
+    }
+    if f.status is Status.WAIVED:
+        result["suppressions"] = [_suppression(f)]
+    return result
+
+
+def _suppression(f: Finding) -> dict[str, Any]:
+    w = f.waiver
+    if w is None:
+        return {"kind": "external", "status": "accepted", "justification": "waived (no reason recorded)"}
+    bits = [squash(w.reason)]
+    if w.decision:
+        bits.append(f"decision: {w.decision}")
+    if w.expires:
+        bits.append(f"expires {w.expires.isoformat()}")
+    sup: dict[str, Any] = {
+        "kind": "inSource" if w.location and w.location.path.endswith(".tf") else "external",
+        "status": "accepted",
+        "justification": "; ".join(bits),
+    }
+    if w.location:
+        sup["location"] = {"physicalLocation": _physical(display_path(w.location.path), w.location.line)}
+    return sup
+
+
+def sarif_dict(result: ScanResult) -> dict[str, Any]:
+    """The SARIF 2.1.0 log as plain data: one run, rules in policy order, results in finding order."""
+    from .. import __version__
+
+    rules: dict[str, tuple[int, dict[str, Any]]] = {}
+    for f in result.findings:
+        if f.policy_id not in rules:
+            rules[f.policy_id] = (len(rules), _rule(f))
+    results = [_result(f, rules[f.policy_id][0]) for f in result.findings if f.status in REPORTED]
+    notifications = [{"level": "warning", "message": {"text": f"{p.kind}: {p.message}" + (f" ({p.where})" if p.where else "")}}
+                     for p in result.problems]
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "sovpolicy",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [rule for _, rule in rules.values()],
+            }},
+            "invocations": [invocation],
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+            "properties": {
+                "catalog": {"version": result.catalog_version, "as_of": result.catalog_as_of.isoformat()},
+                "as_of": result.as_of.isoformat(),
+                "inputs": list(result.inputs),
+                "summary": {**result.counts(), "exit_code": result.exit_code},
+            },
+        }],
+    }
+
+
+def render_sarif(result: ScanResult) -> str:
+    """Render the SARIF 2.1.0 log (2-space indented JSON, deterministic order)."""
+    return dump_json(sarif_dict(result))
