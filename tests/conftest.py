@@ -27,3 +27,63 @@ def catalog():
     from sovpolicy.catalog import load_catalog
 
     return load_catalog(validate=True)
+
+
+#: the clock the evidence and OSCAL goldens are written with
+GENERATED_AT = dt.datetime(2026, 11, 30, 12, 0, 0, tzinfo=dt.timezone.utc)
+#: the example plan as the goldens name it (relative to the checkout)
+EXAMPLE_REL = "examples/hospital/plan.json"
+
+
+@pytest.fixture(scope="session")
+def example_scan(catalog):
+    """``(result, policies)``: the example plan scanned with every pack on AS_OF, no project config.
+
+    The input is passed relative to the checkout, as a CI job would, so the reports name it
+    ``examples/hospital/plan.json`` wherever pytest runs from.
+    """
+    import os
+
+    from sovpolicy.config import load_config
+    from sovpolicy.pipeline import scan
+    from sovpolicy.policy import load_packs
+
+    policies = load_packs(None)
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = scan([Path(EXAMPLE_REL)], load_config(None), catalog, policies, AS_OF)
+    finally:
+        os.chdir(here)
+    return result, policies
+
+
+@pytest.fixture(scope="session")
+def example_result(example_scan):
+    """The :class:`ScanResult` of :func:`example_scan`."""
+    return example_scan[0]
+
+
+def variant(result, *, status=None, blocking=None, waiver=None, location=None, address=None, index=0):
+    """A copy of ``result`` whose findings are only ``result.findings[index]``, altered as asked.
+
+    Lets report tests build a WAIVED, non-blocking or ``.tf``-located finding from a real
+    one without a waivers stage or an HCL reader.
+    """
+    from dataclasses import replace
+
+    from sovpolicy.model import Status
+
+    f = result.findings[index]
+    res = f.resource
+    if location is not None or address is not None:
+        res = replace(res, location=location or res.location, address=address or res.address)
+    changes = {"resource": res, "address": res.address}
+    if status is not None:
+        changes["status"] = status
+        changes["blocking"] = False if status in (Status.WAIVED, Status.PASS) else f.blocking
+    if blocking is not None:
+        changes["blocking"] = blocking
+    if waiver is not None:
+        changes["waiver"] = waiver
+    return replace(result, findings=(replace(f, **changes),), resources=(res,), hosts={res.address: f.host})
