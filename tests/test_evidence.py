@@ -168,7 +168,7 @@ def test_scan_signs_and_verify_checks_the_signature(tmp_path, capsys, monkeypatc
     (["--sign-key", "key.pem"], "give --evidence DIR too"),
     (["--evidence", "{tmp}/full"], "must be absent or empty"),
     (["--evidence", "{tmp}/ev", "--sign-key", "{tmp}/full/x"], "not an unencrypted PEM private key"),
-    (["--evidence", "{tmp}/ev", "--sign-key", "{tmp}/missing.pem"], "cannot read the signing key"),
+    (["--evidence", "{tmp}/ev", "--sign-key", "{tmp}/missing.pem"], "cannot read the private key"),
 ])
 def test_bad_evidence_options_exit_2(tmp_path, capsys, argv, needle):
     (tmp_path / "full").mkdir()
@@ -187,3 +187,15 @@ def test_signing_without_cryptography_is_a_clear_error(tmp_path, capsys, monkeyp
         from sovpolicy.evidence import load_public_key
 
         load_public_key(tmp_path / "pub.pem")
+
+
+def test_a_key_of_another_kind_is_refused(tmp_path, capsys):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = tmp_path / "ec.pem"
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+    code, _, err = run(capsys, "scan", EXAMPLE_PLAN, *AS_OF, "--evidence", tmp_path / "ev", "--sign-key", pem)
+    assert code == 2 and "must be an Ed25519 key" in err and not (tmp_path / "ev").exists()

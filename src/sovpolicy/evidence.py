@@ -79,40 +79,38 @@ def prepare_directory(directory: Path) -> None:
 
 
 def load_private_key(path: Path) -> Any:
-    """Read an unencrypted Ed25519 private key in PEM.
+    """Read an unencrypted Ed25519 private key in PEM (for ``write_bundle(sign_key=...)``).
 
     Raises:
         UsageError: ``cryptography`` is not installed, or the file is unreadable or not
             an unencrypted Ed25519 private key (the message never shows key material).
     """
-    serialization, ed25519 = _crypto()
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except OSError as exc:
-        raise UsageError(f"cannot read the signing key: {exc.strerror}", str(path)) from None
-    except (ValueError, TypeError):
-        raise UsageError("not an unencrypted PEM private key", str(path)) from None
-    if not isinstance(key, ed25519.Ed25519PrivateKey):
-        raise UsageError("the signing key must be an Ed25519 private key", str(path))
-    return key
+    return _load_key(path, private=True)
 
 
 def load_public_key(path: Path) -> Any:
-    """Read an Ed25519 public key in PEM.
+    """Read an Ed25519 public key in PEM (for :func:`verify_bundle`).
 
     Raises:
         UsageError: ``cryptography`` is not installed, or the file is unreadable or not an
             Ed25519 public key.
     """
+    return _load_key(path, private=False)
+
+
+def _load_key(path: Path, private: bool) -> Any:
     serialization, ed25519 = _crypto()
+    kind = "private" if private else "public"
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
+        data = path.read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read the public key: {exc.strerror}", str(path)) from None
+        raise UsageError(f"cannot read the {kind} key: {exc.strerror}", str(path)) from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None) if private else serialization.load_pem_public_key(data)
     except (ValueError, TypeError):
-        raise UsageError("not a PEM public key", str(path)) from None
-    if not isinstance(key, ed25519.Ed25519PublicKey):
-        raise UsageError("the public key must be an Ed25519 public key", str(path))
+        raise UsageError(f"not an unencrypted PEM {kind} key", str(path)) from None
+    if not isinstance(key, ed25519.Ed25519PrivateKey if private else ed25519.Ed25519PublicKey):
+        raise UsageError(f"the {kind} key must be an Ed25519 key", str(path))
     return key
 
 
