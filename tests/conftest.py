@@ -87,3 +87,11 @@ def variant(result, *, status=None, blocking=None, waiver=None, location=None, a
     if waiver is not None:
         changes["waiver"] = waiver
     return replace(result, findings=(replace(f, **changes),), resources=(res,), hosts={res.address: f.host})
+
+
+def waiver(origin="main.tf:41", reason="ARS authorisation 2026-042 for the migration period", **fields):
+    """A :class:`~sovpolicy.waivers.Waiver` of the first example finding (SOV-EXT-001 on aws_db_instance.ehr)."""
+    from sovpolicy.waivers import Waiver
+
+    return Waiver(**{"policy_id": "SOV-EXT-001", "address": "aws_db_instance.ehr", "reason": reason,
+                     "expires": dt.date(2027, 6, 30), "origin": origin, **fields})

@@ -17,7 +17,7 @@ from sovpolicy.evidence import sha256_file, verify_bundle, write_bundle
 AS_OF = ["--as-of", "2026-11-30"]
 EXPECTED = ["assessment-results.json", "catalog.json", "findings.json", "inputs.json", "inventory.json",
             "policies.json", "policies/extraterritorial/SOV-EXT-001.yaml", "policies/hds/SOV-HDS-001.yaml",
-            "policies/hds/SOV-HDS-002.yaml"]
+            "policies/hds/SOV-HDS-002.yaml", "policies/hds/SOV-HDS-003.yaml", "policies/hds/SOV-HDS-004.yaml"]
 
 
 @pytest.fixture
@@ -48,13 +48,12 @@ def test_bundle_contents(bundle, catalog):
     assert cat["version"] == catalog.version and len(cat["files"]) == len(catalog.files)
     assert {"path": "builtin/clouds/aws.yaml", "sha256": sha256_file(next(p for p in catalog.files if p.name == "aws.yaml"))} in cat["files"]
     pols = json.loads((bundle / "policies.json").read_text())
-    assert [p["origin"] for p in pols] == ["builtin/extraterritorial/SOV-EXT-001.yaml", "builtin/hds/SOV-HDS-001.yaml",
-                                           "builtin/hds/SOV-HDS-002.yaml"]
+    assert [p["origin"] for p in pols] == ["builtin/" + name.removeprefix("policies/") for name in EXPECTED if name.startswith("policies/")]
     assert all(p["sha256"] == sha256_file(bundle / p["copy"]) for p in pols)
     inventory = json.loads((bundle / "inventory.json").read_text())["resources"]
     exports = next(r for r in inventory if r["address"] == "aws_s3_bucket.analytics_exports")
     assert exports["placement"]["region"] == "us-east-1" and exports["host"]["parents"] == ["Amazon.com, Inc."]
-    assert json.loads((bundle / "findings.json").read_text())["summary"]["blocking"] == 9
+    assert json.loads((bundle / "findings.json").read_text())["summary"]["blocking"] == 13
     text = "".join(p.read_text() for p in bundle.rglob("*") if p.is_file())
     assert "example-only-not-a-secret" not in text  # plans are digested, never copied
 
@@ -63,7 +62,7 @@ def test_oscal_document_is_schema_valid(bundle):
     doc = json.loads((bundle / "assessment-results.json").read_text())
     assert errors(oscal_validator(), doc) == []
     run_ = doc["assessment-results"]["results"][0]
-    assert len(run_["findings"]) == 12 and len(run_["local-definitions"]["inventory-items"]) == 5
+    assert len(run_["findings"]) == 20 and len(run_["local-definitions"]["inventory-items"]) == 5
     states = {(f["target"]["target-id"], f["target"]["status"]["state"]) for f in run_["findings"]}
     assert ("SOV-HDS-002", "satisfied") in states and ("SOV-HDS-002", "not-satisfied") in states
     doc["assessment-results"]["uuid"] = "not-a-uuid"
@@ -71,18 +70,17 @@ def test_oscal_document_is_schema_valid(bundle):
 
 
 def test_waived_finding_in_oscal_is_schema_valid(example_result):
-    import datetime as dt
-
-    from conftest import variant
-    from sovpolicy.model import Status, Waiver
+    from conftest import variant, waiver
+    from sovpolicy.model import Status
     from sovpolicy.report.oscal import assessment_results
 
-    doc = assessment_results(variant(example_result, status=Status.WAIVED, waiver=Waiver("ARS decision 42")),
-                             dt.datetime(2026, 11, 30, 12, 0))
+    doc = assessment_results(variant(example_result, status=Status.WAIVED, waiver=waiver(reason="ARS decision 42")),
+                             GENERATED_AT)
     assert errors(oscal_validator(), doc) == []
     (finding,) = doc["assessment-results"]["results"][0]["findings"]
-    assert finding["target"]["status"] == {"state": "not-satisfied", "reason": "other",
-                                           "remarks": "Not satisfied, accepted by a waiver: ARS decision 42"}
+    assert finding["target"]["status"] == {
+        "state": "not-satisfied", "reason": "other",
+        "remarks": "Not satisfied, accepted by a waiver: waived at main.tf:41 until 2027-06-30: ARS decision 42"}
 
 
 def test_same_scan_and_clock_give_the_same_bytes(bundle, example_scan, catalog, tmp_path):
@@ -94,7 +92,7 @@ def test_same_scan_and_clock_give_the_same_bytes(bundle, example_scan, catalog, 
 
 def test_verify_intact(bundle, capsys):
     code, out, _ = run(capsys, "verify", bundle)
-    assert code == 0 and "intact: 9 files match manifest.json (generated 2026-11-30T12:00:00Z); signature absent" in out
+    assert code == 0 and "intact: 11 files match manifest.json (generated 2026-11-30T12:00:00Z); signature absent" in out
 
 
 @pytest.mark.parametrize("name", EXPECTED)

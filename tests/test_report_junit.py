@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from conftest import variant
-from sovpolicy.model import Problem, Status, Waiver
+from conftest import variant, waiver
+from sovpolicy.model import Problem, Status
 from sovpolicy.report.junit import render_junit
 
 
@@ -25,9 +24,9 @@ def test_example_one_suite_per_pack_one_case_per_policy_and_resource(example_res
     xml = parse(example_result)
     suites = {s.name: s for s in xml}
     assert set(suites) == {"extraterritorial", "hds"}
-    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (12, 9, 0, 0)
+    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (20, 13, 0, 0)
     hds = suites["hds"]
-    assert (hds.tests, hds.failures) == (8, 5)
+    assert (hds.tests, hds.failures) == (16, 9)
     assert {p.name: p.value for p in hds.properties()}["as_of"] == "2026-11-30"
     cases = {(c.classname, c.name): c for c in hds}
     exports = cases[("hds.SOV-HDS-002", "aws_s3_bucket.analytics_exports")]
@@ -42,10 +41,10 @@ def test_example_one_suite_per_pack_one_case_per_policy_and_resource(example_res
 
 
 def test_waived_is_skipped_with_its_reason(example_result):
-    waived = variant(example_result, status=Status.WAIVED, waiver=Waiver("ARS decision 42", dt.date(2027, 1, 31)))
+    waived = variant(example_result, status=Status.WAIVED, waiver=waiver(reason="ARS decision 42"))
     (case,) = list(next(iter(parse(waived))))
     (skipped,) = case.result
-    assert isinstance(skipped, Skipped) and skipped.message == "waived: ARS decision 42"
+    assert isinstance(skipped, Skipped) and skipped.message == "waived at main.tf:41 until 2027-06-30: ARS decision 42"
     assert parse(waived).skipped == 1
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 
-from conftest import ROOT, variant
+from conftest import ROOT, variant, waiver
 from schema_check import errors, sarif_validator
-from sovpolicy.model import Location, Problem, Severity, Status, Waiver
+from sovpolicy.model import Location, Problem, Severity, Status
 from sovpolicy.report.sarif import SECURITY_SEVERITY, render_sarif
 
 
@@ -22,7 +21,7 @@ def test_example_is_schema_valid_with_rules_and_results(example_result):
     log = sarif(example_result)
     run = log["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == ["SOV-EXT-001", "SOV-HDS-001", "SOV-HDS-002"]
+    assert [r["id"] for r in rules] == ["SOV-EXT-001", "SOV-HDS-001", "SOV-HDS-002", "SOV-HDS-003", "SOV-HDS-004"]
     hds = rules[1]
     assert hds["name"] == "HealthDataIsHostedByAnHdsCertifiedHostWhoseCertificateCoversTheRegion"
     assert hds["shortDescription"]["text"].startswith("Health data is hosted by an HDS-certified host")
@@ -31,13 +30,16 @@ def test_example_is_schema_valid_with_rules_and_results(example_result):
     assert hds["properties"]["security-severity"] == "9.5" and "hds" in hds["properties"]["tags"]
     assert rules[0]["properties"]["security-severity"] == "8.0"  # SOV-EXT-001 is high
     results = run["results"]
-    assert len(results) == 9  # 5 fail + 4 unknown; the 3 passes are counted, not reported
-    assert {r["level"] for r in results} == {"error"}
+    assert len(results) == 17  # 9 fail + 8 unknown; the 3 passes are counted, not reported
+    levels = {(r["ruleId"], r["level"]) for r in results}
+    assert ("SOV-HDS-004", "warning") in levels and ("SOV-HDS-004", "error") not in levels  # advisory
+    assert sum(1 for r in results if r["level"] == "error") == 13
+    assert rules[4]["defaultConfiguration"]["level"] == "warning"
     assert all(r["ruleId"] == rules[r["ruleIndex"]]["id"] for r in results)
     first = results[0]["locations"][0]
     assert first["physicalLocation"] == {"artifactLocation": {"uri": "examples/hospital/plan.json", "uriBaseId": "%SRCROOT%"}}
     assert first["logicalLocations"] == [{"fullyQualifiedName": "aws_db_instance.ehr", "kind": "resource"}]
-    assert run["properties"]["summary"]["blocking"] == 9
+    assert run["properties"]["summary"]["blocking"] == 13
 
 
 def test_security_severity_covers_every_severity():
@@ -46,21 +48,21 @@ def test_security_severity_covers_every_severity():
 
 
 def test_waived_finding_is_a_suppressed_result(example_result):
-    waiver = Waiver("ARS authorisation to host the archive in us-east-1 until migration", dt.date(2027, 6, 30),
-                    "ARS-2026-042", Location("main.tf", 41))
-    log = sarif(variant(example_result, status=Status.WAIVED, waiver=waiver))
+    w = waiver(decision="ARS-2026-042", approved_by="DPO")
+    log = sarif(variant(example_result, status=Status.WAIVED, waiver=w))
     (result,) = log["runs"][0]["results"]
     (sup,) = result["suppressions"]
     assert sup["kind"] == "inSource" and sup["status"] == "accepted"
-    assert sup["justification"] == ("ARS authorisation to host the archive in us-east-1 until migration; "
-                                    "decision: ARS-2026-042; expires 2027-06-30")
-    assert sup["location"]["physicalLocation"]["region"] == {"startLine": 41}
+    assert sup["justification"] == ("waived at main.tf:41 until 2027-06-30: ARS authorisation 2026-042 for the migration "
+                                    "period; approved by DPO; decision ARS-2026-042")
+    assert sup["location"]["physicalLocation"] == {"artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"},
+                                                   "region": {"startLine": 41}}
     assert result["level"] == "warning" and result["properties"]["status"] == "waived"
 
 
 def test_waiver_from_configuration_is_external(example_result):
-    waiver = Waiver("accepted by the DPO", location=Location(".sovpolicy.yaml", 12))
-    (result,) = sarif(variant(example_result, status=Status.WAIVED, waiver=waiver))["runs"][0]["results"]
+    w = waiver(origin=".sovpolicy.yaml:12")
+    (result,) = sarif(variant(example_result, status=Status.WAIVED, waiver=w))["runs"][0]["results"]
     assert result["suppressions"][0]["kind"] == "external"
 
 

@@ -2,7 +2,8 @@
 
 Each blocking finding becomes ``::error file=...,line=...,title=...::message``, each
 non-blocking FAIL or UNKNOWN a ``::warning``; PASS and WAIVED findings give none. Each
-problem that made the scan incomplete is a ``::warning``. The last line is the plain
+problem that made the scan incomplete and each warning (an expiring or unused waiver) is
+a ``::warning``. The last line is the plain
 summary. Values are escaped as the Actions toolkit does (``%``, ``\\r``, ``\\n`` in the
 message; also ``:`` and ``,`` in properties), so a message cannot inject a command.
 """
@@ -44,5 +45,6 @@ def render_github(result: ScanResult) -> str:
     for p in result.problems:
         out.append(command("warning", f"{p.kind}: {p.message}" + (f" ({p.where})" if p.where else ""),
                            title="sovpolicy: incomplete scan"))
+    out += [command("warning", w, title="sovpolicy") for w in result.warnings]
     out.append(f"sovpolicy: {summary_line(result)}")
     return "\n".join(out) + "\n"

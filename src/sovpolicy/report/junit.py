@@ -5,7 +5,7 @@ scan is incomplete, a ``sovpolicy.problems`` suite with one ``<error>`` per prob
 ``<testcase>`` is one policy on one resource: ``classname`` is ``<pack>.<policy id>``,
 ``name`` the resource address, ``file`` the input. Blocking FAIL and UNKNOWN findings
 have a ``<failure>`` (message, then the chain of reasons and the fix); WAIVED ones are
-``<skipped>`` with the waiver's reason; PASS and non-blocking findings pass, the latter
+``<skipped>`` with the waiver (where, until when, why, under which decision); PASS and non-blocking findings pass, the latter
 with their message in ``<system-out>``. Each testcase has ``<properties>`` with severity,
 enforcement, status and blocking. Times are 0: a policy check has no duration worth
 reporting, and real durations would make the output non-deterministic.
@@ -51,8 +51,7 @@ def _testcase(suite: ET.Element, f: Finding) -> None:
     _properties(case, {"severity": f.severity.value, "enforcement": f.enforcement.value,
                        "status": f.status.value, "blocking": str(f.blocking).lower()})
     if f.status is Status.WAIVED:
-        reason = squash(f.waiver.reason) if f.waiver else "waived"
-        ET.SubElement(case, "skipped", message=_x(f"waived: {reason}"))
+        ET.SubElement(case, "skipped", message=_x(f.waiver.describe() if f.waiver else "waived"))
     elif f.blocking:
         failure = ET.SubElement(case, "failure", message=_x(f.message), type=f.status.value)
         failure.text = _details(f)

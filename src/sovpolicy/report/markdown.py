@@ -2,8 +2,8 @@
 
 Layout: a title line with the verdict, the versions and inputs, a summary table
 (blocking, failed not blocking, unknown, waived, passed), the problems if the scan is
-incomplete, then the blocking findings grouped by resource: the chain of reasons that
-places the resource once, then each blocking policy's verdict reasons and fix. Every
+incomplete and the warnings (expiring or unused waivers), then the blocking findings
+grouped by resource: the chain of reasons that places the resource once, then each blocking policy's verdict reasons and fix. Every
 other finding is a row of a table inside ``<details>``. Catalog sources are footnotes
 (``[n]``) listed at the end, as in the text report.
 
@@ -73,6 +73,9 @@ def _head(result: ScanResult) -> str:
     if result.problems:
         lines += ["", "**The scan is incomplete:**", ""]
         lines += [f"- {_md(p.kind)}: {_md(p.message)}" + (f" ({_code(p.where)})" if p.where else "") for p in result.problems]
+    if result.warnings:
+        lines += ["", "**Warnings:**", ""]
+        lines += [f"- {_md(w)}" for w in result.warnings]
     return "\n".join(lines)
 
 
@@ -99,8 +102,8 @@ def _blocking_unit(f: Finding, first_of_resource: bool, notes: Footnotes) -> str
 
 def _row(f: Finding) -> str:
     message = f.message
-    if f.status is Status.WAIVED and f.waiver is not None:
-        message += f" Waived: {f.waiver.reason}" + (f" (until {f.waiver.expires})" if f.waiver.expires else "")
+    if f.waiver is not None:
+        message += f" ({f.waiver.describe()})"
     address = _code(f.address).replace("|", "\\|")
     return f"| {f.status.value} | {f.policy_id} | {address} | {_md(message)} |"
 

@@ -82,8 +82,7 @@ def _target(f: Finding) -> dict[str, Any]:
     if f.status is Status.UNKNOWN:
         status["remarks"] = "sovpolicy could not establish the facts the policy needs; unknown never satisfies it."
     elif f.status is Status.WAIVED:
-        why = squash(f.waiver.reason) if f.waiver else "no reason recorded"
-        status["remarks"] = f"Not satisfied, accepted by a waiver: {why}"
+        status["remarks"] = "Not satisfied, accepted by a waiver" + (f": {squash(f.waiver.describe())}" if f.waiver else ".")
     return {"type": "objective-id", "target-id": f.policy_id, "title": f.title, "status": status}
 
 
@@ -141,8 +140,10 @@ def assessment_results(result: ScanResult, generated_at: dt.datetime) -> dict[st
     if observations:
         run["observations"] = observations
         run["findings"] = findings
-    if result.problems:
-        run["remarks"] = "Incomplete scan: " + "; ".join(squash(f"{p.kind}: {p.message}") for p in result.problems)
+    notes = [squash(f"Incomplete scan: {p.kind}: {p.message}") for p in result.problems]
+    notes += [squash(f"Warning: {w}") for w in result.warnings]
+    if notes:
+        run["remarks"] = "\n\n".join(notes)
     return {"assessment-results": {
         "uuid": uid("document"),
         "metadata": {

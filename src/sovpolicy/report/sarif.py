@@ -8,7 +8,8 @@ finding carries an accepted ``suppression`` with the waiver's reason as justific
 Locations: the input file as ``artifactLocation`` (relative to the current directory
 when below it, so that GitHub maps it to the repository), a ``region`` only when the
 resource has a line (``.tf`` sources; plan JSON has none worth pointing at) and the
-resource address as a ``logicalLocation``. Problems that made the scan incomplete are
+resource address as a ``logicalLocation``. Problems that made the scan incomplete
+(level ``error``) and warnings (an expiring or unused waiver: ``warning``) are
 ``toolExecutionNotifications``.
 """
 
@@ -105,22 +106,19 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
 
 
 def _suppression(f: Finding) -> dict[str, Any]:
+    """An accepted suppression; ``inSource`` for a waiver written in a ``.tf`` file, else ``external``."""
     w = f.waiver
     if w is None:
-        return {"kind": "external", "status": "accepted", "justification": "waived (no reason recorded)"}
-    bits = [squash(w.reason)]
-    if w.decision:
-        bits.append(f"decision: {w.decision}")
-    if w.expires:
-        bits.append(f"expires {w.expires.isoformat()}")
-    sup: dict[str, Any] = {
-        "kind": "inSource" if w.location and w.location.path.endswith(".tf") else "external",
+        return {"kind": "external", "status": "accepted"}
+    path, _, line = w.origin.rpartition(":")
+    if not line.isdigit():
+        path, line = w.origin, ""
+    return {
+        "kind": "inSource" if path.endswith(".tf") else "external",
         "status": "accepted",
-        "justification": "; ".join(bits),
+        "justification": w.describe(),
+        "location": {"physicalLocation": _physical(display_path(path), int(line) if line else None)},
     }
-    if w.location:
-        sup["location"] = {"physicalLocation": _physical(display_path(w.location.path), w.location.line)}
-    return sup
 
 
 def sarif_dict(result: ScanResult) -> dict[str, Any]:
@@ -132,8 +130,9 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
         if f.policy_id not in rules:
             rules[f.policy_id] = (len(rules), _rule(f))
     results = [_result(f, rules[f.policy_id][0]) for f in result.findings if f.status in REPORTED]
-    notifications = [{"level": "warning", "message": {"text": f"{p.kind}: {p.message}" + (f" ({p.where})" if p.where else "")}}
+    notifications = [{"level": "error", "message": {"text": f"{p.kind}: {p.message}" + (f" ({p.where})" if p.where else "")}}
                      for p in result.problems]
+    notifications += [{"level": "warning", "message": {"text": w}} for w in result.warnings]
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
