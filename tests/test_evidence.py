@@ -63,6 +63,9 @@ def test_oscal_document_is_schema_valid(bundle):
     assert errors(oscal_validator(), doc) == []
     run_ = doc["assessment-results"]["results"][0]
     assert len(run_["findings"]) == 20 and len(run_["local-definitions"]["inventory-items"]) == 5
+    # one placement observation per classified resource, shared by its findings, plus one verdict each
+    assert len(run_["observations"]) == 4 + 20
+    assert {len(f["related-observations"]) for f in run_["findings"]} == {2}
     states = {(f["target"]["target-id"], f["target"]["status"]["state"]) for f in run_["findings"]}
     assert ("SOV-HDS-002", "satisfied") in states and ("SOV-HDS-002", "not-satisfied") in states
     doc["assessment-results"]["uuid"] = "not-a-uuid"

@@ -90,3 +90,11 @@ def test_tiny_limit_still_counts(example_result):
     assert len(md.encode("utf-8")) <= 6000
     (count,) = MORE.findall(md)
     assert int(count) + shown(md) == len(example_result.findings)
+
+
+def test_many_warnings_are_counted_not_listed(example_result):
+    noisy = replace(example_result, warnings=tuple(f"waiver at w.yaml:{i} matches no finding" for i in range(5000)))
+    md = render_markdown(noisy)
+    assert len(md.encode("utf-8")) <= MAX_BYTES and md.count("matches no finding") == 20
+    assert "- … 4980 more warnings not shown (see the full report)" in md
+    assert shown(md) == len(example_result.findings)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from . import __version__, evidence
+from . import __version__
 from .catalog import load_catalog
 from .catalog.load import DATA_DIR, read_documents
 from .config import find_config, load_config
@@ -141,6 +141,7 @@ def _setup(args: argparse.Namespace, start: Path) -> tuple:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """``sovpolicy scan``: exit 0, 1 (blocking), 3 (incomplete)."""
+    from . import evidence
     from .pipeline import scan
 
     outputs = _outputs(args)
@@ -189,6 +190,8 @@ def _generated_at() -> dt.datetime:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """``sovpolicy verify DIR``: exit 0 when intact, 1 naming the first changed, missing or extra file."""
+    from . import evidence
+
     key = evidence.load_public_key(args.public_key) if args.public_key is not None else None
     check = evidence.verify_bundle(args.directory, key)
     if not check.intact:

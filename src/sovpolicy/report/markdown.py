@@ -22,6 +22,9 @@ from .text import Footnotes
 
 #: GitHub's limit on the body of an issue or pull-request comment.
 MAX_BYTES = 65_536
+#: inputs, problems and warnings listed in the head before a count of the rest, so that
+#: the head always leaves room for findings
+MAX_LISTED = 20
 
 _SPECIAL = re.compile(r"([\\`*\[\]<>|~]|(?<!\w)_|_(?!\w))")
 _OTHER_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WAIVED: 2, Status.PASS: 3}
@@ -60,7 +63,9 @@ def _title(result: ScanResult) -> str:
 def _head(result: ScanResult) -> str:
     c = result.counts()
     not_blocking = sum(1 for f in result.findings if f.status in (Status.FAIL, Status.UNKNOWN) and not f.blocking)
-    inputs = ", ".join(_code(display_path(i)) for i in result.inputs)
+    inputs = ", ".join(_code(display_path(i)) for i in result.inputs[:MAX_LISTED])
+    if len(result.inputs) > MAX_LISTED:
+        inputs += f" and {len(result.inputs) - MAX_LISTED} more"
     lines = [
         _title(result), "",
         f"sovpolicy {result.tool_version} · catalog {result.catalog_version} (as of {result.catalog_as_of}) · "
@@ -72,11 +77,20 @@ def _head(result: ScanResult) -> str:
     ]
     if result.problems:
         lines += ["", "**The scan is incomplete:**", ""]
-        lines += [f"- {_md(p.kind)}: {_md(p.message)}" + (f" ({_code(p.where)})" if p.where else "") for p in result.problems]
+        lines += _listed([f"{_md(p.kind)}: {_md(p.message)}" + (f" ({_code(p.where)})" if p.where else "")
+                          for p in result.problems], "problems")
     if result.warnings:
         lines += ["", "**Warnings:**", ""]
-        lines += [f"- {_md(w)}" for w in result.warnings]
+        lines += _listed([_md(w) for w in result.warnings], "warnings")
     return "\n".join(lines)
+
+
+def _listed(items: list[str], noun: str) -> list[str]:
+    """A bullet list of at most :data:`MAX_LISTED` items, then a line counting the rest."""
+    shown = [f"- {item}" for item in items[:MAX_LISTED]]
+    if len(items) > MAX_LISTED:
+        shown.append(f"- … {len(items) - MAX_LISTED} more {noun} not shown (see the full report)")
+    return shown
 
 
 def _reason_line(r: Reason, notes: Footnotes) -> str:
@@ -127,7 +141,11 @@ def render_markdown(result: ScanResult, max_bytes: int = MAX_BYTES) -> str:
     """Render the pull-request comment, at most ``max_bytes`` UTF-8 bytes long.
 
     Findings that do not fit are counted in one explicit line
-    (:func:`truncation_line`), never dropped silently.
+    (:func:`truncation_line`), never dropped silently; so are inputs, problems and
+    warnings beyond :data:`MAX_LISTED`.
+
+    Raises:
+        ValueError: ``max_bytes`` too small for the title, summary table and sources.
     """
     blocking = sorted((f for f in result.findings if f.blocking), key=lambda f: resource_key(f.resource))  # stable: policy order kept
     others = sorted((f for f in result.findings if not f.blocking), key=lambda f: _OTHER_ORDER[f.status])

@@ -6,10 +6,11 @@ The mapping (NIST OSCAL assessment layer):
   ``reviewed-controls`` selects one control per policy id that produced a finding.
 * ``local-definitions.inventory-items``: one per resource, with its type, cloud, region,
   country and operator as properties.
-* ``observations``: one per finding (method ``TEST``, type ``finding``), whose subject is
-  the resource's inventory item and whose ``relevant-evidence`` is the chain of reasons,
-  each linked to its catalog source.
-* ``findings``: one per finding, targeting the policy (``objective-id`` = policy id) with
+* ``observations``, each about one inventory item, with the reasons as
+  ``relevant-evidence`` linked to their catalog sources: one per resource for the chain
+  that places it (classification, region, country, operator, parents; shared by every
+  policy with the same chain), and one per finding for the verdict's own reasons.
+* ``findings``: one per finding, related to both observations, targeting the policy (``objective-id`` = policy id) with
   state ``satisfied`` (PASS) or ``not-satisfied`` (FAIL: reason ``fail``; UNKNOWN and
   WAIVED: reason ``other``, explained in ``remarks``).
 
@@ -25,7 +26,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from ..model import Finding, Resource, ScanResult, Status
+from ..model import Finding, Reason, Resource, ScanResult, Status
 from .common import dump_json, resource_key, squash
 
 OSCAL_VERSION = "1.1.3"
@@ -64,9 +65,9 @@ def _inventory_item(r: Resource, result: ScanResult, uid: str) -> dict[str, Any]
     return item
 
 
-def _evidence(f: Finding) -> list[dict[str, Any]]:
+def _evidence(reasons: tuple[Reason, ...]) -> list[dict[str, Any]]:
     out = []
-    for r in f.reasons:
+    for r in reasons:
         ev: dict[str, Any] = {"description": squash(r.text)}
         if r.source is not None:
             ev["href"] = r.source.url
@@ -102,22 +103,38 @@ def assessment_results(result: ScanResult, generated_at: dt.datetime) -> dict[st
         return str(uuid.uuid5(_ROOT, "\0".join((stamp, *result.inputs, *parts))))
 
     items = {resource_key(r): uid("resource", *resource_key(r)) for r in result.resources}
-    observations, findings = [], []
-    for f in result.findings:
-        key = ("finding", f.policy_id, *resource_key(f.resource))
-        obs_uuid = uid("observation", *key)
+    observations: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    placed: dict[tuple[object, ...], str] = {}  # (resource, chain) -> its placement observation
+
+    def observe(uuid_: str, title: str, description: str, f: Finding, reasons: tuple[Reason, ...], **props: str) -> None:
+        obs: dict[str, Any] = {"uuid": uuid_, "title": title, "description": squash(description)}
+        if props:
+            obs["props"] = _props(**props)
         observations.append({
-            "uuid": obs_uuid, "title": f"{f.policy_id} on {f.address}", "description": squash(f.message),
-            "props": _props(policy_id=f.policy_id, status=f.status.value),
-            "methods": ["TEST"], "types": ["finding"],
+            **obs, "methods": ["TEST"], "types": ["finding"],
             "subjects": [{"subject-uuid": items[resource_key(f.resource)], "type": "inventory-item", "title": f.address}],
-            "relevant-evidence": _evidence(f), "collected": stamp,
+            "relevant-evidence": _evidence(reasons) or [{"description": "no further reason recorded"}],
+            "collected": stamp,
         })
+
+    for f in result.findings:
+        chain = f.reasons[: f.chain_length]
+        place_key = (*resource_key(f.resource), *(r.text for r in chain))
+        if place_key not in placed:
+            placed[place_key] = uid("placement", *place_key)
+            observe(placed[place_key], f"Placement of {f.address}", f"Where {f.address} lands and why it holds the data "
+                    "its policies target.", f, chain)
+        key = ("finding", f.policy_id, *resource_key(f.resource))
+        verdict = uid("observation", *key)
+        observe(verdict, f"{f.policy_id} on {f.address}", f.message, f, f.reasons[f.chain_length:],
+                policy_id=f.policy_id, status=f.status.value)
         findings.append({
             "uuid": uid(*key), "title": f"{f.policy_id} {f.status.value} on {f.address}", "description": squash(f.message),
             "props": _props(pack=f.pack, severity=f.severity.value, enforcement=f.enforcement.value,
                             status=f.status.value, blocking=str(f.blocking).lower()),
-            "target": _target(f), "related-observations": [{"observation-uuid": obs_uuid}],
+            "target": _target(f),
+            "related-observations": [{"observation-uuid": placed[place_key]}, {"observation-uuid": verdict}],
         })
     policy_ids = sorted({f.policy_id for f in result.findings})
     reviewed: dict[str, Any] = {"description": "The sovpolicy policies evaluated, one control per policy id."}
