@@ -118,7 +118,9 @@ def test_missing_and_extra_files_are_named(bundle, capsys):
     assert code == 1 and "extra: aaa-note.txt" in err
 
 
-@pytest.mark.parametrize("content", [None, "{}", "not json", '{"format": "sovpolicy-evidence/1", "files": 3}'])
+@pytest.mark.parametrize("content", [None, "{}", "not json", '{"format": "sovpolicy-evidence/1", "files": 3}',
+                                     '{"format": "sovpolicy-evidence/1", "generated_at": "x", '
+                                     '"files": [{"path": "../outside.json", "sha256": "00"}]}'])
 def test_not_a_bundle_exits_2(tmp_path, capsys, content):
     if content is not None:
         (tmp_path / "manifest.json").write_text(content)

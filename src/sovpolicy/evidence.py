@@ -235,6 +235,9 @@ def _read_manifest(directory: Path) -> tuple[bytes, str, dict[str, str]]:
         generated = str(doc["generated_at"])
     except (ValueError, KeyError, TypeError, AttributeError):
         raise InputError(f"not an evidence bundle: expected a {FORMAT} manifest", where) from None
+    for name in listed:
+        if not isinstance(name, str) or name.startswith("/") or ".." in name.split("/"):
+            raise InputError(f"not an evidence bundle: the manifest lists a path outside the bundle: {name!r}", where)
     return raw, generated, listed
 
 
