@@ -41,3 +41,21 @@ def test_no_data_providers_are_never_classified():
     c = Classifier(Config(default_classes=("health",)))
     none = Placement(None, None, Origin.NONE, reason="hosts no data")
     assert c.classify(res("null_resource.x", rtype="null_resource", placement=none)).data_classes == frozenset()
+
+
+def test_config_is_found_up_to_the_repository_root_only(tmp_path):
+    from sovpolicy.config import find_config
+
+    (tmp_path / ".sovpolicy.yaml").write_text("{}\n")  # above the repository: never used
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "infra" / "prod").mkdir(parents=True)
+    plan = repo / "infra" / "prod" / "plan.json"
+    plan.write_text("{}")
+    assert find_config(plan) is None
+    (repo / ".sovpolicy.yaml").write_text("{}\n")
+    assert find_config(plan) == repo / ".sovpolicy.yaml"
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "plan.json").write_text("{}")
+    assert find_config(loose / "plan.json") is None  # outside a repository: only its own directory

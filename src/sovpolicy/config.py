@@ -85,12 +85,23 @@ def _schema() -> dict[str, Any]:
 
 
 def find_config(start: Path) -> Path | None:
-    """The first ``.sovpolicy.yaml`` in ``start`` or its parents, or None."""
+    """The nearest ``.sovpolicy.yaml`` for an input, or None.
+
+    Looks in the input's directory and its parents up to the root of the git repository
+    holding it (the first directory with a ``.git``); outside a repository, only in the
+    input's directory. A configuration above the repository never applies by accident.
+    """
     start = start.resolve()
-    for d in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
+    first = start if start.is_dir() else start.parent
+    chain = [first, *first.parents]
+    if not any((d / ".git").exists() for d in chain):
+        chain = [first]
+    for d in chain:
         for name in CONFIG_NAMES:
             if (d / name).is_file():
                 return d / name
+        if (d / ".git").exists():
+            break
     return None
 
 
