@@ -670,3 +670,65 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 #: functions that see Unknown arguments themselves (the others return the first Unknown)
 _UNKNOWN_AWARE = frozenset({"coalesce"})
+
+
+def apply_type(value: Any, type_expr: Expr | None) -> Any:
+    """Apply a variable's ``type`` to its value: ``optional(T, default)`` attributes that are
+    missing from an object get their default (or null), recursively through ``map``,
+    ``list``, ``set``, ``object`` and ``tuple``. Other conversions are left to Terraform.
+    """
+    if type_expr is None or not isinstance(type_expr, Call):
+        return value
+    if isinstance(value, Sensitive):
+        return Sensitive(apply_type(value.value, type_expr))
+    name, args = type_expr.name, type_expr.args
+    if name in ("map", "list", "set") and len(args) == 1:
+        if isinstance(value, dict) and name == "map":
+            return {k: apply_type(v, args[0]) for k, v in value.items()}
+        if isinstance(value, list):
+            return [apply_type(v, args[0]) for v in value]
+        return value
+    if name == "tuple" and len(args) == 1 and isinstance(args[0], Tuple) and isinstance(value, list):
+        return [apply_type(v, t) for v, t in zip(value, args[0].items)] + value[len(args[0].items):]
+    if name == "object" and len(args) == 1 and isinstance(args[0], Obj) and isinstance(value, dict):
+        out = dict(value)
+        for k, t in zip(args[0].keys, args[0].values):
+            if not isinstance(k, Lit) or not isinstance(k.value, str):
+                continue
+            attr = k.value
+            if attr in out and out[attr] is not None:
+                out[attr] = apply_type(out[attr], t.args[0] if isinstance(t, Call) and t.name == "optional" and t.args else t)
+            elif isinstance(t, Call) and t.name == "optional":
+                default = _CONSTANT_EVAL.eval(t.args[1], []) if len(t.args) > 1 else None
+                out[attr] = apply_type(default, t.args[0] if t.args else None) if default is not None else None
+        return out
+    return value
+
+
+class _Constants:
+    """A scope with nothing in it: for defaults inside type constraints."""
+
+    def variable(self, name: str, trace: list[Step]) -> Any:
+        return Unknown(f"var.{name} cannot be used in a type", error=True)
+
+    local = variable
+
+    def resource(self, rtype: str, name: str, steps: list[tuple[str, Any]], trace: list[Step]) -> tuple[Any, int]:
+        return Unknown("a resource cannot be used here", error=True), 0
+
+    module_output = resource
+
+    def instance(self) -> dict[str, Any]:
+        return {}
+
+    def path(self, which: str) -> Any:
+        return Unknown(f"path.{which} cannot be used here", error=True)
+
+
+#: an evaluator for constant expressions (tfvars values, defaults): every reference is an error
+_CONSTANT_EVAL = Evaluator(_Constants())
+
+
+def constant(expr: Expr, trace: list[Step] | None = None) -> Any:
+    """Evaluate an expression that may not refer to anything (tfvars values, defaults)."""
+    return _CONSTANT_EVAL.eval(expr, trace if trace is not None else [])
