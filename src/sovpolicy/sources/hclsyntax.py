@@ -414,7 +414,7 @@ class _Walker:
             parts.append(Lit("".join(buf)))
         if not parts:
             return Lit("")
-        if len(parts) == 1 and isinstance(parts[0], Lit):
+        if len(parts) == 1:  # "${x}" is x itself, unconverted, as in Terraform
             return parts[0]
         return Tmpl(parts)
 
