@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("directory", type=Path, metavar="DIR", help="a directory written by `scan --evidence DIR`")
     verify.add_argument("--public-key", type=Path, metavar="PUB.pem", help="also check manifest.sig with this Ed25519 public key")
 
+    conf = sub.add_parser("config", help="the project configuration (.sovpolicy.yaml)")
+    conf_sub = conf.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    conf_check = conf_sub.add_parser("check", help="validate configuration files (default: the nearest .sovpolicy.yaml)")
+    conf_check.add_argument("files", nargs="*", type=Path, metavar="FILE")
+
     pol = sub.add_parser("policies", help="the policy packs")
     pol_sub = pol.add_subparsers(dest="action", required=True, parser_class=_Parser)
     for name, text in (("list", "list packs and policies"), ("validate", "validate every policy file"),
@@ -328,8 +333,24 @@ def cmd_policies(args: argparse.Namespace) -> int:
     return ExitCode.BLOCKING if bad else ExitCode.OK
 
 
-COMMANDS = {"scan": cmd_scan, "explain": cmd_explain, "catalog": cmd_catalog, "policies": cmd_policies,
-            "verify": cmd_verify}
+def cmd_config(args: argparse.Namespace) -> int:
+    """``sovpolicy config check [FILE ...]``: exit 0 when every file is valid, else 2 naming the first bad one."""
+    files = list(args.files)
+    if not files:
+        found = find_config(Path.cwd())
+        if found is None:
+            raise UsageError("no .sovpolicy.yaml here or above: give the files to check")
+        files = [found]
+    for path in files:
+        if not path.is_file():
+            raise UsageError("configuration file not found", str(path))
+        load_config(path)
+    sys.stdout.write(f"{len(files)} configuration file{'s' if len(files) != 1 else ''} valid\n")
+    return ExitCode.OK
+
+
+COMMANDS = {"scan": cmd_scan, "explain": cmd_explain, "catalog": cmd_catalog, "config": cmd_config,
+            "policies": cmd_policies, "verify": cmd_verify}
 
 
 def _crash_log(exc: BaseException) -> Path:
