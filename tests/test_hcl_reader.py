@@ -17,6 +17,11 @@ def tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def scan_tree(root: Path, catalog, files: dict[str, str]):
+    """Write the files and read the module."""
+    return read_module(tree(root, files), catalog)
+
+
 def placements(scan) -> dict:
     return {r.address: (r.placement.cloud, r.placement.region, r.placement.origin.value) for r in scan.resources}
 
@@ -25,13 +30,16 @@ def by_address(scan, address):
     return next(r for r in scan.resources if r.address == address)
 
 
+def evidence_of(scan, address) -> tuple[str, ...]:
+    return by_address(scan, address).placement.evidence
+
+
 def test_alias_on_resource_and_evidence_names_the_provider_block_two_files_away(tmp_path, catalog):
-    tree(tmp_path, {
+    scan = scan_tree(tmp_path, catalog, {
         "providers.tf": 'provider "aws" {\n  region = "eu-west-3"\n}\n\nprovider "aws" {\n  alias  = "virginia"\n  region = "us-east-1"\n}\n',
         "variables.tf": 'variable "unused" {\n  default = 1\n}\n',
         "main.tf": 'resource "aws_s3_bucket" "paris" {}\n\nresource "aws_s3_bucket" "exports" {\n  provider = aws.virginia\n}\n',
     })
-    scan = read_module(tmp_path, catalog)
     assert placements(scan) == {"aws_s3_bucket.paris": ("aws", "eu-west-3", "provider"),
                                 "aws_s3_bucket.exports": ("aws", "us-east-1", "provider")}
     exports = by_address(scan, "aws_s3_bucket.exports")
@@ -42,14 +50,13 @@ def test_alias_on_resource_and_evidence_names_the_provider_block_two_files_away(
 
 
 def test_tfvars_precedence_and_var_file(tmp_path, catalog):
-    tree(tmp_path, {
+    scan = scan_tree(tmp_path, catalog, {
         "main.tf": 'variable "region" {\n  default = "eu-west-1"\n}\nprovider "aws" {\n  region = var.region\n}\nresource "aws_s3_bucket" "b" {}\n',
         "terraform.tfvars": 'region = "eu-west-2"\n',
         "terraform.tfvars.json": '{"region": "eu-central-1"}',
         "b.auto.tfvars": 'region = "eu-north-1"\n',
         "a.auto.tfvars.json": '{"region": "eu-south-1"}',
     })
-    scan = read_module(tmp_path, catalog)
     res = by_address(scan, "aws_s3_bucket.b")
     assert (res.placement.region, res.placement.origin) == ("eu-north-1", Origin.VARIABLE)  # b.auto after a.auto
     assert res.placement.evidence == (f'{tmp_path}/main.tf:5 provider "aws" region', f"{tmp_path}/b.auto.tfvars:1 sets var.region")
@@ -107,7 +114,7 @@ resource "aws_s3_bucket" "b" {}
 
 
 def test_local_modules_with_arguments_and_providers_map(tmp_path, catalog):
-    tree(tmp_path, {
+    scan = scan_tree(tmp_path, catalog, {
         "main.tf": '''
 provider "aws" {
   region = "eu-west-3"
@@ -133,20 +140,18 @@ module "inherit" {
         "modules/bucket/main.tf": 'variable "name" {}\nresource "aws_s3_bucket" "this" {\n  bucket = var.name\n}\n',
         "modules/regional/main.tf": 'variable "region" {}\nprovider "aws" {\n  region = var.region\n}\nresource "aws_s3_bucket" "this" {}\n',
     })
-    scan = read_module(tmp_path, catalog)
     assert placements(scan) == {
         "module.replica.aws_s3_bucket.this": ("aws", "eu-central-1", "provider"),
         "module.own.aws_s3_bucket.this": ("aws", "eu-north-1", "module"),
         "module.inherit.aws_s3_bucket.this": ("aws", "eu-west-3", "provider"),
     }
-    own = by_address(scan, "module.own.aws_s3_bucket.this")
-    assert own.placement.evidence == (f'{tmp_path}/modules/regional/main.tf:3 provider "aws" region',
-                                      f"{tmp_path}/main.tf:16 module.own argument region")
-    assert own.location.path == f"{tmp_path}/modules/regional/main.tf"
+    assert evidence_of(scan, "module.own.aws_s3_bucket.this") == (
+        f'{tmp_path}/modules/regional/main.tf:3 provider "aws" region', f"{tmp_path}/main.tf:16 module.own argument region")
+    assert by_address(scan, "module.own.aws_s3_bucket.this").location.path == f"{tmp_path}/modules/regional/main.tf"
 
 
 def test_count_and_for_each_static_keys_and_unknown_ones(tmp_path, catalog):
-    tree(tmp_path, {"main.tf": '''
+    scan = scan_tree(tmp_path, catalog, {"main.tf": '''
 provider "aws" {
   region = "eu-west-3"
 }
@@ -168,7 +173,6 @@ resource "aws_s3_bucket" "computed" {
   for_each = toset(aws_s3_bucket.counted[*].id)
 }
 '''})
-    scan = read_module(tmp_path, catalog)
     assert placements(scan) == {
         "aws_s3_bucket.counted[0]": ("aws", "eu-west-3", "provider"),
         "aws_s3_bucket.counted[1]": ("aws", "eu-west-3", "provider"),
@@ -181,14 +185,13 @@ resource "aws_s3_bucket" "computed" {
 
 
 def test_remote_module_is_unresolved_and_a_problem(tmp_path, catalog):
-    tree(tmp_path, {"main.tf": '''
+    scan = scan_tree(tmp_path, catalog, {"main.tf": '''
 module "lab" {
   source  = "terraform-aws-modules/s3-bucket/aws"
   version = "~> 4.6"
   tags    = { data_classification = "health" }
 }
 '''})
-    scan = read_module(tmp_path, catalog)
     (res,) = scan.resources
     assert (res.address, res.type, res.placement.origin) == ("module.lab", "module", Origin.UNRESOLVED)
     assert "remote module" in res.placement.reason and res.tags == {"data_classification": "health"}
@@ -215,7 +218,7 @@ resource "aws_s3_bucket" "b" {
 
 
 def test_default_tags_classify_and_resource_tags_win(tmp_path, catalog):
-    tree(tmp_path, {"main.tf": '''
+    scan = scan_tree(tmp_path, catalog, {"main.tf": '''
 provider "aws" {
   region = "eu-west-3"
   default_tags {
@@ -227,7 +230,6 @@ resource "aws_s3_bucket" "logs" {
   tags = { data_classification = "internal" }
 }
 '''})
-    scan = read_module(tmp_path, catalog)
     assert by_address(scan, "aws_s3_bucket.records").tags == {"data_classification": "health", "team": "dpi"}
     assert by_address(scan, "aws_s3_bucket.logs").tags["data_classification"] == "internal"
 
@@ -243,7 +245,7 @@ def test_override_file_replaces_the_region(tmp_path, catalog):
 
 
 def test_azure_parent_and_resource_reference(tmp_path, catalog):
-    tree(tmp_path, {"main.tf": '''
+    scan = scan_tree(tmp_path, catalog, {"main.tf": '''
 resource "azurerm_resource_group" "rg" {
   name     = "rg"
   location = "France Central"
@@ -256,23 +258,20 @@ resource "azurerm_mssql_database" "db" {
   server_id = azurerm_mssql_server.s.id
 }
 '''})
-    scan = read_module(tmp_path, catalog)
     assert placements(scan) == {
         "azurerm_resource_group.rg": ("azure", "francecentral", "resource"),
         "azurerm_mssql_server.s": ("azure", "francecentral", "resource"),
         "azurerm_mssql_database.db": ("azure", "francecentral", "parent"),
     }
-    server = by_address(scan, "azurerm_mssql_server.s")
-    assert server.placement.evidence == (f"{tmp_path}/main.tf:8 azurerm_mssql_server.s location",
-                                         f"{tmp_path}/main.tf:4 azurerm_resource_group.rg.location")
+    assert evidence_of(scan, "azurerm_mssql_server.s") == (
+        f"{tmp_path}/main.tf:8 azurerm_mssql_server.s location", f"{tmp_path}/main.tf:4 azurerm_resource_group.rg.location")
 
 
 def test_unparsable_file_is_a_problem_and_the_rest_is_scanned(tmp_path, catalog):
-    tree(tmp_path, {
+    scan = scan_tree(tmp_path, catalog, {
         "main.tf": 'provider "aws" {\n  region = "eu-west-3"\n}\nresource "aws_s3_bucket" "ok" {}\n',
         "broken.tf": 'resource "aws_s3_bucket" "bad" {\n  bucket = "x"\n',
     })
-    scan = read_module(tmp_path, catalog)
     assert placements(scan) == {"aws_s3_bucket.ok": ("aws", "eu-west-3", "provider")}
     (problem,) = scan.problems
     assert problem.kind == "parse-error" and problem.where == f"{tmp_path}/broken.tf:1:32"

@@ -79,18 +79,18 @@ def hook_env(tmp_path_factory):
     return {"env": env, "hooks": hooks, "rev": rev, "base": base, "pre_commit": str(pre_commit)}
 
 
+def _user_repo(hook_env: dict, path: Path, hook: str) -> Path:
+    """A new git repository whose .pre-commit-config.yaml uses one hook of the hook repository."""
+    path.mkdir()
+    _git(path, "init", "-q", "-b", "main", env=hook_env["env"])
+    (path / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hook_env['hooks']}\n    rev: {hook_env['rev']}\n    hooks:\n      - {hook}\n")
+    return path
+
+
 def test_commit_blocked_then_passing(hook_env, tmp_path):
     env = hook_env["env"]
-    repo = tmp_path / "infra"
-    repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main", env=env)
-    (repo / ".pre-commit-config.yaml").write_text(
-        "repos:\n"
-        f"  - repo: {hook_env['hooks']}\n"
-        f"    rev: {hook_env['rev']}\n"
-        "    hooks:\n"
-        "      - id: sovpolicy\n"
-        "        args: [--as-of, '2026-11-30']\n")
+    repo = _user_repo(hook_env, tmp_path / "infra", "{id: sovpolicy, args: [--as-of, '2026-11-30']}")
     subprocess.run([hook_env["pre_commit"], "install"], cwd=repo, env=env, check=True, capture_output=True, timeout=120)
     (repo / "main.tf").write_text(BAD)
     _git(repo, "add", "-A", env=env)
@@ -115,11 +115,7 @@ def test_commit_blocked_then_passing(hook_env, tmp_path):
 
 def test_config_hook_rejects_a_bad_sovpolicy_yaml(hook_env, tmp_path):
     env = hook_env["env"]
-    repo = tmp_path / "proj"
-    repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main", env=env)
-    (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {hook_env['hooks']}\n    rev: {hook_env['rev']}\n    hooks:\n      - id: sovpolicy-config\n")
+    repo = _user_repo(hook_env, tmp_path / "proj", "{id: sovpolicy-config}")
     (repo / ".sovpolicy.yaml").write_text("classification:\n  default: health\n")
     _git(repo, "add", "-A", env=env)
     run = subprocess.run([hook_env["pre_commit"], "run", "--all-files"], cwd=repo, env=env, capture_output=True,

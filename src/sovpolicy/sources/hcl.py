@@ -40,7 +40,7 @@ from .hcleval import Evaluator, Sensitive, Step, Unknown, apply_type, constant, 
 from .hclsyntax import Attr, Block, Body, Comment, Expr, GetAttr, Lit, Var
 from .parsecache import ParseCache
 from .placement import (attribute_region, early_placement, many_locations, parent_attributes, provider_placement,
-                        region_attributes, unset_provider_region)
+                        region_attributes, resolve_parents, unset_provider_region)
 
 HOW = "source files do not show"
 _META_ARGS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
@@ -309,22 +309,31 @@ class _Expansion:
     note: str | None = None
 
 
+@dataclass(eq=False)
 class _ModuleInstance:
-    """One instance of a module (root, ``module.a``, ``module.a["k"].module.b``)."""
+    """One instance of a module (root, ``module.a``, ``module.a["k"].module.b``).
 
-    def __init__(self, reader: _Reader, defn: ModuleDef, address: str, parent: _ModuleInstance | None,
-                 call: _At | None, call_bindings: dict[str, Any], root_values: dict[str, tuple[Attr, str]]) -> None:
-        self.reader = reader
-        self.defn = defn
-        self.address = address
-        self.parent = parent
-        self.call = call
-        self.call_bindings = call_bindings
-        self.root_values = root_values
-        self._vars: dict[str, tuple[Any, list[Step]]] = {}
-        self._locals: dict[str, tuple[Any, list[Step]]] = {}
-        self._busy: set[str] = set()
-        self._children: dict[str, dict[Any, _ModuleInstance] | Unknown] = {}
+    Attributes:
+        address: its module address (``""`` for the root).
+        call, call_bindings: the module block that calls it and its ``each``/``count``.
+        root_values: variable values from tfvars and var files (root module only).
+        providers: which provider configuration serves ``(name, alias)`` here.
+    """
+
+    reader: _Reader
+    defn: ModuleDef
+    address: str
+    parent: _ModuleInstance | None
+    call: _At | None
+    call_bindings: dict[str, Any]
+    root_values: dict[str, tuple[Attr, str]]
+    _vars: dict[str, tuple[Any, list[Step]]] = field(default_factory=dict, init=False)
+    _locals: dict[str, tuple[Any, list[Step]]] = field(default_factory=dict, init=False)
+    _busy: set[str] = field(default_factory=set, init=False)
+    _children: dict[str, dict[Any, _ModuleInstance] | Unknown] = field(default_factory=dict, init=False)
+    providers: dict[tuple[str, str | None], _ProviderConfig] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
         self.providers = self._provider_env()
 
     def root(self) -> _ModuleInstance:
@@ -851,21 +860,7 @@ def read_module(directory: Path, catalog: Catalog, var_files: Sequence[Path] = (
     for inst in insts:
         reader.resolve(inst)
         by_target.setdefault(inst.module.prefix(f"{inst.rtype}.{inst.name}"), []).append(inst)
-    pending = [i for i in insts if i.placement is None]
-    for _ in range(6):  # parents of parents (container -> account -> resource group)
-        if not pending:
-            break
-        for inst in pending:
-            reader.resolve_parent(inst, by_target)
-        still = [i for i in pending if i.placement is None or i.placement.origin is not Origin.PARENT]
-        if len(still) == len(pending):
-            break
-        for inst in still:
-            inst.placement = None
-        pending = still
-    for inst in pending:
-        if inst.placement is None:
-            reader.resolve_parent(inst, by_target)
+    resolve_parents([i for i in insts if i.placement is None], lambda i: reader.resolve_parent(i, by_target))
     scan = HclScan()
     for inst in insts:
         placement = inst.placement or Placement(None, None, Origin.UNRESOLVED, (), "no placement found")

@@ -17,7 +17,8 @@ expressions, or evaluated source); the rules that turn those values into a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
 
 from ..catalog import Catalog, ProviderInfo
 from ..catalog.resolve import is_global_type, normalize_region, zone_to_region
@@ -109,3 +110,37 @@ def parent_attributes(info: ProviderInfo, attrs: Iterable[str]) -> list[str]:
     names = list(attrs)
     rest = [k for k in names if k not in info.resource_region and k != "resource_group_name"]
     return list(info.resource_region) + rest + ["resource_group_name"]
+
+
+class Placeable(Protocol):
+    """A resource instance under resolution: a reader's own record with a placement slot."""
+
+    placement: Placement | None
+
+
+P = TypeVar("P", bound=Placeable)
+
+
+def resolve_parents(pending: Sequence[P], resolve_parent: Callable[[P], None], rounds: int = 6) -> None:
+    """Place the instances that wait for a parent, in rounds.
+
+    A parent may itself wait for its own parent (container -> account -> resource group),
+    so instances not placed through a parent in one round are reset and retried while a
+    round makes progress; then each still unplaced one gets ``resolve_parent``'s final
+    (unresolved) answer.
+    """
+    todo = list(pending)
+    for _ in range(rounds):
+        if not todo:
+            break
+        for inst in todo:
+            resolve_parent(inst)
+        still = [i for i in todo if i.placement is None or i.placement.origin is not Origin.PARENT]
+        if len(still) == len(todo):
+            break
+        for inst in still:
+            inst.placement = None  # retry: its parent may have been placed in this round
+        todo = still
+    for inst in todo:
+        if inst.placement is None:
+            resolve_parent(inst)

@@ -39,7 +39,7 @@ from ..catalog import Catalog, ProviderInfo
 from ..errors import InputError
 from ..model import Location, Origin, Placement, Resource, SourceKind
 from .placement import (attribute_region, early_placement, many_locations, parent_attributes, provider_placement,
-                        region_attributes, unset_provider_region)
+                        region_attributes, resolve_parents, unset_provider_region)
 
 REDACTED = "(sensitive)"
 _TAG_FIELDS = ("tags", "tags_all", "labels")
@@ -594,21 +594,7 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
         base = inst.addr.module_instance
         key = f"{base}.{inst.addr.type}.{inst.addr.name}" if base else f"{inst.addr.type}.{inst.addr.name}"  # parent lookups
         by_target.setdefault(key, []).append(inst)
-    pending = [inst for inst, _ in made if inst.placement is None]
-    for _ in range(6):  # parents of parents (container -> account -> resource group)
-        if not pending:
-            break
-        for inst in pending:
-            reader.resolve_parent(inst, by_target)
-        still = [i for i in pending if i.placement is None or i.placement.origin is not Origin.PARENT]
-        if len(still) == len(pending):
-            break
-        for inst in still:
-            inst.placement = None  # retry: its parent may have been placed in this round
-        pending = still
-    for inst in pending:
-        if inst.placement is None:
-            reader.resolve_parent(inst, by_target)
+    resolve_parents([inst for inst, _ in made if inst.placement is None], lambda i: reader.resolve_parent(i, by_target))
     location = Location(spath)
     resources = []
     for inst, sens in made:
