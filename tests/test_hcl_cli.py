@@ -43,7 +43,7 @@ def test_parse_error_only_is_exit_3_with_file_and_line(capsys, tmp_path):
     (tmp_path / "bad.tf").write_text('locals {\n  a = [1, 2\n}\n')
     code, out, err = run(capsys, "scan", str(tmp_path), "--no-cache", *AS_OF)
     assert code == 3, out + err
-    assert f"PROBLEM parse-error: syntax error: unexpected" in out and f"({tmp_path}/bad.tf:3:1)" in out
+    assert "PROBLEM parse-error: syntax error: unexpected" in out and f"({tmp_path}/bad.tf:3:1)" in out
     assert "Traceback" not in out + err
 
 

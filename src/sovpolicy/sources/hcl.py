@@ -886,13 +886,17 @@ def module_roots(paths: Iterable[Path]) -> list[Path]:
     providers or variables. Files under ``.terraform/`` are ignored.
     """
     roots: list[Path] = []
+    callers: dict[Path, Path] = {}
     for path in paths:
         if path.is_dir():
             target = path
         else:
             if any(part in _SKIP_DIRS for part in path.parts):
                 continue
-            target = _caller_root(path.parent if str(path.parent) else Path("."))
+            directory = path.parent
+            if directory not in callers:
+                callers[directory] = _caller_root(directory)
+            target = callers[directory]
         if not any(_same(target, r) for r in roots):
             roots.append(target)
     return roots
