@@ -308,3 +308,14 @@ def test_files_map_to_the_root_that_calls_their_module(tmp_path, monkeypatch):
     roots = module_roots([Path("infra/modules/n/main.tf"), Path("infra/terraform.tfvars"), Path("other/main.tf"),
                           Path("infra/.terraform/modules/x/main.tf"), Path("infra/modules/m/main.tf")])
     assert roots == [Path("infra"), Path("other")]
+
+
+def test_hostile_inputs_are_problems_not_crashes(tmp_path, catalog):
+    scan = scan_tree(tmp_path / "self", catalog, {"main.tf": 'module "me" {\n  source = "./"\n}\n'})
+    assert [p.kind for p in scan.problems] == ["module-depth"]
+    deep = "locals {\n  x = " + "(" * 3000 + "1" + ")" * 3000 + "\n}\n"
+    scan = scan_tree(tmp_path / "deep", catalog, {"main.tf": deep})
+    assert [(p.kind, p.message.split(";")[0]) for p in scan.problems] == [("parse-error", "expressions nested too deeply to read")]
+    scan = scan_tree(tmp_path / "cycle", catalog, {"main.tf": (
+        'locals {\n  a = local.b\n  b = local.a\n}\nprovider "aws" {\n  region = local.a\n}\nresource "aws_s3_bucket" "b" {}\n')})
+    assert "local.a depends on itself" in scan.resources[0].placement.reason

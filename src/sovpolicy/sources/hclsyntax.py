@@ -581,6 +581,8 @@ def parse_native(text: str) -> ParsedFile:
     walker = _Walker(clean)
     try:
         body = walker.body(walker.trees(tree)[0])
+    except RecursionError:
+        return ParsedFile(Body(), comments, SyntaxProblem("expressions nested too deeply to read"))
     except (IndexError, AttributeError, ValueError, KeyError, StopIteration) as exc:
         # The grammar accepted a shape this walker does not know (a python-hcl2 change).
         return ParsedFile(Body(), comments, SyntaxProblem(

@@ -89,7 +89,11 @@ class ParseCache:
             pass
         self.misses += 1
         parsed = parse_source(data, name)
-        self._store(entry, _ENCODER.encode(parsed))
+        try:
+            blob = _ENCODER.encode(parsed)
+        except (msgspec.EncodeError, RecursionError):
+            return parsed  # too deep to cache: parse it again next time
+        self._store(entry, blob)
         return parsed
 
     @staticmethod
