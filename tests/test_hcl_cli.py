@@ -99,3 +99,13 @@ def test_cli_uses_the_cache_dir(capsys, tmp_path):
     cache = tmp_path / ".sovpolicy-cache"
     run(capsys, "scan", str(module), "--cache-dir", str(cache), *AS_OF)
     assert len([p for p in cache.rglob("*") if p.is_file()]) == 1
+
+
+def test_inline_waiver_in_the_source_applies_to_the_hook_scan(capsys, tmp_path):
+    (tmp_path / "main.tf").write_text(PARIS + (
+        '# sovpolicy:waive SOV-EXT-001 expires=2027-06-30 reason="CNIL authorisation, ticket 42"\n'
+        'resource "aws_s3_bucket" "records" {\n  tags = { data_classification = "health" }\n}\n'))
+    code, out, _ = run(capsys, "scan", str(tmp_path), "--no-cache", "--format", "json", *AS_OF)
+    by_policy = {f["policy_id"]: f for f in json.loads(out)["findings"]}
+    assert by_policy["SOV-EXT-001"]["status"] == "waived"
+    assert by_policy["SOV-EXT-001"]["waiver"]["reason"] == "CNIL authorisation, ticket 42"

@@ -90,7 +90,8 @@ def _user_repo(hook_env: dict, path: Path, hook: str) -> Path:
 
 def test_commit_blocked_then_passing(hook_env, tmp_path):
     env = hook_env["env"]
-    repo = _user_repo(hook_env, tmp_path / "infra", "{id: sovpolicy, args: [--as-of, '2026-11-30']}")
+    # Block on the critical policies (HDS-certified host, data in the EEA) only.
+    repo = _user_repo(hook_env, tmp_path / "infra", "{id: sovpolicy, args: [--as-of, '2026-11-30', --fail-on, critical]}")
     subprocess.run([hook_env["pre_commit"], "install"], cwd=repo, env=env, check=True, capture_output=True, timeout=120)
     (repo / "main.tf").write_text(BAD)
     _git(repo, "add", "-A", env=env)

@@ -122,6 +122,7 @@ def read_inputs(paths: Sequence[Path], catalog: Catalog, *, var_files: Sequence[
             hcl = read_module(root, catalog, var_files, cache)
             resources.extend(hcl.resources)
             problems.extend(hcl.problems)
+            dirs.update({k: v for k, v in hcl.module_dirs.items() if k not in dirs})
     return resources, problems, dirs
 
 

@@ -596,12 +596,14 @@ class HclScan:
         resources: one per managed resource instance, in file and module order.
         problems: unparsable files, remote or missing modules.
         comments: comments by file (``path -> [Comment(line, text)]``), for inline waivers.
-        files: how many files were read, and how many came from the cache.
+        module_dirs: module path without instance keys (``""``, ``module.a.module.b``) ->
+            the directory of its files, for every module read.
     """
 
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     comments: dict[str, list[Comment]] = field(default_factory=dict)
+    module_dirs: dict[str, Path] = field(default_factory=dict)
 
 
 class _Reader:
@@ -610,6 +612,7 @@ class _Reader:
         self.loader = loader
         self.problems: list[Problem] = []
         self.placeholders: list[Resource] = []
+        self.module_dirs: dict[str, Path] = {}
 
     def local_source(self, module: _ModuleInstance, source: Any) -> Path | None:
         if not isinstance(source, str) or not source.startswith(("./", "../")):
@@ -618,7 +621,8 @@ class _Reader:
         return directory if directory.is_dir() else None
 
     # ---------------------------------------------------------------- walk
-    def walk(self, module: _ModuleInstance, out: list[_Inst], depth: int = 0) -> None:
+    def walk(self, module: _ModuleInstance, out: list[_Inst], depth: int = 0, path: str = "") -> None:
+        self.module_dirs.setdefault(path, module.defn.dir)
         for (rtype, name), at in module.defn.resources.items():
             exp = module.expansion(at, f"{rtype}.{name}")
             for key, bindings in exp.instances:
@@ -637,7 +641,7 @@ class _Reader:
                 self.problems.append(Problem("module-depth", "local modules nest more than 32 levels", at.where()))
                 continue
             for child in kids.values():
-                self.walk(child, out, depth + 1)
+                self.walk(child, out, depth + 1, f"{path}.module.{name}" if path else f"module.{name}")
 
     def _unread_module(self, module: _ModuleInstance, name: str, at: _At, source: Any) -> None:
         addr = module.prefix(f"module.{name}")
@@ -873,6 +877,7 @@ def read_module(directory: Path, catalog: Catalog, var_files: Sequence[Path] = (
         problems.extend(d.problems)
         scan.comments.update(d.comments)
     scan.problems = problems + reader.problems
+    scan.module_dirs = dict(reader.module_dirs)
     return scan
 
 
