@@ -319,3 +319,12 @@ def test_hostile_inputs_are_problems_not_crashes(tmp_path, catalog):
     scan = scan_tree(tmp_path / "cycle", catalog, {"main.tf": (
         'locals {\n  a = local.b\n  b = local.a\n}\nprovider "aws" {\n  region = local.a\n}\nresource "aws_s3_bucket" "b" {}\n')})
     assert "local.a depends on itself" in scan.resources[0].placement.reason
+
+
+def test_region_from_a_sensitive_variable_is_unresolved_as_in_a_plan(tmp_path, catalog):
+    scan = scan_tree(tmp_path, catalog, {"main.tf": (
+        'variable "region" {\n  default   = "eu-west-3"\n  sensitive = true\n}\n'
+        'provider "aws" {\n  region = var.region\n}\nresource "aws_s3_bucket" "b" {}\n')})
+    res = by_address(scan, "aws_s3_bucket.b")
+    assert (res.placement.region, res.placement.origin.value) == (None, "unresolved")
+    assert "sensitive" in res.placement.reason and "eu-west-3" not in repr(res)

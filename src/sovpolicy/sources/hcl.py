@@ -43,6 +43,7 @@ from .placement import (attribute_region, early_placement, many_locations, paren
                         region_attributes, resolve_parents, unset_provider_region)
 
 HOW = "source files do not show"
+SENSITIVE_REASON = "the region comes from a sensitive value: sovpolicy does not read sensitive values"
 _META_ARGS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 #: provider blocks' tags applied to every resource: provider source -> (nested block, attribute) or attribute
 _DEFAULT_TAGS: dict[str, tuple[str | None, str]] = {
@@ -699,8 +700,10 @@ class _Reader:
             if attr is None:
                 continue
             trace: list[Step] = []
-            value, _ = plain(inst.module.eval(attr.expr, trace, inst.bindings))
+            value, secret = plain(inst.module.eval(attr.expr, trace, inst.bindings))
             evidence = [f"{inst.at.where(attr.line)} {inst.address} {attr_name}"] + [s.where for s in trace]
+            if secret:
+                return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence), SENSITIVE_REASON, info.source)
             if isinstance(value, str) and value:
                 inst.attributes[attr_name] = value
                 region = attribute_region(self.catalog, info, value, is_zone)
@@ -737,8 +740,10 @@ class _Reader:
             if attr is None:
                 continue
             trace: list[Step] = []
-            value, _ = plain(cfg.module.eval(attr.expr, trace))
+            value, secret = plain(cfg.module.eval(attr.expr, trace))
             evidence = [f"{cfg.at.where(attr.line)} {head} {'.'.join(path)}"] + [s.where for s in trace]
+            if secret:
+                return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence), SENSITIVE_REASON, info.source)
             if isinstance(value, str) and value:
                 kinds = {s.kind for s in trace}
                 origin = Origin.MODULE if "module" in kinds else Origin.VARIABLE if "variable" in kinds else Origin.PROVIDER
