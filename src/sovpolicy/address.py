@@ -73,7 +73,7 @@ def _read_key(text: str, i: int, address: str) -> tuple[str, int]:
         if end < 0:
             raise InputError(f"unterminated index in address {address!r}")
         key = text[j:end]
-        if not key.lstrip("-").isdigit():
+        if not key.lstrip("-").isdigit() and key != "*":
             raise InputError(f"index {key!r} is neither a number nor a string in address {address!r}")
     if end >= len(text) or text[end] != "]":
         raise InputError(f"expected ']' in address {address!r}")

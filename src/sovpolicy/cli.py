@@ -57,8 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="directory of organisation packs, <DIR>/<pack>/<ID>.yaml (repeatable)")
     common.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="date certifications must be valid on (default: today)")
 
-    scan = sub.add_parser("scan", parents=[common], help="scan Terraform plan JSON files")
-    scan.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="plan JSON (`terraform show -json PLANFILE > plan.json`)")
+    source = _Parser(add_help=False)
+    source.add_argument("--var-file", type=Path, action="append", default=[], metavar="FILE",
+                        help="variables file for Terraform source, applied after terraform.tfvars and *.auto.tfvars (repeatable)")
+    source.add_argument("--cache-dir", type=Path, metavar="DIR",
+                        help="cache of parsed Terraform files (default: $XDG_CACHE_HOME/sovpolicy or the user cache directory)")
+    source.add_argument("--no-cache", action="store_true", help="parse every Terraform file, read and write no cache")
+
+    scan = sub.add_parser("scan", parents=[common, source], help="scan Terraform plans, .tf files or module directories")
+    scan.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                      help="plan JSON (`terraform show -json PLANFILE > plan.json`), .tf/.tf.json/.tfvars files or module directories")
     scan.add_argument("--format", "-f", action="append", default=[], metavar="FORMAT[:FILE]",
                       help=f"output format ({', '.join(FORMATS)}); repeatable; FORMAT:FILE writes to FILE")
     scan.add_argument("--output", "-o", action="append", default=[], type=Path, metavar="FILE",
@@ -71,9 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--sign-key", type=Path, metavar="KEY.pem",
                       help="sign the evidence manifest with this Ed25519 private key (needs sovpolicy[sign])")
 
-    explain = sub.add_parser("explain", parents=[common], help="the whole chain for one resource")
+    explain = sub.add_parser("explain", parents=[common, source], help="the whole chain for one resource")
     explain.add_argument("address", help="resource address, e.g. aws_s3_bucket.records")
-    explain.add_argument("--plan", type=Path, required=True, help="plan JSON")
+    explain.add_argument("path", nargs="?", type=Path, help="module directory or Terraform file (instead of --plan)")
+    explain.add_argument("--plan", type=Path, help="plan JSON")
 
     cat = sub.add_parser("catalog", help="the catalog's facts, their sources and freshness")
     cat_sub = cat.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -87,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="re-check an evidence bundle's digests (and signature)")
     verify.add_argument("directory", type=Path, metavar="DIR", help="a directory written by `scan --evidence DIR`")
     verify.add_argument("--public-key", type=Path, metavar="PUB.pem", help="also check manifest.sig with this Ed25519 public key")
+
+    conf = sub.add_parser("config", help="the project configuration (.sovpolicy.yaml)")
+    conf_sub = conf.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    conf_check = conf_sub.add_parser("check", help="validate configuration files (default: the nearest .sovpolicy.yaml)")
+    conf_check.add_argument("files", nargs="*", type=Path, metavar="FILE")
 
     pol = sub.add_parser("policies", help="the policy packs")
     pol_sub = pol.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -139,6 +153,16 @@ def _setup(args: argparse.Namespace, start: Path) -> tuple:
     return config, catalog, policies, as_of
 
 
+def _cache_dir(args: argparse.Namespace) -> Path | None:
+    if args.no_cache:
+        return None
+    if args.cache_dir is not None:
+        return args.cache_dir
+    from .sources.parsecache import default_cache_dir
+
+    return default_cache_dir()
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     """``sovpolicy scan``: exit 0, 1 (blocking), 3 (incomplete)."""
     from . import evidence
@@ -153,7 +177,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.evidence is not None:
         evidence.prepare_directory(args.evidence)
     config, catalog, policies, as_of = _setup(args, args.paths[0])
-    result = _apply_gate(scan(args.paths, config, catalog, policies, as_of), args.fail_on)
+    result = _apply_gate(scan(args.paths, config, catalog, policies, as_of, var_files=args.var_file,
+                              cache_dir=_cache_dir(args)), args.fail_on)
     if args.evidence is not None:
         evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
     for fmt, target in outputs:
@@ -207,15 +232,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from .pipeline import scan
     from .policy.evaluate import host_reasons, placement_reason
 
-    config, catalog, policies, as_of = _setup(args, args.plan)
-    result = scan([args.plan], config, catalog, policies, as_of)
+    target = args.plan or args.path
+    if target is None or (args.plan is not None and args.path is not None):
+        raise UsageError("give either --plan FILE or a module directory / Terraform file")
+    config, catalog, policies, as_of = _setup(args, target)
+    result = scan([target], config, catalog, policies, as_of, var_files=args.var_file, cache_dir=_cache_dir(args))
     res = next((r for r in result.resources if r.address == args.address), None)
     if res is None:
         near = sorted(r.address for r in result.resources if args.address.split(".")[-1] in r.address)[:5]
         hint = f" (did you mean: {', '.join(near)}?)" if near else ""
-        raise UsageError(f"no resource {args.address!r} in the plan{hint}", str(args.plan))
+        raise UsageError(f"no resource {args.address!r} in {'the plan' if args.plan else 'the configuration'}{hint}", str(target))
     host = result.hosts.get(res.address)
-    out = [f"{res.address} ({res.type}, {res.action})"]
+    out = [f"{res.address} ({res.type}, {res.action or res.source.value})" + (f" at {res.location}" if res.location and res.location.line else "")]
     out.append("placement:")
     out.append(f"  {placement_reason(res.placement).text}")
     for ev in res.placement.evidence[1:]:
@@ -305,8 +333,24 @@ def cmd_policies(args: argparse.Namespace) -> int:
     return ExitCode.BLOCKING if bad else ExitCode.OK
 
 
-COMMANDS = {"scan": cmd_scan, "explain": cmd_explain, "catalog": cmd_catalog, "policies": cmd_policies,
-            "verify": cmd_verify}
+def cmd_config(args: argparse.Namespace) -> int:
+    """``sovpolicy config check [FILE ...]``: exit 0 when every file is valid, else 2 naming the first bad one."""
+    files = list(args.files)
+    if not files:
+        found = find_config(Path.cwd())
+        if found is None:
+            raise UsageError("no .sovpolicy.yaml here or above: give the files to check")
+        files = [found]
+    for path in files:
+        if not path.is_file():
+            raise UsageError("configuration file not found", str(path))
+        load_config(path)
+    sys.stdout.write(f"{len(files)} configuration file{'s' if len(files) != 1 else ''} valid\n")
+    return ExitCode.OK
+
+
+COMMANDS = {"scan": cmd_scan, "explain": cmd_explain, "catalog": cmd_catalog, "config": cmd_config,
+            "policies": cmd_policies, "verify": cmd_verify}
 
 
 def _crash_log(exc: BaseException) -> Path:

@@ -60,29 +60,69 @@ def check_adequacy(config: Config, catalog: Catalog) -> frozenset[str]:
     return frozenset(config.adequacy)
 
 
-def read_inputs(paths: Sequence[Path], catalog: Catalog) -> tuple[list[Resource], list[Problem], dict[str, Path]]:
-    """Read every input into resources. Today: Terraform plan JSON files.
+def input_kind(path: Path) -> str:
+    """``plan`` (plan JSON), ``hcl`` (.tf/.tf.json/.tfvars/.tfvars.json file or a directory) or ``other``."""
+    if path.is_dir():
+        return "hcl"
+    name = path.name.lower()
+    if name.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json")):
+        return "hcl"
+    return "plan" if name.endswith(".json") else "other"
+
+
+def read_inputs(paths: Sequence[Path], catalog: Catalog, *, var_files: Sequence[Path] = (),
+                cache_dir: Path | None = None) -> tuple[list[Resource], list[Problem], dict[str, Path]]:
+    """Read every input into resources: plan JSON files, and Terraform source.
+
+    Terraform files are mapped to the root modules to scan (a module directory given as
+    such, else the file's directory or the module above that calls it), each scanned
+    once; see :func:`~sovpolicy.sources.hcl.module_roots`.
+
+    Args:
+        paths: plan JSON files, ``.tf``/``.tf.json``/``.tfvars`` files, module directories.
+        catalog: the loaded catalog.
+        var_files: ``-var-file`` files for the root modules, in order.
+        cache_dir: the parse cache directory, or None for no cache.
 
     Returns the resources, the problems, and the module directories where inline
     waivers are looked for (see :func:`source_dirs`).
 
     Raises:
-        UsageError: a path that does not exist or is not a plan file.
+        UsageError: a path that does not exist or is of no known kind.
         InputError: a malformed plan.
     """
     resources: list[Resource] = []
     problems: list[Problem] = []
     dirs: dict[str, Path] = {}
+    sources: list[Path] = []
     for path in paths:
         if not path.exists():
             raise UsageError("no such file or directory", str(path))
-        if path.is_dir() or path.suffix.lower() != ".json":
-            raise UsageError("expected a Terraform plan in JSON (`terraform show -json PLANFILE > plan.json`)", str(path))
+        kind = input_kind(path)
+        if kind == "other":
+            raise UsageError("expected a Terraform plan in JSON (`terraform show -json PLANFILE > plan.json`), "
+                             ".tf/.tf.json/.tfvars files or a module directory", str(path))
+        if kind == "hcl":
+            sources.append(path)
+            continue
         scan = read_plan(path, catalog)
         resources.extend(scan.resources)
         dirs.update({k: v for k, v in source_dirs(path, scan.info.module_sources).items() if k not in dirs})
         if scan.info.errored:
             problems.append(Problem("plan-errored", "Terraform reported errors while planning: the plan may be partial", str(path)))
+    for path in var_files:
+        if not path.is_file():
+            raise UsageError("variable file not found", str(path))
+    if sources:
+        from .sources.hcl import module_roots, read_module
+        from .sources.parsecache import ParseCache
+
+        cache = ParseCache(cache_dir)
+        for root in module_roots(sources):
+            hcl = read_module(root, catalog, var_files, cache)
+            resources.extend(hcl.resources)
+            problems.extend(hcl.problems)
+            dirs.update({k: v for k, v in hcl.module_dirs.items() if k not in dirs})
     return resources, problems, dirs
 
 
@@ -110,18 +150,20 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
 
 
 def scan(paths: Sequence[Path], config: Config, catalog: Catalog, policies: Sequence[Policy],
-         as_of: dt.date) -> ScanResult:
+         as_of: dt.date, *, var_files: Sequence[Path] = (), cache_dir: Path | None = None) -> ScanResult:
     """Run the whole pipeline on ``paths``.
 
     Args:
-        paths: input files (plan JSON).
+        paths: inputs (plan JSON, Terraform files, module directories).
         config: project configuration (classification rules).
         catalog: loaded catalog.
         policies: loaded policies to evaluate.
         as_of: the date certifications must be valid on.
+        var_files: ``-var-file`` files for Terraform source inputs.
+        cache_dir: parse cache directory for Terraform source (None: no cache).
     """
     adequacy = check_adequacy(config, catalog)
-    resources, problems, dirs = read_inputs(paths, catalog)
+    resources, problems, dirs = read_inputs(paths, catalog, var_files=var_files, cache_dir=cache_dir)
     resources = Classifier(config).classify_all(resources)
     findings, hosts = evaluate_all(resources, policies, catalog, as_of, adequacy)
     waivers = [*config.waivers, *collect_inline_waivers(dirs)]

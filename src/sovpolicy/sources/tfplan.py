@@ -36,9 +36,10 @@ import msgspec
 
 from ..address import Address, parse_address
 from ..catalog import Catalog, ProviderInfo
-from ..catalog.resolve import is_global_type, normalize_region, zone_to_region
 from ..errors import InputError
 from ..model import Location, Origin, Placement, Resource, SourceKind
+from .placement import (attribute_region, early_placement, many_locations, parent_attributes, provider_placement,
+                        region_attributes, resolve_parents, unset_provider_region)
 
 REDACTED = "(sensitive)"
 _TAG_FIELDS = ("tags", "tags_all", "labels")
@@ -392,31 +393,23 @@ class _PlanReader:
             module_of_cfg = cfg.module_address or ""
             region, origin, why = self._expr_region(node, module_of_cfg, evidence)
             if region:
-                return Placement(info.cloud, normalize_region(self.catalog, info.source, region), origin, tuple(evidence), None, info.source)
+                return provider_placement(self.catalog, info, region, origin, evidence)
             return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence), why, info.source)
-        if info.default_region:
-            return Placement(info.cloud, info.default_region, Origin.DEFAULT, (base,),
-                             f"provider {info.source} documents {info.default_region} as its default", info.source)
-        return Placement(info.cloud, None, Origin.UNRESOLVED, (f"configuration.provider_config[{found!r}]",),
-                         f"provider configuration {found!r} sets no region: it came from the environment "
-                         f"(e.g. AWS_REGION) or a profile, which a plan does not record", info.source)
+        return unset_provider_region(info, repr(found), (f"configuration.provider_config[{found!r}]",), "a plan does not record")
 
     # ----------------------------------------------------------------- resources
     def _own_placement(self, inst: _Instance, info: ProviderInfo) -> Placement | None:
         """Step 1: the resource's own region or zone attribute."""
         exprs: dict[str, Any] | None = None
-        for attr, is_zone in [(a, False) for a in info.resource_region] + [(a, True) for a in info.resource_zone]:
+        for attr, is_zone in region_attributes(info):
             value = getattr(inst.fields, attr, msgspec.UNSET)
             unknown = getattr(inst.unknown, attr, msgspec.UNSET) if inst.unknown is not None else msgspec.UNSET
             evidence = (f"{inst.evidence_root}.after.{attr}",)
             if isinstance(value, str) and value:
-                region: str | None = value
-                if is_zone or (info.zone_rule != "none" and not self._known_region(info, value)):
-                    derived = zone_to_region(info.zone_rule, value)
-                    region = derived if (is_zone or (derived and self._known_region(info, derived))) else value
+                region = attribute_region(self.catalog, info, value, is_zone)
                 if region is None:
                     continue
-                return Placement(info.cloud, normalize_region(self.catalog, info.source, region), Origin.RESOURCE, evidence, None, info.source)
+                return Placement(info.cloud, region, Origin.RESOURCE, evidence, None, info.source)
             if unknown is True:
                 if exprs is None:
                     exprs = self.config_expressions(inst.config)
@@ -428,29 +421,15 @@ class _PlanReader:
                                      f"{attr} is set by an expression known only after apply", info.source)
         return None
 
-    def _known_region(self, info: ProviderInfo, region: str) -> bool:
-        cloud = self.catalog.clouds.get(info.cloud or "")
-        return cloud is not None and normalize_region(self.catalog, info.source, region) in cloud.regions
-
     def resolve(self, inst: _Instance) -> None:
-        info = self.catalog.provider(inst.provider) if inst.provider else None
-        if info is None:
-            inst.placement = Placement(None, None, Origin.UNRESOLVED, (f"{inst.evidence_root}.provider_name",),
-                                       f"provider {inst.provider or '(none)'} is not in the catalog", inst.provider or None)
-            return
-        if info.cloud is None:
-            inst.placement = Placement(None, None, Origin.NONE, (), f"provider {info.source} hosts no data", info.source)
-            return
-        if is_global_type(self.catalog, info.cloud, inst.type):
-            inst.placement = Placement(info.cloud, None, Origin.UNRESOLVED, (),
-                                       f"{inst.type} is a global service of {info.cloud}: it has no region", info.source)
+        info, early = early_placement(self.catalog, inst.provider, inst.type, (f"{inst.evidence_root}.provider_name",))
+        if early is not None or info is None:
+            inst.placement = early
             return
         for attr in info.resource_regions:
             many = getattr(inst.fields, attr, None)
             if isinstance(many, list) and many:
-                inst.placement = Placement(info.cloud, None, Origin.UNRESOLVED, (f"{inst.evidence_root}.after.{attr}",),
-                                           f"{inst.type} spans several locations ({', '.join(map(str, many))}), not one region",
-                                           info.source)
+                inst.placement = many_locations(info, inst.type, many, (f"{inst.evidence_root}.after.{attr}",))
                 return
         own = self._own_placement(inst, info)
         if own is not None:
@@ -471,7 +450,7 @@ class _PlanReader:
         assert info is not None
         exprs = self.config_expressions(inst.config)
         ordered: list[tuple[str, str]] = []
-        for attr in list(info.resource_region) + [k for k in exprs if k not in info.resource_region and k != "resource_group_name"] + ["resource_group_name"]:
+        for attr in parent_attributes(info, exprs):
             expr = exprs.get(attr)
             if isinstance(expr, dict):
                 ordered += [(attr, r) for r in expr.get("references") or [] if isinstance(r, str)]
@@ -615,21 +594,7 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
         base = inst.addr.module_instance
         key = f"{base}.{inst.addr.type}.{inst.addr.name}" if base else f"{inst.addr.type}.{inst.addr.name}"  # parent lookups
         by_target.setdefault(key, []).append(inst)
-    pending = [inst for inst, _ in made if inst.placement is None]
-    for _ in range(6):  # parents of parents (container -> account -> resource group)
-        if not pending:
-            break
-        for inst in pending:
-            reader.resolve_parent(inst, by_target)
-        still = [i for i in pending if i.placement is None or i.placement.origin is not Origin.PARENT]
-        if len(still) == len(pending):
-            break
-        for inst in still:
-            inst.placement = None  # retry: its parent may have been placed in this round
-        pending = still
-    for inst in pending:
-        if inst.placement is None:
-            reader.resolve_parent(inst, by_target)
+    resolve_parents([inst for inst, _ in made if inst.placement is None], lambda i: reader.resolve_parent(i, by_target))
     location = Location(spath)
     resources = []
     for inst, sens in made:
