@@ -10,6 +10,7 @@ reference).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -87,6 +88,9 @@ def _read_name(text: str, i: int) -> tuple[str, int]:
     return text[i:j], j
 
 
+_SIMPLE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[(\d+)\])?")
+
+
 def parse_address(address: str) -> Address:
     """Parse an absolute resource (instance) address.
 
@@ -99,6 +103,9 @@ def parse_address(address: str) -> Address:
     Raises:
         InputError: when the address is malformed.
     """
+    m = _SIMPLE.fullmatch(address)
+    if m is not None and m.group(1) not in ("module", "data"):  # the common case: TYPE.NAME[i] in the root
+        return Address((), "managed", m.group(1), m.group(2), m.group(3))
     i = 0
     modules: list[tuple[str, str | None]] = []
     text = address

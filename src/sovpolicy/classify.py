@@ -26,6 +26,7 @@ class Classifier:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.keys = {_norm_key(k) for k in config.tag_keys}
+        self._norm: dict[str, bool] = {}  # tag key -> is it a classification key
         self.by_value: dict[str, list[str]] = {}
         for cls, values in config.values.items():
             for v in values:
@@ -43,8 +44,12 @@ class Classifier:
                 seen.add(cls)
                 found.append(Classification(cls, reason))
 
+        norm = self._norm
         for key, value in resource.tags.items():
-            if _norm_key(key) not in self.keys:
+            nk = norm.get(key)
+            if nk is None:
+                nk = norm[key] = _norm_key(key) in self.keys
+            if not nk:
                 continue
             for token in re.split(r"[,;/\s]+", value.strip().lower()):
                 for cls in self.by_value.get(token, ()):

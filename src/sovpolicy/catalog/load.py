@@ -25,6 +25,8 @@ from ..yamlutil import json_path, load_yaml
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
 SCHEMA_PATH = Path(str(resources.files("sovpolicy.catalog") / "schema.json"))
 
+_MISSING = object()
+
 #: file name (without .yaml) -> $defs entry of schema.json
 FILE_KINDS = {
     "catalog": "catalog",
@@ -121,6 +123,7 @@ class Catalog:
     certifications: list[Certification]
     adequacy: dict[str, Adequacy] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    _lookups: dict[str, ProviderInfo | None] = field(default_factory=dict, repr=False, compare=False)
 
     def provider(self, address: str) -> ProviderInfo | None:
         """Look up a provider by any spelling Terraform uses.
@@ -129,7 +132,10 @@ class Catalog:
             address: ``registry.terraform.io/hashicorp/aws``, ``hashicorp/aws`` or, in old
                 plans, the bare local name ``aws`` (then ``hashicorp/<name>`` is assumed).
         """
-        return self.providers.get(provider_key(address))
+        hit = self._lookups.get(address, _MISSING)
+        if hit is _MISSING:
+            hit = self._lookups[address] = self.providers.get(provider_key(address))
+        return hit  # type: ignore[return-value]
 
     def parent_chain(self, entity_id: str | None) -> tuple[Entity, ...]:
         """The parents of an entity, nearest first (cycles stop the walk)."""

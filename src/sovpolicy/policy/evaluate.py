@@ -125,7 +125,7 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
             return st, tail, (decisive[0].reasons[0].text if decisive and decisive[0].reasons else st.value)
 
         # Conditions other than `cel` depend only on the host and the resource type.
-        if any(name == "cel" for name, _ in policy.require):
+        if policy.has_cel:
             status, tail, lead = verdict()
         else:
             status, tail, lead = memoised(("verdict", policy.id, id(host), resource.type), host, verdict)

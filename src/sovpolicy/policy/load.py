@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -39,6 +39,11 @@ class Policy:
     references: tuple[tuple[str, str], ...]
     path: Path
     when: str | None = None
+
+    @cached_property
+    def has_cel(self) -> bool:
+        """True when a ``require`` condition is a CEL expression (its verdict depends on the resource)."""
+        return any(name == "cel" for name, _ in self.require)
 
 
 def builtin_policy_dir() -> Path:

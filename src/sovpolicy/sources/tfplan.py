@@ -476,14 +476,17 @@ class _PlanReader:
         """Merge ``tags``, ``tags_all`` and ``labels`` (first one wins per key), redacted,
         keeping scalar values as text; note the ones known only after apply."""
         tags: dict[str, str] = {}
-        for name in reversed(_TAG_FIELDS):
+        # `tags` last: Terraform does not carry a tag's sensitivity over to `tags_all`, so the
+        # value (and mask) of `tags` must win for every key it has.
+        for name in ("labels", "tags_all", "tags"):
             value = getattr(fields, name, None)
             if type(value) is dict and value:
                 mask = getattr(sensitive, name, None) if sensitive is not None else None
                 if mask:
                     value = _redact(value, mask)
                 tags.update({k: (v if type(v) is str else str(v)) for k, v in value.items() if type(v) in _SCALARS})
-            if unknown is not None:
+        if unknown is not None:
+            for name in _TAG_FIELDS:
                 unk = getattr(unknown, name, None)
                 if unk is True or (type(unk) is dict and True in unk.values()):
                     keys = "all" if unk is True else ", ".join(sorted(k for k, v in unk.items() if v is True))
@@ -541,7 +544,11 @@ class _PlanReader:
                 if base is None:
                     base = self._address_cache[module_address] = parse_address(module_address)
                 local = parse_address(address[len(module_address) + 1:])
-                return Address(base.modules, local.mode, local.type, local.name, local.key)
+                addr = Address(base.modules, local.mode, local.type, local.name, local.key)
+                # share the module strings computed once for the module instance (cached_property slots)
+                addr.__dict__["module_path"] = base.module_path
+                addr.__dict__["module_instance"] = base.module_instance
+                return addr
             return parse_address(address)
         except InputError as exc:
             raise InputError(f"{root.removesuffix('.change')}.address: {exc.message}", self.path) from None
