@@ -111,3 +111,16 @@ def test_region_from_a_sensitive_variable_is_never_read(tmp_path, catalog):
     (res,) = read_plan(path, catalog).resources
     assert (res.placement.region, res.placement.origin) == (None, Origin.UNRESOLVED)
     assert "sensitive" in res.placement.reason and "eu-west-3" not in repr(res)
+
+
+def test_a_wholly_sensitive_object_is_never_read(tmp_path, catalog):
+    import json
+
+    plan = json.loads((FIXTURES / "plans" / "sensitive-tags" / "plan.json").read_text())
+    rc = plan["resource_changes"][0]
+    rc["change"]["after_sensitive"] = True
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    (res,) = read_plan(path, catalog).resources
+    assert res.tags == {} and "tags is sensitive: not read" in res.notes
+    assert "dpo@example.org" not in repr(res) and "health" not in repr(res.tags)

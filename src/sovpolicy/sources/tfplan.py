@@ -121,19 +121,21 @@ class _Types:
     def __init__(self, names: tuple[str, ...]) -> None:
         u = msgspec.UNSET
         self.Fields = msgspec.defstruct("_Fields", [(n, Any, u) for n in names], forbid_unknown_fields=False)
-        mask = self.Fields | bool | None
+        self.Mask = msgspec.defstruct("_Mask", [(n, Any, u) for n in names], forbid_unknown_fields=False)
+        self.mask_type = self.Mask | bool | None
+        self.ALL = self.Mask(**{n: True for n in names})  # a whole object marked unknown/sensitive
         self.Change = msgspec.defstruct("_Change", [
             ("actions", list[str], []), ("after", self.Fields | None, None),
-            ("after_unknown", mask, None), ("after_sensitive", mask, None)])
+            ("after_unknown", self.mask_type, None), ("after_sensitive", self.mask_type, None)])
         self.ResourceChange = msgspec.defstruct("_ResourceChange", [
             ("address", str), ("change", self.Change), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
             ("index", int | str | None, None), ("module_address", str | None, None), ("provider_name", str, ""),
             ("deposed", str | None, None)])
         self.Deferred = msgspec.defstruct("_Deferred", [("resource_change", self.ResourceChange), ("reason", str, "")])
-        self.PVResource = msgspec.defstruct("_PVResource", [
+        self.PVResource = msgspec.defstruct("_PVResource", [  # noqa: E501
             ("address", str), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
             ("index", int | str | None, None), ("provider_name", str, ""), ("values", self.Fields | None, None),
-            ("sensitive_values", mask, None)])
+            ("sensitive_values", self.mask_type, None)])
         pv_module = msgspec.defstruct("_PVModule", [("resources", list[self.PVResource], []),  # type: ignore[name-defined]
                                                     ("child_modules", list[Any], [])])
         self.PVModule = pv_module
@@ -482,6 +484,9 @@ class _PlanReader:
             value = getattr(fields, name, None)
             if type(value) is dict and value:
                 mask = getattr(sensitive, name, None) if sensitive is not None else None
+                if mask is True:  # the whole map is sensitive: its keys too
+                    notes.append(f"{name} is sensitive: not read")
+                    continue
                 if mask:
                     value = _redact(value, mask)
                 tags.update({k: (v if type(v) is str else str(v)) for k, v in value.items() if type(v) in _SCALARS})
@@ -535,6 +540,13 @@ class _PlanReader:
         except msgspec.ValidationError as exc:
             raise InputError(f"not a valid Terraform plan: {exc} (in planned_values)", self.path) from None
 
+    def _mask(self, mask: Any, root: str) -> Any:
+        """An ``after_unknown``/``after_sensitive`` mask: None when nothing is marked, the
+        all-true mask when the whole object is."""
+        if mask is True:
+            return self.types.ALL
+        return None if mask is False or mask is None else mask
+
     def _address(self, address: str, module_address: str | None, root: str) -> Address:
         """Parse an instance address; the module part (``module_address``, when the plan
         gives it) is parsed once per module instance."""
@@ -556,10 +568,8 @@ class _PlanReader:
     def _make(self, i: int, address: str, rtype: str, provider: str, action: str, root: str,
               fields: Any, unk: Any, sens: Any, module_address: str | None = None) -> tuple[_Instance, Any]:
         addr = self._address(address, module_address, root)
-        if unk is True or unk is False:
-            unk = None
-        if sens is True or sens is False:
-            sens = None
+        unk = self._mask(unk, root)
+        sens = self._mask(sens, root)
         config = self.config_index.get((addr.module_path, addr.mode, addr.type or rtype, addr.name))
         inst = _Instance(i, address, addr, rtype or addr.type, provider, action, fields, unk, config, root)
         return inst, sens
