@@ -38,7 +38,7 @@ def test_example_comment(example_result):
     assert md.startswith("## ❌ sovpolicy: 13 blocking findings\n")
     assert "| 13 | 4 | 8 | 0 | 3 |" in md
     block = md.split("#### `aws_s3_bucket.analytics_exports` (health)")[1].split("#### ")[0]
-    assert "1. aws_s3_bucket.analytics_exports holds health data: tag data_classification=health" in block
+    assert "1. holds health data: tag data_classification=health" in block
     assert "3. us-east-1 (US East (N. Virginia)) is in United States, outside the EEA [1]" in block
     assert "**❌ FAIL SOV-HDS-002**" in block and "- United States (US) is not in the EEA [" in block
     assert "<details><summary>7 other findings: 4 failed and 0 unknown (not blocking), 0 waived, 3 passed</summary>" in md

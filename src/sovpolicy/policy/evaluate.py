@@ -99,9 +99,11 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
         if value is False:
             return None
     classes = ", ".join(sorted(policy.data_classes & resource.data_classes))
-    own = memoised(("classes", id(resource)), resource, lambda: [
-        (c.data_class, Reason(f"{resource.address} holds {c.data_class} data: {c.reason}")) for c in resource.classifications])
-    reasons: list[Reason] = [r for cls, r in own if cls in policy.data_classes]
+    why = tuple((c.data_class, c.reason) for c in resource.classifications if c.data_class in policy.data_classes)
+    own = memo.get(("classes", why))
+    if own is None:
+        own = memo[("classes", why)] = [Reason(f"holds {cls} data: {reason}") for cls, reason in why]
+    reasons: list[Reason] = list(own)
     reasons.append(memoised(("placement", id(resource.placement)), resource.placement,
                             lambda: placement_reason(resource.placement)))
     if host is not None:
@@ -135,9 +137,12 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
         blocking = False
     where = memoised(("where", id(host), resource.placement.cloud), host, lambda: _where(resource, host))
     message = f"{resource.address} ({classes}) in {where}: {policy.id} {_VERB[status]}: {lead.rstrip('.')}."
+    # Findings with the same chain share one reasons tuple (reports encode it once).
+    chain = tuple(reasons)
+    chain = memo.setdefault(("chain", chain), chain) if host is not None and not policy.has_cel else chain
     return Finding(
         policy_id=policy.id, pack=policy.pack, title=policy.title, status=status, severity=policy.severity,
-        enforcement=policy.enforcement, address=resource.address, message=message, reasons=tuple(reasons),
+        enforcement=policy.enforcement, address=resource.address, message=message, reasons=chain,
         blocking=blocking, resource=resource, host=host, remediation=policy.remediation, chain_length=chain_length,
         description=policy.description, references=policy.references)
 

@@ -87,6 +87,17 @@ def _resource(r: Resource, h: Host | None) -> dict[str, Any]:
     }
 
 
+_chain_cache: dict[int, tuple[tuple[Reason, ...], msgspec.Raw]] = {}
+
+
+def _reasons(chain: tuple[Reason, ...]) -> msgspec.Raw:
+    """A finding's reasons, encoded once per distinct chain object (findings share them)."""
+    hit = _chain_cache.get(id(chain))
+    if hit is None or hit[0] is not chain:
+        hit = _chain_cache[id(chain)] = (chain, msgspec.Raw(msgspec.json.encode([_reason(r) for r in chain])))
+    return hit[1]
+
+
 def _waiver(w: Any) -> dict[str, Any] | None:
     if w is None:
         return None
@@ -99,7 +110,7 @@ def _finding(f: Finding) -> dict[str, Any]:
     return {
         "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status.value, "blocking": f.blocking,
         "severity": f.severity.value, "enforcement": f.enforcement.value, "address": f.address,
-        "message": f.message, "reasons": [_reason(r) for r in f.reasons], "remediation": f.remediation, "waiver": _waiver(f.waiver),
+        "message": f.message, "reasons": _reasons(f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
     }
 
 
@@ -138,6 +149,7 @@ def iter_json(result: ScanResult) -> Iterator[bytes]:
     _source_cache.clear()
     _reason_cache.clear()
     _host_cache.clear()
+    _chain_cache.clear()
     yield b"{"
     first = True
     for key, value, is_list in _sections(result):
