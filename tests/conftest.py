@@ -95,3 +95,17 @@ def waiver(origin="main.tf:41", reason="ARS authorisation 2026-042 for the migra
 
     return Waiver(**{"policy_id": "SOV-EXT-001", "address": "aws_db_instance.ehr", "reason": reason,
                      "expires": dt.date(2027, 6, 30), "origin": origin, **fields})
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory):
+    """Keep the parse and setup caches of CLI runs out of the user's cache directory."""
+    import os
+
+    old = os.environ.get("SOVPOLICY_CACHE_DIR")
+    os.environ["SOVPOLICY_CACHE_DIR"] = str(tmp_path_factory.mktemp("sovpolicy-cache"))
+    yield
+    if old is None:
+        os.environ.pop("SOVPOLICY_CACHE_DIR", None)
+    else:
+        os.environ["SOVPOLICY_CACHE_DIR"] = old

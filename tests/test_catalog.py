@@ -142,3 +142,24 @@ def test_malformed_yaml_names_line(tmp_path):
     with pytest.raises(CatalogError) as err:
         load_catalog([extra])
     assert "laws.yaml:3" in str(err.value)
+
+
+def test_setup_cache_rebuilds_when_a_file_changes(tmp_path):
+    from sovpolicy.setupcache import cached, files_key
+
+    f = tmp_path / "x.yaml"
+    f.write_text("a: 1\n")
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"v": len(calls)}
+
+    k1 = files_key([f], "opts")
+    assert cached(tmp_path / "c", k1, build) == {"v": 1}
+    assert cached(tmp_path / "c", k1, build) == {"v": 1} and len(calls) == 1  # second run: from the cache
+    f.write_text("a: 2\n")
+    k2 = files_key([f], "opts")
+    assert k2 != k1 and cached(tmp_path / "c", k2, build) == {"v": 2}
+    (tmp_path / "c" / "setup" / f"{k2}.pickle").write_bytes(b"garbage")
+    assert cached(tmp_path / "c", k2, build) == {"v": 3}  # a corrupt entry is rebuilt, not an error

@@ -139,16 +139,22 @@ def _apply_gate(result: ScanResult, fail_on: Severity | None) -> ScanResult:
 
 
 def _setup(args: argparse.Namespace, start: Path) -> tuple:
-    from .policy import load_packs, pack_roots, with_enforcement
+    from .policy import available_packs, load_packs, pack_roots, with_enforcement
+    from .setupcache import cached, files_key
 
     config_path = args.config or find_config(start)
     if args.config is not None and not args.config.is_file():
         raise UsageError("configuration file not found", str(args.config))
     config = load_config(config_path)
-    catalog = load_catalog([*config.catalog_dirs, *args.catalog])
+    catalog_dirs = [DATA_DIR, *config.catalog_dirs, *args.catalog]
     packs = args.pack or (list(config.packs) if config.packs is not None else None)
     roots = pack_roots([*config.policy_dirs, *args.policy_dir])
-    policies = with_enforcement(load_packs(packs, roots), config.enforcement, str(config_path) if config_path else None)
+    files = [f for d in catalog_dirs if d.is_dir() for f in [*d.glob("*.yaml"), *d.glob("clouds/*.yaml")]]
+    files += [f for d in available_packs(roots).values() for f in d.glob("*.yaml")]
+    key = files_key(files, repr((catalog_dirs, packs, roots)))
+    catalog, loaded = cached(_cache_dir(args) if hasattr(args, "no_cache") else None, key,
+                             lambda: (load_catalog(catalog_dirs[1:]), load_packs(packs, roots)))
+    policies = with_enforcement(loaded, config.enforcement, str(config_path) if config_path else None)
     as_of = args.as_of or dt.date.today()
     return config, catalog, policies, as_of
 

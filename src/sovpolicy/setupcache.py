@@ -1,0 +1,61 @@
+"""A cache of the loaded catalog and policies, so a scan does not re-read and re-validate
+the same YAML every run (the pre-commit hook runs on every commit).
+
+The key is a SHA-256 of sovpolicy's version, the options that shape the result, and the
+path and bytes of every catalog and policy file used: any edit rebuilds it. Entries are
+pickles written atomically in the user's cache directory (the same one as the parse cache;
+``--no-cache`` turns both off). A missing, corrupt or unwritable entry is rebuilt, never an
+error. The directory is the user's own: nothing else is trusted to write there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+from . import __version__
+
+T = TypeVar("T")
+
+
+def files_key(files: Iterable[Path], extra: str) -> str:
+    """SHA-256 over the version, ``extra`` and each file's path and bytes (sorted by path)."""
+    h = hashlib.sha256(f"{__version__}\0{extra}\0".encode())
+    for p in sorted({f.resolve() for f in files}):
+        h.update(str(p).encode() + b"\0")
+        try:
+            h.update(p.read_bytes())
+        except OSError:
+            h.update(b"\0unreadable\0")
+    return h.hexdigest()
+
+
+def cached(directory: Path | None, key: str, build: Callable[[], T]) -> T:
+    """Return the object cached under ``key`` in ``directory``, else ``build()`` and store it.
+
+    ``directory=None`` disables the cache. Errors raised by ``build`` propagate (a bad
+    catalog or policy is never cached).
+    """
+    if directory is None:
+        return build()
+    path = directory / "setup" / f"{key}.pickle"
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)  # noqa: S301 - written by this program in the user's own cache
+    except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
+        pass
+    value = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return value
