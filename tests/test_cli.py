@@ -133,3 +133,27 @@ def test_every_format_to_its_file_in_one_run(tmp_path, capsys):
     assert files["junit"].read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="sovpolicy"')
     assert files["markdown"].read_text().startswith("## ❌ sovpolicy: 13 blocking findings")
     assert "example-only-not-a-secret" not in out + "".join(p.read_text() for p in files.values())
+
+
+@pytest.mark.parametrize(("body", "line", "needle"), [
+    ("waivers:\n  - {policy: SOV-EXT-001, address: a.b, reason: why not, expires: 2026-02-30}\n", 2, "'2026-02-30'"),
+    ("classification:\n  rules:\n    - {class: helth, module: module.ehr}\n", 3, "unknown data class 'helth'"),
+    ("classification:\n  default: [health, persnal]\n", 2, "unknown data class 'persnal'"),
+    ("packs: [eea-residency]\nresidency:\n  adequacy: [CH, US]\n", 3, "US cannot be accepted by country"),
+])
+def test_config_mistakes_exit_2_naming_file_and_line(tmp_path, capsys, body, line, needle):
+    cfg = tmp_path / ".sovpolicy.yaml"
+    cfg.write_text(body)
+    code, _, err = run(capsys, "scan", str(EXAMPLE_PLAN), "--config", str(cfg), *AS_OF)
+    assert code == 2 and f"{cfg}:{line}" in err and needle in err and "internal error" not in err
+
+
+def test_soft_fail_is_the_exit_code_every_report_gives(capsys, tmp_path):
+    code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--soft-fail", "--format", "json", *AS_OF)
+    report = json.loads(out)
+    assert code == 0 and report["summary"]["exit_code"] == 0 and report["summary"]["blocking"] > 0
+
+
+def test_output_naming_a_directory_is_refused(capsys, tmp_path):
+    code, _, err = run(capsys, "scan", str(EXAMPLE_PLAN), "--format", f"sarif:{tmp_path}/", *AS_OF)
+    assert code == 2 and "names a directory" in err

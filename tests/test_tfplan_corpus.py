@@ -25,7 +25,11 @@ def test_corpus_is_present():
     assert len(PLANS) >= 90
 
 
-@pytest.mark.parametrize("path", [p for p in PLANS if not p.name.startswith("INVALID-")], ids=lambda p: p.name)
+NO_CORPUS = pytest.param(None, marks=pytest.mark.skip(reason=f"{CORPUS / 'plan'} not present: the shared corpus is only beside CI and developer checkouts"))
+
+
+@pytest.mark.parametrize("path", [p for p in PLANS if not p.name.startswith("INVALID-")] or [NO_CORPUS],
+                         ids=lambda p: p.name if p else "no-corpus")
 def test_every_corpus_plan_is_read(path, catalog):
     scan = read_plan(path, catalog)
     assert scan.info.format_version.split(".")[0] in ("0", "1")

@@ -185,6 +185,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     config, catalog, policies, as_of = _setup(args, args.paths[0])
     result = _apply_gate(scan(args.paths, config, catalog, policies, as_of, var_files=args.var_file,
                               cache_dir=_cache_dir(args)), args.fail_on)
+    if args.soft_fail:
+        result = replace(result, soft_fail=True)
     if args.evidence is not None:
         evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
     for fmt, target in outputs:
@@ -195,6 +197,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
             continue
+        if target.is_dir() or str(target).endswith(("/", os.sep)):
+            raise UsageError(f"--output for {fmt} names a directory: give a file name", str(target))
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with target.open("wb") as fh:
@@ -202,10 +206,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                     fh.write(chunk)
         except OSError as exc:
             raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
-    code = result.exit_code
-    if args.soft_fail and code == ExitCode.BLOCKING:
-        return ExitCode.INCOMPLETE if result.problems else ExitCode.OK
-    return code
+    return result.exit_code
 
 
 def _generated_at() -> dt.datetime:

@@ -76,6 +76,7 @@ class Config:
     default_classes: tuple[str, ...] = ()
     enforcement: dict[str, Enforcement] = field(default_factory=dict)
     adequacy: tuple[str, ...] = ()
+    adequacy_where: dict[str, str] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
     warn_days: int = 30
 
@@ -126,6 +127,19 @@ def load_config(path: Path | None) -> Config:
     values = dict(DEFAULT_VALUES)
     for k, v in (cls.get("values") or {}).items():
         values[k] = tuple(v)
+    known = set(values)
+    for i, rule in enumerate(cls.get("rules") or []):
+        if rule["class"] not in known:
+            raise ConfigError(f"$.classification.rules[{i}].class: unknown data class {rule['class']!r} (known: "
+                              f"{', '.join(sorted(known))}; declare a new one under classification.values)",
+                              f"{path}:{line_of(node, ['classification', 'rules', i, 'class'])}")
+    for i, c in enumerate(cls.get("default") or []):
+        if c not in known:
+            raise ConfigError(f"$.classification.default[{i}]: unknown data class {c!r} (known: {', '.join(sorted(known))}; "
+                              f"declare a new one under classification.values)",
+                              f"{path}:{line_of(node, ['classification', 'default', i])}")
+    adequacy = tuple((doc.get("residency") or {}).get("adequacy") or ())
+    adequacy_where = {c: f"{path}:{line_of(node, ['residency', 'adequacy', i])}" for i, c in enumerate(adequacy)}
     waivers = doc.get("waivers") or []
     waiver_lines = [line_of(node, ["waivers", i]) for i in range(len(waivers))]
     rules = tuple(ClassRule(r["class"], r.get("address"), r.get("module"), r.get("type")) for r in cls.get("rules") or [])
@@ -139,7 +153,8 @@ def load_config(path: Path | None) -> Config:
         rules=rules,
         default_classes=tuple(cls.get("default") or ()),
         enforcement={k: Enforcement(v) for k, v in (doc.get("enforcement") or {}).items()},
-        adequacy=tuple((doc.get("residency") or {}).get("adequacy") or ()),
+        adequacy=adequacy,
+        adequacy_where=adequacy_where,
         waivers=tuple(from_config(waivers, str(path), waiver_lines)),
         warn_days=int(doc.get("expiry_warning_days", 30)),
     )

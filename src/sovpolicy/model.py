@@ -387,6 +387,8 @@ class ScanResult:
     catalog_as_of: dt.date
     as_of: dt.date
     warnings: tuple[str, ...] = ()
+    soft_fail: bool = False
+    """``--soft-fail``: blocking findings are reported but do not fail the exit code."""
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -395,8 +397,8 @@ class ScanResult:
 
     @property
     def exit_code(self) -> int:
-        """1 when something blocks, else 3 when incomplete, else 0."""
-        if self.blocking:
+        """1 when something blocks (unless ``soft_fail``), else 3 when incomplete, else 0."""
+        if self.blocking and not self.soft_fail:
             return 1
         return 3 if self.problems else 0
 

@@ -49,13 +49,13 @@ def check_adequacy(config: Config, catalog: Catalog) -> frozenset[str]:
         ConfigError: a country without an EU adequacy decision in the catalog, or with a
             partial one (the US decision covers only certified organisations).
     """
-    where = str(config.path) if config.path else None
-    for c in config.adequacy:
+    for i, c in enumerate(config.adequacy):
+        where = config.adequacy_where.get(c) or (str(config.path) if config.path else None)
         dec = catalog.adequacy.get(c)
         if dec is None:
-            raise ConfigError(f"residency.adequacy: {c} has no EU adequacy decision in the catalog", where)
+            raise ConfigError(f"$.residency.adequacy[{i}]: {c} has no EU adequacy decision in the catalog", where)
         if dec.scope != "full":
-            raise ConfigError(f"residency.adequacy: {c} cannot be accepted by country: {dec.decision} covers only "
+            raise ConfigError(f"$.residency.adequacy[{i}]: {c} cannot be accepted by country: {dec.decision} covers only "
                               f"some recipients ({dec.note or 'partial decision'})", where)
     return frozenset(config.adequacy)
 

@@ -175,6 +175,10 @@ def inline_waivers(path: Path, module_path: str) -> list[Waiver]:
             waiver that is followed by no resource block.
     """
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    try:  # name the file as the user would, relative to where sovpolicy runs
+        shown: Path | str = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = path
     state: dict[str, object] = {}
     depth = 0
     current: tuple[str, str] | None = None
@@ -194,7 +198,7 @@ def inline_waivers(path: Path, module_path: str) -> list[Waiver]:
         line = lines[i]
         stripped = line.strip()
         if INLINE_MARK in stripped and stripped.startswith(("#", "//")) and not state.get("heredoc"):
-            where = f"{path}:{i + 1}"
+            where = f"{shown}:{i + 1}"
             text = stripped.lstrip("#/ ").split(INLINE_MARK, 1)[1]
             while i + 1 < len(lines) and re.match(r"^\s*(#|//)\s*[a-z_]+=", lines[i + 1]):
                 i += 1

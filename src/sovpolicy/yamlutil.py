@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,22 @@ def load_yaml(path: Path, error: type[SovpolicyError], nodes: bool = True) -> tu
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise error(f"malformed YAML: {getattr(exc, 'problem', None) or exc}", where) from None
+    except ValueError as exc:  # a value YAML recognises but cannot build, e.g. the date 2026-02-30
+        bad = _bad_scalar(text)
+        where = f"{path}:{bad[0]}" if bad else str(path)
+        raise error(f"invalid value{f' {bad[1]!r}' if bad else ''}: {exc}", where) from None
     return doc, node
+
+
+def _bad_scalar(text: str) -> tuple[int, str] | None:
+    """Line and text of the first date-like scalar that is not a real date."""
+    for n, line in enumerate(text.splitlines(), 1):
+        for m in re.finditer(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", line):
+            try:
+                dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return n, m.group(0)
+    return None
 
 
 def line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:

@@ -220,5 +220,5 @@ def cel_condition(args: Mapping[str, Any], ctx: Context) -> Outcome:
     label = args.get("message") or f"CEL `{args['expr']}`"
     if error is not None:
         return Outcome(Status.UNKNOWN, (Reason(f"{label}: cannot be evaluated ({error})"),))
-    return Outcome(Status.PASS if value else Status.FAIL, (Reason(f"{label}: {'true' if value else 'false'}"),))
+    return Outcome(Status.PASS if value else Status.FAIL, (Reason(f"{label}: {'met' if value else 'not met'}"),))
 
