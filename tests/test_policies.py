@@ -32,6 +32,13 @@ def verdicts(catalog, res, day=DAY):
     return {p.id: (evaluate(p, res, host, catalog, day).status.value) for p in load_packs(None)}
 
 
+def test_builtin_packs_are_schema_valid():
+    from sovpolicy.policy import available_packs
+
+    pols = load_packs(sorted(available_packs()), validate=True)
+    assert len(pols) == 8
+
+
 def test_builtin_packs_load():
     pols = load_packs(None)
     assert {(p.pack, p.id) for p in pols} >= {("hds", "SOV-HDS-001"), ("hds", "SOV-HDS-002"), ("extraterritorial", "SOV-EXT-001")}

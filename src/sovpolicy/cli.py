@@ -317,7 +317,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
     from .policy import available_packs, load_packs, pack_roots
 
     roots = pack_roots(args.policy_dir)
-    policies = load_packs(sorted(available_packs(roots)), roots)
+    policies = load_packs(sorted(available_packs(roots)), roots, validate=args.action == "validate" or None)
     if args.action == "validate":
         sys.stdout.write(f"{len(policies)} policies valid in packs {', '.join(sorted({p.pack for p in policies}))}\n")
         return ExitCode.OK

@@ -18,6 +18,7 @@ from ..errors import PolicyError
 from ..model import Enforcement, Severity
 from ..yamlutil import dates_to_text, json_path, line_of, load_yaml
 from .cel import compile_expr
+from .conditions import REGISTRY
 from .schema import policy_schema
 
 
@@ -64,8 +65,11 @@ def _validator() -> Any:
     return jsonschema.Draft202012Validator(policy_schema())
 
 
-def load_policy(path: Path, pack: str) -> Policy:
+def load_policy(path: Path, pack: str, validate: bool = True) -> Policy:
     """Read and validate one policy file.
+
+    ``validate=False`` skips the JSON Schema check (the built-in packs, which the tests and
+    ``sovpolicy policies validate`` check, so that a scan does not pay for it every run).
 
     Raises:
         PolicyError: naming ``file:line`` and what is wrong (schema error, id not equal
@@ -73,11 +77,12 @@ def load_policy(path: Path, pack: str) -> Policy:
     """
     doc, node = load_yaml(path, PolicyError)
     doc = dates_to_text(doc)
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))) if validate else []
     if errors:
         err = max(errors, key=lambda e: len(e.absolute_path)) if not isinstance(doc, dict) else errors[-1]
         where = f"{path}:{line_of(node, list(err.absolute_path))}"
-        msg = err.message if err.validator != "oneOf" else "not a known condition or invalid arguments (conditions: certified, not_exposed_to, region_in)"
+        msg = err.message if err.validator != "oneOf" else (
+            f"not a known condition or invalid arguments (conditions: {', '.join(sorted(REGISTRY))})")
         raise PolicyError(f"{json_path(list(err.absolute_path))}: {msg}", where)
     if doc["id"] != path.stem:
         raise PolicyError(f"policy id {doc['id']!r} differs from the file name {path.stem!r}", f"{path}:{line_of(node, ['id'])}")
@@ -139,8 +144,12 @@ DEFAULT_PACKS = ("hds", "extraterritorial")
 """Packs run when neither --pack nor the configuration names any: the ones for health data."""
 
 
-def load_packs(names: Sequence[str] | None = None, roots: Sequence[Path] | None = None) -> list[Policy]:
+def load_packs(names: Sequence[str] | None = None, roots: Sequence[Path] | None = None,
+               validate: bool | None = None) -> list[Policy]:
     """Load the named packs (default: :data:`DEFAULT_PACKS`), sorted by policy id.
+
+    ``validate``: True checks every file against the schema, None (default) all but the
+    built-in packs, False none.
 
     Raises:
         PolicyError: an unknown pack, an invalid policy, or two policies with one id.
@@ -151,8 +160,9 @@ def load_packs(names: Sequence[str] | None = None, roots: Sequence[Path] | None 
     for pack in chosen:
         if pack not in known:
             raise PolicyError(f"unknown policy pack {pack!r} (available: {', '.join(sorted(known))})")
+        builtin = known[pack].parent.resolve() == builtin_policy_dir().resolve()
         for path in sorted(known[pack].glob("*.yaml")):
-            pol = load_policy(path, pack)
+            pol = load_policy(path, pack, validate if validate is not None else not builtin)
             if pol.id in policies:
                 raise PolicyError(f"policy id {pol.id} is defined twice: {policies[pol.id].path} and {path}", str(path))
             policies[pol.id] = pol
