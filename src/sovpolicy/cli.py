@@ -24,9 +24,8 @@ from .catalog.load import DATA_DIR, read_documents
 from .config import find_config, load_config
 from .errors import ExitCode, SovpolicyError, UsageError
 from .model import ScanResult, Severity
-from .report import RENDERERS, STREAMERS
+from .report import FORMATS, renderer, streamer
 
-FORMATS = tuple(RENDERERS)
 
 
 def _date(text: str) -> dt.date:
@@ -120,7 +119,7 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
     files = list(args.output)
     for i, spec in enumerate(specs):
         fmt, sep, file = spec.partition(":")
-        if fmt not in RENDERERS:
+        if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
         target: Path | None = Path(file) if sep else (files[i] if i < len(files) else None)
         outputs.append((fmt, target))
@@ -171,11 +170,12 @@ def _cache_dir(args: argparse.Namespace) -> Path | None:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """``sovpolicy scan``: exit 0, 1 (blocking), 3 (incomplete)."""
-    from . import evidence
     from .pipeline import scan
 
     outputs = _outputs(args)
     sign_key = None
+    if args.sign_key is not None or args.evidence is not None:
+        from . import evidence
     if args.sign_key is not None:
         if args.evidence is None:
             raise UsageError("--sign-key signs an evidence bundle: give --evidence DIR too")
@@ -190,7 +190,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.evidence is not None:
         evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
     for fmt, target in outputs:
-        chunks = STREAMERS[fmt](result) if fmt in STREAMERS else iter([RENDERERS[fmt](result).encode("utf-8")])
+        stream = streamer(fmt)
+        chunks = stream(result) if stream else iter([renderer(fmt)(result).encode("utf-8")])
         if target is None:
             sys.stdout.flush()
             for chunk in chunks:

@@ -174,7 +174,10 @@ def inline_waivers(path: Path, module_path: str) -> list[Waiver]:
         InputError: a malformed waiver comment (file:line and what is wrong), or a
             waiver that is followed by no resource block.
     """
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if INLINE_MARK not in text:
+        return []
+    lines = text.splitlines()
     try:  # name the file as the user would, relative to where sovpolicy runs
         shown: Path | str = path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:

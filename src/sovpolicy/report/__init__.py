@@ -1,26 +1,43 @@
-"""Pure renderers of one :class:`~sovpolicy.model.ScanResult`: each takes it and returns text."""
+"""Pure renderers of one :class:`~sovpolicy.model.ScanResult`: each takes it and returns text.
+
+Renderers are imported when first used (a scan writing only JSON does not import the SARIF
+or JUnit code): :data:`FORMATS` names them, :func:`renderer` and :func:`streamer` load them.
+"""
+
+from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from importlib import import_module
 
 from ..model import ScanResult
-from .github import render_github
-from .json import iter_json, render_json
-from .junit import render_junit
-from .markdown import render_markdown
-from .sarif import render_sarif
-from .text import render_text
 
-RENDERERS: dict[str, Callable[[ScanResult], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "markdown": render_markdown,
-    "github": render_github,
+#: format -> (module, function returning str)
+_RENDERERS = {
+    "text": ("text", "render_text"),
+    "json": ("json", "render_json"),
+    "sarif": ("sarif", "render_sarif"),
+    "junit": ("junit", "render_junit"),
+    "markdown": ("markdown", "render_markdown"),
+    "github": ("github", "render_github"),
 }
+#: formats that can also stream their output as bytes chunks (large reports)
+_STREAMERS = {"json": ("json", "iter_json")}
 
-#: Renderers that can stream their output as bytes chunks (large reports).
-STREAMERS: dict[str, Callable[[ScanResult], Iterator[bytes]]] = {"json": iter_json}
+FORMATS: tuple[str, ...] = tuple(_RENDERERS)
 
-__all__ = ["RENDERERS", "STREAMERS", "iter_json", "render_github", "render_json", "render_junit", "render_markdown",
-           "render_sarif", "render_text"]
+
+def renderer(fmt: str) -> Callable[[ScanResult], str]:
+    """The renderer of a format (``KeyError`` for an unknown one)."""
+    module, name = _RENDERERS[fmt]
+    return getattr(import_module(f".{module}", __name__), name)
+
+
+def streamer(fmt: str) -> Callable[[ScanResult], Iterator[bytes]] | None:
+    """The streaming renderer of a format, or None when it renders to one string."""
+    if fmt not in _STREAMERS:
+        return None
+    module, name = _STREAMERS[fmt]
+    return getattr(import_module(f".{module}", __name__), name)
+
+
+__all__ = ["FORMATS", "renderer", "streamer"]
