@@ -23,6 +23,11 @@
 # 'moto[server]'`), then plans main.tf against that state. Without moto_server
 # that case is skipped and its committed plan.json is kept.
 #
+# Usage: scripts/make_plans.sh [CASE ...]
+#   With no argument, every plan is regenerated. With case names (directory
+#   names under fixtures/plans/, or `example` for examples/hospital), only
+#   those are, so a new case does not churn the timestamps of the others.
+#
 # Exits 0 without doing anything if terraform or the mirror is absent.
 set -euo pipefail
 
@@ -186,12 +191,30 @@ EOF
   write_json "$wd" "$out"
 }
 
-plan_case "$ROOT/examples/hospital" "$ROOT/examples/hospital/plan.json" example-hospital
+# wanted NAME : true when NAME was asked for (or nothing was asked for).
+wanted() {
+  [ ${#ONLY[@]} -eq 0 ] && return 0
+  local n
+  for n in "${ONLY[@]}"; do [ "$n" = "$1" ] && return 0; done
+  return 1
+}
+ONLY=("$@")
+for n in ${ONLY[@]+"${ONLY[@]}"}; do
+  if [ "$n" != example ] && [ ! -f "$ROOT/fixtures/plans/$n/main.tf" ]; then
+    echo "make_plans: no case $n (fixtures/plans/$n/main.tf)" >&2
+    exit 2
+  fi
+done
+
+if wanted example; then
+  plan_case "$ROOT/examples/hospital" "$ROOT/examples/hospital/plan.json" example-hospital
+fi
 
 for dir in "$ROOT"/fixtures/plans/*/; do
   dir="${dir%/}"
   [ -f "$dir/main.tf" ] || continue
   name="$(basename "$dir")"
+  wanted "$name" || continue
   case "$name" in
     region-from-variable)
       plan_case "$dir" "$dir/plan.json" "$name" -- -var region=eu-west-3 ;;

@@ -37,8 +37,10 @@ def test_example_json_report_contract(capsys):
     code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--format", "json", *AS_OF)
     assert code == 1
     report = json.loads(out)
-    assert report["schema_version"] == "1.1"
+    assert report["schema_version"] == "1.2"
     res = {r["address"]: r for r in report["resources"]}
+    assert all(r["flows"] == [] for r in report["resources"])  # the example copies nothing elsewhere
+    assert all(f["flow"] is None for f in report["findings"])
     exports = res["aws_s3_bucket.analytics_exports"]
     assert exports["type"] == "aws_s3_bucket"
     want = {"cloud": "aws", "region": "us-east-1", "country": "US", "origin": "provider", "eea": False}

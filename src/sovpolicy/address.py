@@ -139,3 +139,30 @@ def parse_address(address: str) -> Address:
     if i != len(text):
         raise InputError(f"unexpected trailing text {text[i:]!r} in address {address!r}")
     return Address(tuple(modules), mode, rtype, rname, key)
+
+
+def split_reference(ref: str) -> list[tuple[str, str | None]]:
+    """Split a configuration reference into ``(name, key or None)`` steps.
+
+    ``module.records_dr["prod"].bucket_arn`` -> ``[("module", None), ("records_dr",
+    '"prod"'), ("bucket_arn", None)]``; ``aws_db_subnet_group.replica[0].name`` ->
+    ``[("aws_db_subnet_group", None), ("replica", "0"), ("name", None)]``. A key that is
+    not a literal (``[each.key]``) ends the split there.
+    """
+    steps: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(ref):
+        name, i = _read_name(ref, i)
+        key = None
+        if i < len(ref) and ref[i] == "[":
+            try:
+                key, i = _read_key(ref, i, ref)
+            except (InputError, ValueError):
+                steps.append((name, None))
+                return steps
+        steps.append((name, key))
+        if i < len(ref):
+            if ref[i] != ".":
+                return steps
+            i += 1
+    return steps

@@ -1,13 +1,19 @@
 """Mark which resources hold which data classes, and say why.
 
 Sources of a class, in the order they are reported: tags or labels (configurable keys
-and values), ``.sovpolicy.yaml`` rules (address glob, module path, type glob), and the
-project-wide default. Resources whose provider hosts no data are never classified.
+and values), ``.sovpolicy.yaml`` rules (address glob, module path, type glob), the
+project-wide default, then references: a resource that copies, replicates, backs up or
+reads classified data (its :attr:`~sovpolicy.model.Resource.data_from` links, found by
+the propagation rules of ``flows.yaml``) holds that class too, and the reason names the
+references followed (``classified health via aws_s3_bucket_replication_configuration.x →
+bucket → aws_s3_bucket.records (tag data_classification=health)``). Resources whose
+provider hosts no data are never classified.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
 from fnmatch import fnmatchcase
@@ -71,5 +77,50 @@ class Classifier:
         return replace(resource, classifications=tuple(found))
 
     def classify_all(self, resources: Iterable[Resource]) -> list[Resource]:
-        """Classify every resource."""
-        return [self.classify(r) for r in resources]
+        """Classify every resource, then follow the references that carry data."""
+        return propagate([self.classify(r) for r in resources])
+
+
+def _key(r: Resource) -> tuple[str, str]:
+    return (r.location.path if r.location else "", r.address)
+
+
+def propagate(resources: list[Resource]) -> list[Resource]:
+    """Give each resource the classes of the resources whose data it holds, transitively.
+
+    Breadth first from the classified resources, so each class comes through the
+    shortest chain of references; a resource keeps its own reasons first. Links point at
+    resources of the same input. Returns a new list, in the same order.
+    """
+    linked = [r for r in resources if r.data_from]
+    if not linked:
+        return resources
+    index = {_key(r): i for i, r in enumerate(resources)}
+    receivers: dict[int, list[tuple[int, str]]] = {}  # holder -> [(receiver, hop text)]
+    for r in linked:
+        path = r.location.path if r.location else ""
+        for link in r.data_from:
+            h = index.get((path, link.source))
+            if h is not None:
+                receivers.setdefault(h, []).append((index[_key(r)], link.hop(r.address)))
+    # (resource, class) -> (chain of hops from the resource to the classified one, the original reason)
+    chains: dict[tuple[int, str], tuple[str, str]] = {}
+    queue: deque[tuple[int, str]] = deque()
+    for i, r in enumerate(resources):
+        for c in r.classifications:
+            chains[(i, c.data_class)] = ("", c.reason)
+            queue.append((i, c.data_class))
+    added: dict[int, list[Classification]] = {}
+    while queue:
+        h, cls = queue.popleft()
+        chain, origin = chains[(h, cls)]
+        for rcv, hop in receivers.get(h, ()):
+            if (rcv, cls) in chains or resources[rcv].placement.origin is Origin.NONE:
+                continue
+            # hop ends with the holder's address; the holder's own chain continues from there
+            text = hop + chain[len(resources[h].address):] if chain else hop
+            chains[(rcv, cls)] = (text, origin)
+            added.setdefault(rcv, []).append(Classification(cls, f"classified {cls} via {text} ({origin})"))
+            queue.append((rcv, cls))
+    return [replace(r, classifications=r.classifications + tuple(added[i])) if i in added else r
+            for i, r in enumerate(resources)]

@@ -236,9 +236,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    """``sovpolicy explain ADDRESS --plan FILE``: placement, host and every applicable policy."""
+    """``sovpolicy explain ADDRESS --plan FILE``: placement, host, flows (where the data is
+    copied), the references its data comes through, and every applicable policy."""
     from .pipeline import scan
-    from .policy.evaluate import host_reasons, placement_reason
+    from .policy.evaluate import destination_reason, host_reasons, placement_reason
 
     target = args.plan or args.path
     if target is None or (args.plan is not None and args.path is not None):
@@ -270,12 +271,27 @@ def cmd_explain(args: argparse.Namespace) -> int:
             out.append(f"  certification {c.scheme} {c.status} in regions the catalog cannot name: {c.offer} ({c.id})  [source: {c.source.cite()}]")
         if not host.certifications and not host.unlisted:
             out.append("  no certification in the catalog covers this region")
+    out.append("flows:" if res.flows else "flows: none (no replica, backup copy, paired region or edge cache found)")
+    for i, fl in enumerate(res.flows):
+        cite = f"  [rule {fl.rule}; source: {fl.source.cite()}]" if fl.source else f"  [rule {fl.rule}]"
+        out.append(f"  {fl.describe(res.placement)} ({fl.kind.value}){cite}")
+        for ev in fl.evidence:
+            out.append(f"    via {ev}")
+        out.append(f"    {destination_reason(fl.to).text}")
+        dest = result.flow_hosts.get((res.address, i))
+        for r in host_reasons(dest, catalog) if dest is not None else ():
+            out.append(f"    {r.text}" + (f"  [source: {r.source.cite()}]" if r.source else ""))
+    if res.data_from:
+        out.append("holds data of:")
+        for link in res.data_from:
+            out.append(f"  {link.hop(res.address)}  [propagation rule {link.rule}]")
     out.append("data classes: " + (", ".join(f"{c.data_class} ({c.reason})" for c in res.classifications) or "none"))
     mine = [f for f in result.findings if f.address == res.address]
     out.append("policies:" if mine else "policies: none applies (the resource holds no data class a policy targets)")
     for f in mine:
-        out.append(f"  {f.status.value.upper()}{' (blocking)' if f.blocking else ''} {f.policy_id}: {f.title}")
-        for r in f.reasons[f.chain_length:]:
+        copy = f" [copy: {f.flow.describe(res.placement)}]" if f.flow is not None else ""
+        out.append(f"  {f.status.value.upper()}{' (blocking)' if f.blocking else ''} {f.policy_id}: {f.title}{copy}")
+        for r in f.reasons[f.chain_length + f.flow_reasons:]:
             out.append(f"    - {r.text}")
     sys.stdout.write("\n".join(out) + "\n")
     return ExitCode.OK

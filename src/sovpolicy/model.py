@@ -34,6 +34,9 @@ class Origin(str, Enum):
     """A default the provider documents (Scaleway: fr-par)."""
     OBSERVED = "observed"
     """Read from a live cloud API."""
+    CATALOG = "catalog"
+    """Derived from another placement by a catalog fact: the paired region of an Azure region,
+    the member regions of a Google multi-region, a global service's worldwide edge."""
     NONE = "none"
     """The provider hosts no data (null, random, local...): no placement applies."""
     UNRESOLVED = "unresolved"
@@ -227,6 +230,79 @@ class Placement:
         return self.cloud is not None and self.region is not None
 
 
+class FlowKind(str, Enum):
+    """How a resource's data reaches another placement."""
+
+    REPLICATE = "replicate"
+    """A continuous second copy (S3 replication, DynamoDB or RDS replicas, geo-redundant storage)."""
+    COPY = "copy"
+    """One-off or scheduled copies: backups and their copies."""
+    CACHE = "cache"
+    """Edge copies of content served by a CDN or another global service."""
+
+    @property
+    def verb(self) -> str:
+        """``replicated``, ``copied`` or ``cached``."""
+        return {"replicate": "replicated", "copy": "copied", "cache": "cached"}[self.value]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One other placement a resource's data is copied to.
+
+    Attributes:
+        to: where the copy lands, with its own origin and evidence (``unresolved`` when
+            sovpolicy cannot tell: the policies then say UNKNOWN).
+        kind: replicate, copy (backups) or cache (CDN edges).
+        via: the resource that sends the data and the element that does it, e.g.
+            ``aws_s3_bucket_replication_configuration.x rule[0]`` or ``aws_db_instance.replica
+            replicate_source_db``.
+        evidence: where the flow was read, outermost first: the chain of references from
+            the data's resource to the one that sends it (when they differ), then the
+            attribute that sends it.
+        rule: id of the ``flows.yaml`` rule (or propagation rule) that describes the flow.
+        source: provenance of that rule (provider documentation).
+    """
+
+    to: Placement
+    kind: FlowKind
+    via: str
+    evidence: tuple[str, ...] = ()
+    rule: str = ""
+    source: SourceRef | None = None
+
+    def describe(self, origin: Placement | None = None) -> str:
+        """``replicated from eu-west-3 to us-east-1 by <via>`` (``origin``: the resource's own placement)."""
+        start = f" from {origin.region}" if origin is not None and origin.region else ""
+        end = self.to.region if self.to.region else "an unresolved destination"
+        return f"{self.kind.verb}{start} to {end} by {self.via}"
+
+
+@dataclass(frozen=True)
+class DataLink:
+    """This resource holds data of another one: it copies, replicates, backs up or reads it.
+
+    Attributes:
+        source: address of the resource the data comes from (same input).
+        attribute: the attribute whose reference carries the data.
+        inbound: True when this resource's ``attribute`` references ``source``; False when
+            ``source``'s attribute references this resource (a backup selection naming its plan).
+        rule: id of the propagation rule in ``flows.yaml``.
+    """
+
+    source: str
+    attribute: str
+    inbound: bool
+    rule: str = ""
+
+    def hop(self, receiver: str) -> str:
+        """The reference as text, from ``receiver`` (this resource) towards the source:
+        ``aws_s3_bucket_replication_configuration.x → bucket → aws_s3_bucket.records``, or
+        ``aws_backup_plan.p ← plan_id ← aws_backup_selection.s`` when the source references it."""
+        arrow = "→" if self.inbound else "←"
+        return f"{receiver} {arrow} {self.attribute} {arrow} {self.source}"
+
+
 @dataclass(frozen=True)
 class Location:
     """A place in an input file: path and 1-based line (None for plan JSON)."""
@@ -261,6 +337,10 @@ class Resource:
         classifications: why it holds which data class (empty: not classified).
         action: the planned action (``create``, ``update``, ``replace``, ``no-op``...).
         notes: facts worth showing (unknown tags, deferred change...).
+        flows: other placements its data is copied to (replicas, backups, paired regions,
+            CDN edges), its own and those of the resources its data reaches.
+        data_from: the resources whose data it holds through a reference (classification
+            follows these links).
     """
 
     address: str
@@ -273,6 +353,8 @@ class Resource:
     classifications: tuple[Classification, ...] = ()
     action: str | None = None
     notes: tuple[str, ...] = ()
+    flows: tuple[Flow, ...] = ()
+    data_from: tuple[DataLink, ...] = ()
 
     @cached_property
     def data_classes(self) -> frozenset[str]:
@@ -294,8 +376,11 @@ class Host:
     Attributes:
         cloud, region: as in the placement.
         region_name, city: as the catalog names them.
-        country: ISO 3166-1 alpha-2, or None when unknown.
-        eea: whether the country is in the European Economic Area, None when unknown.
+        country: ISO 3166-1 alpha-2, or None when unknown (or when the host spans
+            several countries: see ``countries``).
+        eea: whether the country is in the European Economic Area, None when unknown. For a
+            host that spans several places (a multi-region, a global edge): True only when
+            every place is in the EEA, False when some place is not.
         operator: the entity that operates the region, None when unknown.
         parents: the operator's parent chain, nearest first.
         laws: laws that reach the operator or a parent (non-EU compelled disclosure...).
@@ -306,6 +391,10 @@ class Host:
         region_source: provenance of the region fact, None when the region is unknown
             to the catalog.
         known_region: False when the cloud is known but the region is not in the catalog.
+        countries: for a location group (a multi-region or dual-region, a global edge),
+            the countries it spans when the catalog can list them; empty otherwise.
+        group: the kind of location group (``multi-region``, ``dual-region``, ``global``),
+            None for a plain region.
     """
 
     cloud: str
@@ -321,6 +410,8 @@ class Host:
     region_source: SourceRef | None
     known_region: bool = True
     unlisted: tuple[Certification, ...] = ()
+    countries: tuple[str, ...] = ()
+    group: str | None = None
 
     def exposure_chain(self) -> tuple[Entity, ...]:
         """Operator followed by its parents."""
@@ -341,6 +432,10 @@ class Finding:
 
     ``reasons`` is the whole chain: its first ``chain_length`` entries place the resource
     (classification, region, country, operator, parents), the rest give the verdict.
+    ``flow`` is None for the resource's own placement; for a finding about a place its
+    data is copied to, it is that flow, ``host`` is the flow's destination host, and the
+    ``flow_reasons`` reasons right after the chain describe the flow (its provenance, the
+    destination's placement and host) before the verdict's own reasons.
     ``description`` and ``references`` (``(title, url)`` pairs) are the policy's, for
     reporters that describe the rule (SARIF, Markdown).
     """
@@ -362,6 +457,17 @@ class Finding:
     description: str = ""
     references: tuple[tuple[str, str], ...] = ()
     waiver: Waiver | None = None
+    flow: Flow | None = None
+    flow_reasons: int = 0
+
+    @property
+    def subject(self) -> str:
+        """What the finding is about: the address, or for a flow ``address → destination
+        (kind by via)``; unique per (policy, input, subject)."""
+        if self.flow is None:
+            return self.address
+        f = self.flow
+        return f"{self.address} → {f.to.cloud or '?'} {f.to.region or 'unresolved'} ({f.kind.value} by {f.via})"
 
 
 @dataclass(frozen=True)
@@ -375,7 +481,11 @@ class Problem:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """Everything a reporter renders. Findings are sorted (policy, path, address)."""
+    """Everything a reporter renders. Findings are sorted (policy, path, address, flow:
+    the resource's own placement first, then its flows in order).
+
+    ``flow_hosts`` maps ``(address, index in resource.flows)`` to the flow destination's host.
+    """
 
     resources: tuple[Resource, ...]
     hosts: Mapping[str, Host | None]
@@ -389,6 +499,7 @@ class ScanResult:
     warnings: tuple[str, ...] = ()
     soft_fail: bool = False
     """``--soft-fail``: blocking findings are reported but do not fail the exit code."""
+    flow_hosts: Mapping[tuple[str, int], Host | None] = field(default_factory=dict)
 
     @property
     def blocking(self) -> tuple[Finding, ...]:

@@ -11,7 +11,7 @@ from .catalog import Catalog, resolve_host
 from .classify import Classifier
 from .config import Config
 from .errors import ConfigError, UsageError
-from .model import Finding, Host, Problem, Resource, ScanResult
+from .model import Finding, Flow, Host, Placement, Problem, Resource, ScanResult
 from .policy import Policy, applies, evaluate
 from .sources.tfplan import read_plan
 from .waivers import Waiver, apply_waivers, inline_waivers
@@ -126,27 +126,61 @@ def read_inputs(paths: Sequence[Path], catalog: Catalog, *, var_files: Sequence[
     return resources, problems, dirs
 
 
+def flow_targets(resource: Resource) -> list[tuple[int, Flow]]:
+    """The flows a policy is evaluated for: one per destination, in order.
+
+    Resolved destinations count once per (cloud, region); each unresolved one counts on
+    its own (two unknown places may differ).
+    """
+    seen: set[tuple[str | None, str | None, str]] = set()
+    out = []
+    for i, f in enumerate(resource.flows):
+        key = (f.to.cloud, f.to.region, "") if f.to.resolved else (f.to.cloud, None, f.via)
+        if key not in seen:
+            seen.add(key)
+            out.append((i, f))
+    return out
+
+
 def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], catalog: Catalog,
-                 as_of: dt.date, adequacy: frozenset[str] = frozenset()) -> tuple[list[Finding], dict[str, Host | None]]:
-    """Resolve each resource's host once and evaluate every applicable policy."""
-    findings: list[Finding] = []
+                 as_of: dt.date, adequacy: frozenset[str] = frozenset()
+                 ) -> tuple[list[Finding], dict[str, Host | None], dict[tuple[str, int], Host | None]]:
+    """Resolve each resource's host (and each flow destination's) once and evaluate every
+    applicable policy on the resource and on each of its flows.
+
+    Returns the findings sorted by (policy, input path, address, flow: the resource
+    itself first, then its flows in order), the hosts by address, and the flow
+    destinations' hosts by (address, index in ``resource.flows``).
+    """
+    findings: list[tuple[int, Finding]] = []
     hosts: dict[str, Host | None] = {}
+    flow_hosts: dict[tuple[str, int], Host | None] = {}
     cache: dict[tuple[str | None, str | None, str], Host | None] = {}
     eval_cache: dict[object, object] = {}  # host chains and condition outcomes, keyed by id(host)
-    for res in resources:
-        key = (res.placement.cloud, res.placement.region, res.type)
+
+    def host_of(placement: Placement, rtype: str) -> Host | None:
+        key = (placement.cloud, placement.region, rtype)
         if key not in cache:
-            cache[key] = resolve_host(catalog, res.placement, res.type)
-        host = cache[key]
-        hosts[res.address] = host
+            cache[key] = resolve_host(catalog, placement, rtype)
+        return cache[key]
+
+    for res in resources:
+        host = hosts[res.address] = host_of(res.placement, res.type)
+        targets = flow_targets(res) if res.flows else []
+        for i, f in enumerate(res.flows):
+            flow_hosts[(res.address, i)] = host_of(f.to, res.type)
         for pol in policies:
             if applies(pol, res):
                 finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache)
                 if finding is not None:
-                    findings.append(finding)
+                    findings.append((-1, finding))
+                for i, f in targets:
+                    finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, f, flow_hosts[(res.address, i)])
+                    if finding is not None:
+                        findings.append((i, finding))
     path_of = {r.address: (r.location.path if r.location else "") for r in resources}
-    findings.sort(key=lambda f: (f.policy_id, path_of.get(f.address, ""), f.address))
-    return findings, hosts
+    findings.sort(key=lambda rf: (rf[1].policy_id, path_of.get(rf[1].address, ""), rf[1].address, rf[0]))
+    return [f for _, f in findings], hosts, flow_hosts
 
 
 def scan(paths: Sequence[Path], config: Config, catalog: Catalog, policies: Sequence[Policy],
@@ -165,11 +199,11 @@ def scan(paths: Sequence[Path], config: Config, catalog: Catalog, policies: Sequ
     adequacy = check_adequacy(config, catalog)
     resources, problems, dirs = read_inputs(paths, catalog, var_files=var_files, cache_dir=cache_dir)
     resources = Classifier(config).classify_all(resources)
-    findings, hosts = evaluate_all(resources, policies, catalog, as_of, adequacy)
+    findings, hosts, flow_hosts = evaluate_all(resources, policies, catalog, as_of, adequacy)
     waivers = [*config.waivers, *collect_inline_waivers(dirs)]
     findings, warnings = apply_waivers(findings, waivers, as_of, config.warn_days)
     return ScanResult(
         warnings=tuple(warnings),
         resources=tuple(resources), hosts=hosts, findings=tuple(findings), problems=tuple(problems),
         inputs=tuple(str(p) for p in paths), tool_version=__version__, catalog_version=catalog.version,
-        catalog_as_of=catalog.as_of, as_of=as_of)
+        catalog_as_of=catalog.as_of, as_of=as_of, flow_hosts=flow_hosts)

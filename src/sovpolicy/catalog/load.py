@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import CatalogError
 from ..model import Adequacy, Certification, Entity, Law, SourceRef
+from .flowrules import FlowCatalog, build_flow_catalog
 from ..yamlutil import json_path, load_yaml
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
@@ -37,6 +38,7 @@ FILE_KINDS = {
     "providers": "providers",
     "global_types": "global_types",
     "certifications": "certifications",
+    "flows": "flows",
 }
 
 
@@ -124,6 +126,8 @@ class Catalog:
     adequacy: dict[str, Adequacy] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     _lookups: dict[str, ProviderInfo | None] = field(default_factory=dict, repr=False, compare=False)
+    flows: FlowCatalog = field(default_factory=FlowCatalog)
+    """Data flows (``flows.yaml``): flow and propagation rules, region pairs, location groups."""
 
     def provider(self, address: str) -> ProviderInfo | None:
         """Look up a provider by any spelling Terraform uses.
@@ -254,6 +258,7 @@ class _Builder:
         self.countries_doc: dict[str, Any] = {}
         self.raw: dict[str, dict[Any, tuple[Path, dict[str, Any]]]] = {
             "laws": {}, "entities": {}, "providers": {}, "certifications": {}, "global_types": {},
+            "flow_rules": {}, "propagation": {}, "region_pairs": {}, "unpaired": {}, "location_groups": {},
         }
         self.clouds: dict[str, tuple[Path, dict[str, Any]]] = {}
         self.sources: dict[str, SourceRef] = {}
@@ -281,11 +286,37 @@ class _Builder:
                 merged.update({r["code"]: r for r in doc.get("regions") or []})
                 doc = {**old, **doc, "regions": list(merged.values())}
             self.clouds[cloud_id] = (path, doc)
+        elif kind == "flows":
+            self._add_flows(path, doc)
         else:
             key_field = {"providers": "provider", "global_types": "cloud"}.get(kind, "id")
             for i, item in enumerate(doc.get(kind) or []):
                 key = item.get(key_field)
                 self.raw[kind][key] = (path, {**item, "_where": f"{path}: $.{kind}[{i}]"})
+
+    def _add_flows(self, path: Path, doc: dict[str, Any]) -> None:
+        """Index ``flows.yaml`` entries; a later directory's entry replaces one with the same
+        key (rule id; cloud and region; cloud and code). A key twice in one file is an error."""
+        def put(table: str, key: Any, item: dict[str, Any], where: str) -> None:
+            if key in seen[table]:
+                raise CatalogError(f"{table.replace('_', ' ')} {key!r} is defined twice in this file", where)
+            seen[table].add(key)
+            self.raw[table][key] = (path, {**item, "_where": where})
+
+        seen: dict[str, set[Any]] = {t: set() for t in ("flow_rules", "propagation", "region_pairs", "unpaired", "location_groups")}
+        for i, item in enumerate(doc.get("flows") or []):
+            put("flow_rules", item["id"], item, f"{path}: $.flows[{i}]")
+        for i, item in enumerate(doc.get("propagation") or []):
+            put("propagation", item["id"], item, f"{path}: $.propagation[{i}]")
+        for i, table in enumerate(doc.get("region_pairs") or []):
+            meta = {"source": table.get("source"), "as_of": table.get("as_of")}
+            for j, pair in enumerate(table.get("pairs") or []):
+                put("region_pairs", (table["cloud"], pair["region"]), {**meta, **pair},
+                    f"{path}: $.region_pairs[{i}].pairs[{j}]")
+            for j, region in enumerate(table.get("unpaired") or []):
+                put("unpaired", (table["cloud"], region), dict(meta), f"{path}: $.region_pairs[{i}].unpaired[{j}]")
+        for i, item in enumerate(doc.get("location_groups") or []):
+            put("location_groups", (item["cloud"], str(item["code"])), item, f"{path}: $.location_groups[{i}]")
 
     def source(self, item: dict[str, Any], where: str) -> SourceRef:
         sid = item.get("source")
@@ -378,12 +409,16 @@ class _Builder:
 
         adequacy = {c: Adequacy(c, a["decision"], a["scope"], self.source(a, a["_where"]), a.get("note"))
                      for c, a in self.countries_doc.get("adequacy", {}).items()}
+        flows = build_flow_catalog(
+            {t: {k: item for k, (_, item) in self.raw[t].items()}
+             for t in ("flow_rules", "propagation", "region_pairs", "unpaired", "location_groups")},
+            self.source, clouds, {k: p.cloud for k, p in providers.items()}, countries, frozenset(eea_doc.get("members") or ()))
         return Catalog(
             adequacy=adequacy, version=str(self.meta.get("version", "unversioned")),
             as_of=_date(self.meta.get("as_of", "1970-01-01"), "catalog.yaml: $.as_of"),
             sources=self.sources, eea=frozenset(eea_doc.get("members") or ()), eea_source=eea_source,
             countries=countries, laws=laws, entities=entities, clouds=clouds, providers=providers,
-            global_types=global_types, certifications=certs, files=files)
+            global_types=global_types, certifications=certs, files=files, flows=flows)
 
 
 def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) -> Catalog:
@@ -398,7 +433,8 @@ def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) 
 
     Raises:
         CatalogError: a file is unreadable, malformed, invalid, or refers to an unknown
-            source, entity, law, cloud or region.
+            source, entity, law, cloud, region, country or provider (``flows.yaml``: also a
+            resource type that is not its provider's).
     """
     dirs = [DATA_DIR, *extra_dirs]
     docs = read_documents(dirs, validate)

@@ -5,7 +5,8 @@ The documented object an expression sees (every key always present)::
 
     resource:  {address, type, source, action, module_path, tags: {k: v}, attributes: {k: v},
                 classes: [..], notes: [..]}
-    placement: {cloud, region, origin, resolved: bool, reason}
+    placement: {cloud, region, origin, resolved: bool, reason}   (for a flow: its destination)
+    flow:      null for the resource's own placement, else {kind, via} of the flow evaluated
     host:      null when unresolved, else {cloud, region, region_name, city, country, eea,
                 known_region, operator: {name, country} | null, parents: [{name, country}],
                 laws: [{id, name, jurisdiction, non_eu}],
@@ -21,7 +22,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from ..model import Host, Resource
+from ..model import Flow, Host, Resource
 
 
 @lru_cache(maxsize=256)
@@ -36,9 +37,10 @@ def compile_expr(expr: str) -> Any:
     return cel.compile(expr)
 
 
-def activation(resource: Resource, host: Host | None, as_of: str) -> dict[str, Any]:
-    """The object CEL expressions are evaluated against (see the module docstring)."""
-    p = resource.placement
+def activation(resource: Resource, host: Host | None, as_of: str, flow: Flow | None = None) -> dict[str, Any]:
+    """The object CEL expressions are evaluated against (see the module docstring); with
+    ``flow``, ``placement`` and ``host`` are the flow destination's."""
+    p = flow.to if flow is not None else resource.placement
     classes = sorted(resource.data_classes)
 
     def ent(e: Any) -> dict[str, Any] | None:
@@ -61,6 +63,7 @@ def activation(resource: Resource, host: Host | None, as_of: str) -> dict[str, A
                      "attributes": _plain(resource.attributes), "classes": classes, "notes": list(resource.notes)},
         "placement": {"cloud": p.cloud, "region": p.region, "origin": p.origin.value, "resolved": p.resolved, "reason": p.reason},
         "host": host_obj,
+        "flow": None if flow is None else {"kind": flow.kind.value, "via": flow.via},
         "classes": classes,
         "as_of": as_of,
     }

@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalog import Catalog
-from ..model import Host, Reason, Resource, Status
+from ..model import Flow, Host, Reason, Resource, Status
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a condition sees: the resource, its host (never None here), the catalog, the date."""
+    """What a condition sees: the resource, its host (never None here), the catalog, the date.
+
+    For a flow, ``host`` is the flow destination's host and ``flow`` the flow.
+    """
 
     resource: Resource
     host: Host
@@ -30,6 +33,7 @@ class Context:
     as_of: dt.date
     adequacy: frozenset[str] = frozenset()
     """Countries the project accepts by an EU adequacy decision (``residency.adequacy``)."""
+    flow: Flow | None = None
 
 
 @dataclass(frozen=True)
@@ -151,22 +155,46 @@ def certified(args: Mapping[str, Any], ctx: Context) -> Outcome:
     ".sovpolicy.yaml, each backed by a full EU adequacy decision in the catalog.",
 )
 def region_in(args: Mapping[str, Any], ctx: Context) -> Outcome:
-    """PASS when the host's country is in the EEA or in the listed countries."""
+    """PASS when the host's country is in the EEA or in the listed countries.
+
+    A host that spans several places (a multi-region, a global edge) passes only when
+    every country it spans passes; when its countries are not listed, its EEA fact
+    decides an EEA-only requirement, and anything else is UNKNOWN.
+    """
     host = ctx.host
+    if host.country is None and host.countries:
+        outcomes = [_country_in(args, ctx, c) for c in host.countries]
+        failed = [o for o in outcomes if o.status is Status.FAIL]
+        if failed:
+            return Outcome(Status.FAIL, (Reason(f"{host.region_name or _where(host)} spans {', '.join(host.countries)}, "
+                                                f"not all of them allowed", host.region_source), *(r for o in failed for r in o.reasons)))
+        return Outcome(Status.PASS, tuple(r for o in outcomes for r in o.reasons))
     if host.country is None:
+        only_eea = args.get("eea") and not args.get("countries") and not (args.get("adequacy") and ctx.adequacy)
+        if host.group is not None and host.eea is True and args.get("eea"):
+            return Outcome(Status.PASS, (Reason(f"{host.region_name or _where(host)} lies wholly in the EEA, "
+                                                f"in countries the catalog does not list", host.region_source),))
+        if host.group is not None and host.eea is False and only_eea:
+            return Outcome(Status.FAIL, (Reason(f"{host.region_name or _where(host)} spans places outside the EEA",
+                                                host.region_source),))
         return Outcome(Status.UNKNOWN, (Reason(f"the country of {_where(host)} is not known to the catalog"),))
+    return _country_in(args, ctx, host.country)
+
+
+def _country_in(args: Mapping[str, Any], ctx: Context, country: str) -> Outcome:
+    """The verdict of ``region_in`` for one country."""
     allowed = set(args.get("countries") or ())
-    name = ctx.catalog.countries.get(host.country, host.country)
-    if args.get("eea") and host.eea:
-        return Outcome(Status.PASS, (Reason(f"{name} ({host.country}) is in the EEA", ctx.catalog.eea_source),))
-    if host.country in allowed:
-        return Outcome(Status.PASS, (Reason(f"{name} ({host.country}) is an allowed country"),))
-    if args.get("adequacy") and host.country in ctx.adequacy:
-        dec = ctx.catalog.adequacy[host.country]
-        return Outcome(Status.PASS, (Reason(f"{name} ({host.country}) is accepted by the project under {dec.decision}", dec.source),))
+    name = ctx.catalog.countries.get(country, country)
+    if args.get("eea") and country in ctx.catalog.eea:
+        return Outcome(Status.PASS, (Reason(f"{name} ({country}) is in the EEA", ctx.catalog.eea_source),))
+    if country in allowed:
+        return Outcome(Status.PASS, (Reason(f"{name} ({country}) is an allowed country"),))
+    if args.get("adequacy") and country in ctx.adequacy:
+        dec = ctx.catalog.adequacy[country]
+        return Outcome(Status.PASS, (Reason(f"{name} ({country}) is accepted by the project under {dec.decision}", dec.source),))
     wanted = " or ".join(filter(None, ["the EEA" if args.get("eea") else "", ", ".join(sorted(allowed)),
                                        "a country the project accepts by adequacy decision" if args.get("adequacy") else ""]))
-    return Outcome(Status.FAIL, (Reason(f"{name} ({host.country}) is not in {wanted}", ctx.catalog.eea_source if args.get("eea") else None),))
+    return Outcome(Status.FAIL, (Reason(f"{name} ({country}) is not in {wanted}", ctx.catalog.eea_source if args.get("eea") else None),))
 
 
 @register(
@@ -216,7 +244,7 @@ def cel_condition(args: Mapping[str, Any], ctx: Context) -> Outcome:
     """PASS when the expression is true, FAIL when false, UNKNOWN when it cannot be evaluated."""
     from .cel import activation, evaluate_expr
 
-    value, error = evaluate_expr(args["expr"], activation(ctx.resource, ctx.host, ctx.as_of.isoformat()))
+    value, error = evaluate_expr(args["expr"], activation(ctx.resource, ctx.host, ctx.as_of.isoformat(), ctx.flow))
     label = args.get("message") or f"CEL `{args['expr']}`"
     if error is not None:
         return Outcome(Status.UNKNOWN, (Reason(f"{label}: cannot be evaluated ({error})"),))

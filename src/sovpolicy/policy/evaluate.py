@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
 from fnmatch import fnmatchcase
+from typing import Any
 
 from ..catalog import Catalog
-from ..model import Enforcement, Entity, Finding, Host, Origin, Placement, Reason, Resource, Status
+from ..model import Enforcement, Entity, Finding, Flow, Host, Origin, Placement, Reason, Resource, Status
 from .conditions import REGISTRY, Context
 from .load import Policy
 
@@ -19,6 +20,7 @@ _ORIGIN_TEXT = {
     Origin.PARENT: "its parent resource",
     Origin.DEFAULT: "the provider's documented default",
     Origin.OBSERVED: "the cloud's API",
+    Origin.CATALOG: "a catalog fact",
 }
 
 
@@ -58,18 +60,63 @@ def host_reasons(host: Host, catalog: Catalog) -> list[Reason]:
     return out
 
 
-def _where(resource: Resource, host: Host | None) -> str:
+def flow_reason(resource: Resource, flow: Flow) -> Reason:
+    """One line saying where the data is copied, by what, with the rule's source."""
+    return Reason(f"{flow.describe(resource.placement)} ({'; '.join(flow.evidence)})", flow.source)
+
+
+def destination_reason(p: Placement) -> Reason:
+    """Where a flow's destination was read, every hop (or why it is unresolved)."""
+    if not p.resolved:
+        at = f" ({'; '.join(p.evidence)})" if p.evidence else ""
+        return Reason(f"destination unresolved: {p.reason or 'no region found'}{at}")
+    return Reason(f"destination {p.cloud} {p.region}, read from: {'; '.join(p.evidence)}")
+
+
+def _where(placement: Placement, host: Host | None) -> str:
     if host is None:
-        return f"{resource.placement.cloud or 'an unknown cloud'}, region unresolved"
+        return f"{placement.cloud or 'an unknown cloud'}, region unresolved"
     bits = [host.city, host.country]
     loc = ", ".join(b for b in bits if b)
     by = f" operated by {host.operator.name}" if host.operator else ""
     return f"{host.cloud} {host.region}" + (f" ({loc})" if loc else "") + by
 
 
+def _memo(memo: dict[Any, Any], key: Any, anchor: object, compute: Callable[..., Any], *args: Any) -> Any:
+    """Per-scan memo keyed by object identity; ``anchor`` guards against id reuse."""
+    hit = memo.get(key)
+    if hit is None or hit[0] is not anchor:
+        hit = memo[key] = (anchor, compute(*args))
+    return hit[1]
+
+
+def _class_reasons(why: tuple[tuple[str, str], ...]) -> list[Reason]:
+    return [Reason(f"holds {cls} data: {reason}") for cls, reason in why]
+
+
+def _verdict(policy: Policy, resource: Resource, host: Host, catalog: Catalog, as_of: dt.date,
+             adequacy: frozenset[str], flow: Flow | None) -> tuple[Status, tuple[Reason, ...], str]:
+    """Every ``require`` condition on the host: (status, the reasons, the leading reason's text)."""
+    ctx = Context(resource, host, catalog, as_of, adequacy, flow)
+    outcomes = [REGISTRY[name].evaluate(args, ctx) for name, args in policy.require]
+    statuses = {o.status for o in outcomes}
+    st = Status.FAIL if Status.FAIL in statuses else Status.UNKNOWN if Status.UNKNOWN in statuses else Status.PASS
+    decisive = [o for o in outcomes if o.status is st]
+    tail = tuple(r for o in decisive + [o for o in outcomes if o.status is not st] for r in o.reasons)
+    return st, tail, (decisive[0].reasons[0].text if decisive and decisive[0].reasons else st.value)
+
+
 def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Catalog, as_of: dt.date,
-             adequacy: frozenset[str] = frozenset(), cache: dict[Any, Any] | None = None) -> Finding | None:
+             adequacy: frozenset[str] = frozenset(), cache: dict[Any, Any] | None = None,
+             flow: Flow | None = None, flow_host: Host | None = None) -> Finding | None:
     """Evaluate one policy on one resource it applies to (see :func:`applies`).
+
+    ``host`` is the resource's own host. With ``flow``, the policy is evaluated for that
+    flow's destination, whose host is ``flow_host``: the message names both ends
+    ("replicated from eu-west-3 to us-east-1 by ..."), the reasons after the resource's
+    own chain give the flow's provenance, the destination's placement and host
+    (``Finding.flow_reasons`` of them), then the verdict; an unresolved destination is
+    UNKNOWN.
 
     Returns None when the policy's ``when`` CEL expression is false for the resource;
     a ``when`` that cannot be evaluated applies the policy and makes it UNKNOWN.
@@ -83,60 +130,57 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     ``unresolved: warn``).
     """
     memo: dict[Any, Any] = cache if cache is not None else {}
-
-    def memoised(key: Any, anchor: object, compute: Any) -> Any:
-        """Per-scan memo keyed by object identity; ``anchor`` guards against id reuse."""
-        hit = memo.get(key)
-        if hit is None or hit[0] is not anchor:
-            hit = memo[key] = (anchor, compute())
-        return hit[1]
-
+    placement = flow.to if flow is not None else resource.placement
+    target = flow_host if flow is not None else host
     when_error = None
     if policy.when:
         from .cel import activation, evaluate_expr
 
-        value, when_error = evaluate_expr(policy.when, activation(resource, host, as_of.isoformat()))
+        value, when_error = evaluate_expr(policy.when, activation(resource, target, as_of.isoformat(), flow))
         if value is False:
             return None
     classes = ", ".join(sorted(policy.data_classes & resource.data_classes))
     why = tuple((c.data_class, c.reason) for c in resource.classifications if c.data_class in policy.data_classes)
     own = memo.get(("classes", why))
     if own is None:
-        own = memo[("classes", why)] = [Reason(f"holds {cls} data: {reason}") for cls, reason in why]
+        own = memo[("classes", why)] = _class_reasons(why)
     reasons: list[Reason] = list(own)
-    reasons.append(memoised(("placement", id(resource.placement)), resource.placement,
-                            lambda: placement_reason(resource.placement)))
+    reasons.append(_memo(memo, ("placement", id(resource.placement)), resource.placement, placement_reason, resource.placement))
     if host is not None:
-        reasons += memoised(("host", id(host)), host, lambda: host_reasons(host, catalog))
+        reasons += _memo(memo, ("host", id(host)), host, host_reasons, host, catalog)
     chain_length = len(reasons)
+    if flow is not None:
+        reasons.append(_memo(memo, ("flow", id(flow)), flow, flow_reason, resource, flow))
+        reasons.append(_memo(memo, ("destination", id(flow.to)), flow.to, destination_reason, flow.to))
+        if flow_host is not None:
+            reasons += _memo(memo, ("host", id(flow_host)), flow_host, host_reasons, flow_host, catalog)
+    flow_reasons = len(reasons) - chain_length
+    host = target
     if host is None:
         status = Status.UNKNOWN
-        lead = f"cannot tell where it lands: {resource.placement.reason or 'no region'}"
+        what = "where the copy lands" if flow is not None else "where it lands"
+        lead = f"cannot tell {what}: {placement.reason or 'no region'}"
     elif when_error is not None:
         status = Status.UNKNOWN
         lead = f"its `when` expression cannot be evaluated ({when_error})"
         reasons.append(Reason(lead))
     else:
-        def verdict() -> tuple[Status, tuple[Reason, ...], str]:
-            ctx = Context(resource, host, catalog, as_of, adequacy)
-            outcomes = [REGISTRY[name].evaluate(args, ctx) for name, args in policy.require]
-            statuses = {o.status for o in outcomes}
-            st = Status.FAIL if Status.FAIL in statuses else Status.UNKNOWN if Status.UNKNOWN in statuses else Status.PASS
-            decisive = [o for o in outcomes if o.status is st]
-            tail = tuple(r for o in decisive + [o for o in outcomes if o.status is not st] for r in o.reasons)
-            return st, tail, (decisive[0].reasons[0].text if decisive and decisive[0].reasons else st.value)
-
         # Conditions other than `cel` depend only on the host and the resource type.
         if policy.has_cel:
-            status, tail, lead = verdict()
+            status, tail, lead = _verdict(policy, resource, host, catalog, as_of, adequacy, flow)
         else:
-            status, tail, lead = memoised(("verdict", policy.id, id(host), resource.type), host, verdict)
+            status, tail, lead = _memo(memo, ("verdict", policy.id, id(host), resource.type), host, _verdict,
+                                       policy, resource, host, catalog, as_of, adequacy, flow)
         reasons.extend(tail)
     blocking = status in (Status.FAIL, Status.UNKNOWN) and policy.enforcement is not Enforcement.ADVISORY
     if status is Status.UNKNOWN and host is None and policy.unresolved == "warn":
         blocking = False
-    where = memoised(("where", id(host), resource.placement.cloud), host, lambda: _where(resource, host))
-    message = f"{resource.address} ({classes}) in {where}: {policy.id} {_VERB[status]}: {lead.rstrip('.')}."
+    where = _memo(memo, ("where", id(host), placement.cloud), host, _where, placement, host)
+    if flow is not None:
+        message = (f"{resource.address} ({classes}) {flow.describe(resource.placement)}, in {where}: "
+                   f"{policy.id} {_VERB[status]}: {lead.rstrip('.')}.")
+    else:
+        message = f"{resource.address} ({classes}) in {where}: {policy.id} {_VERB[status]}: {lead.rstrip('.')}."
     # Findings with the same chain share one reasons tuple (reports encode it once).
     chain = tuple(reasons)
     chain = memo.setdefault(("chain", chain), chain) if host is not None and not policy.has_cel else chain
@@ -144,7 +188,7 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
         policy_id=policy.id, pack=policy.pack, title=policy.title, status=status, severity=policy.severity,
         enforcement=policy.enforcement, address=resource.address, message=message, reasons=chain,
         blocking=blocking, resource=resource, host=host, remediation=policy.remediation, chain_length=chain_length,
-        description=policy.description, references=policy.references)
+        description=policy.description, references=policy.references, flow=flow, flow_reasons=flow_reasons)
 
 
 _VERB = {Status.PASS: "passed", Status.FAIL: "failed", Status.UNKNOWN: "unknown"}

@@ -11,9 +11,11 @@ from typing import Any
 
 import msgspec
 
-from ..model import Certification, Finding, Host, Reason, Resource, ScanResult, SourceRef
+from ..model import Certification, Finding, Flow, Host, Placement, Reason, Resource, ScanResult, SourceRef
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
+"""1.1 added ``warnings`` and the ``waiver`` object; 1.2 fills ``resources[].flows``, adds
+``findings[].flow`` and ``placement.countries``."""
 
 
 _source_cache: dict[SourceRef, dict[str, Any]] = {}
@@ -66,23 +68,39 @@ def _host(h: Host | None) -> dict[str, Any] | None:
     return out
 
 
-def _resource(r: Resource, h: Host | None) -> dict[str, Any]:
-    p = r.placement
+def _placement(p: Placement, h: Host | None) -> dict[str, Any]:
+    return {
+        "cloud": p.cloud, "region": p.region,
+        "country": h.country if h else None, "countries": list(h.countries) if h else [], "eea": h.eea if h else None,
+        "origin": p.origin.value, "evidence": list(p.evidence), "reason": p.reason, "provider": p.provider,
+    }
+
+
+_flow_cache: dict[int, tuple[Flow, dict[str, Any]]] = {}
+
+
+def _flow(f: Flow, h: Host | None) -> dict[str, Any]:
+    hit = _flow_cache.get(id(f))
+    if hit is not None and hit[0] is f:
+        return hit[1]
+    out = {"to": _placement(f.to, h), "kind": f.kind.value, "via": f.via, "evidence": list(f.evidence),
+           "rule": f.rule, "source": _source(f.source)}
+    _flow_cache[id(f)] = (f, out)
+    return out
+
+
+def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]:
     return {
         "address": r.address,
         "type": r.type,
         "source": r.source.value,
         "action": r.action,
         "location": {"path": r.location.path, "line": r.location.line} if r.location else None,
-        "placement": {
-            "cloud": p.cloud, "region": p.region,
-            "country": h.country if h else None, "eea": h.eea if h else None,
-            "origin": p.origin.value, "evidence": list(p.evidence), "reason": p.reason, "provider": p.provider,
-        },
+        "placement": _placement(r.placement, h),
         "host": _host(h),
         "data_classes": sorted(r.data_classes),
         "classified_by": [{"class": c.data_class, "reason": c.reason} for c in r.classifications],
-        "flows": [],
+        "flows": [_flow(f, result.flow_hosts.get((r.address, i))) for i, f in enumerate(r.flows)],
         "notes": list(r.notes),
     }
 
@@ -111,6 +129,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status.value, "blocking": f.blocking,
         "severity": f.severity.value, "enforcement": f.enforcement.value, "address": f.address,
         "message": f.message, "reasons": _reasons(f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
+        "flow": None if f.flow is None else _flow(f.flow, f.host),
     }
 
 
@@ -123,7 +142,7 @@ def _sections(result: ScanResult) -> Iterator[tuple[str, Any, bool]]:
     yield "catalog", {"version": result.catalog_version, "as_of": result.catalog_as_of.isoformat()}, False
     yield "as_of", result.as_of.isoformat(), False
     yield "inputs", list(result.inputs), False
-    yield "resources", (_resource(r, result.hosts.get(r.address)) for r in result.resources), True
+    yield "resources", (_resource(r, result.hosts.get(r.address), result) for r in result.resources), True
     yield "findings", (_finding(f) for f in result.findings), True
     yield "problems", ({"kind": p.kind, "message": p.message, "where": p.where} for p in result.problems), True
     yield "warnings", list(result.warnings), False
@@ -150,6 +169,7 @@ def iter_json(result: ScanResult) -> Iterator[bytes]:
     _reason_cache.clear()
     _host_cache.clear()
     _chain_cache.clear()
+    _flow_cache.clear()
     yield b"{"
     first = True
     for key, value, is_list in _sections(result):

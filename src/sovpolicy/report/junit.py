@@ -42,7 +42,7 @@ def _details(f: Finding) -> str:
 
 def _testcase(suite: ET.Element, f: Finding) -> None:
     path, line = finding_location(f)
-    attrs = {"classname": f"{f.pack}.{f.policy_id}", "name": _x(f.address), "time": "0"}
+    attrs = {"classname": f"{f.pack}.{f.policy_id}", "name": _x(f.subject), "time": "0"}
     if path:
         attrs["file"] = _x(path)
     if line:

@@ -106,7 +106,8 @@ def _blocking_unit(f: Finding, first_of_resource: bool, notes: Footnotes) -> str
         lines += [f"{i}. {_reason_line(r, notes)}" for i, r in enumerate(f.reasons[: f.chain_length], 1)]
         lines.append("")
     icon = "❓" if f.status is Status.UNKNOWN else "❌"
-    lines.append(f"**{icon} {f.status.value.upper()} {f.policy_id}** {_md(f.title)} ({f.severity.value}, {f.enforcement.value})")
+    lines.append(f"**{icon} {f.status.value.upper()} {f.policy_id}** {_md(f.title)} ({f.severity.value}, {f.enforcement.value})"
+                 + (f" — copy: {_md(f.flow.describe(f.resource.placement))}" if f.flow is not None else ""))
     lines.append("")
     lines += [f"- {_reason_line(r, notes)}" for r in f.reasons[f.chain_length:]]
     if f.remediation:
@@ -118,7 +119,7 @@ def _row(f: Finding) -> str:
     message = f.message
     if f.waiver is not None:
         message += f" ({f.waiver.describe()})"
-    address = _code(f.address).replace("|", "\\|")
+    address = _code(f.subject).replace("|", "\\|")
     return f"| {f.status.value} | {f.policy_id} | {address} | {_md(message)} |"
 
 

@@ -125,12 +125,12 @@ def assessment_results(result: ScanResult, generated_at: dt.datetime) -> dict[st
             placed[place_key] = uid("placement", *place_key)
             observe(placed[place_key], f"Placement of {f.address}", f"Where {f.address} lands and why it holds the data "
                     "its policies target.", f, chain)
-        key = ("finding", f.policy_id, *resource_key(f.resource))
+        key = ("finding", f.policy_id, *resource_key(f.resource), *((f.subject,) if f.flow is not None else ()))
         verdict = uid("observation", *key)
-        observe(verdict, f"{f.policy_id} on {f.address}", f.message, f, f.reasons[f.chain_length:],
+        observe(verdict, f"{f.policy_id} on {f.subject}", f.message, f, f.reasons[f.chain_length:],
                 policy_id=f.policy_id, status=f.status.value)
         findings.append({
-            "uuid": uid(*key), "title": f"{f.policy_id} {f.status.value} on {f.address}", "description": squash(f.message),
+            "uuid": uid(*key), "title": f"{f.policy_id} {f.status.value} on {f.subject}", "description": squash(f.message),
             "props": _props(pack=f.pack, severity=f.severity.value, enforcement=f.enforcement.value,
                             status=f.status.value, blocking=str(f.blocking).lower()),
             "target": _target(f),

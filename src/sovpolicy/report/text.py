@@ -52,18 +52,35 @@ def render_text(result: ScanResult) -> str:
         chain = findings[0].reasons[: findings[0].chain_length]
         for r in chain:
             out.append(f"    {r.text}{notes.mark(r.source)}")
-        for f in sorted(findings, key=lambda f: (f.status is Status.PASS, f.policy_id)):
-            label = f.status.value.upper() + (" (blocking)" if f.blocking else "")
-            out.append(f"  {label:<18} {f.policy_id} {f.title} [{f.severity.value}, {f.enforcement.value}]")
-            for r in f.reasons[f.chain_length:]:
-                out.append(f"      {r.text}{notes.mark(r.source)}")
-            if f.status is not Status.PASS and f.remediation:
-                out.append(f"      fix: {squash(f.remediation)}")
+        by_flow: dict[int, list[Finding]] = {}
+        flow_index = {id(fl): i for i, fl in enumerate(res.flows)}
+        for f in findings:
+            by_flow.setdefault(-1 if f.flow is None else flow_index.get(id(f.flow), len(res.flows)), []).append(f)
+        for rank in sorted(by_flow):
+            group = by_flow[rank]
+            indent = "  "
+            if rank >= 0:
+                first = group[0]
+                assert first.flow is not None
+                head_reason, *flow_chain = first.reasons[first.chain_length: first.chain_length + first.flow_reasons]
+                out.append(f"  copy: {head_reason.text}{notes.mark(head_reason.source)}")
+                for r in flow_chain:
+                    out.append(f"      {r.text}{notes.mark(r.source)}")
+                indent = "    "
+            for f in sorted(group, key=lambda f: (f.status is Status.PASS, f.policy_id)):
+                label = f.status.value.upper() + (" (blocking)" if f.blocking else "")
+                out.append(f"{indent}{label:<18} {f.policy_id} {f.title} [{f.severity.value}, {f.enforcement.value}]")
+                for r in f.reasons[f.chain_length + f.flow_reasons:]:
+                    out.append(f"{indent}    {r.text}{notes.mark(r.source)}")
+                if f.status is not Status.PASS and f.remediation:
+                    out.append(f"{indent}    fix: {squash(f.remediation)}")
         out.append("")
     for address, findings in passing:
         host = findings[0].host
         where = f"{host.cloud} {host.region}" if host else "?"
-        out.append(f"PASS {address} in {where}: {', '.join(f.policy_id for f in findings)}")
+        ids = ", ".join(sorted({f.policy_id for f in findings}))
+        copies = sorted({f.flow.to.region or "?" for f in findings if f.flow is not None})
+        out.append(f"PASS {address} in {where}: {ids}" + (f" (and its copies in {', '.join(copies)})" if copies else ""))
     if passing:
         out.append("")
     for w in result.warnings:

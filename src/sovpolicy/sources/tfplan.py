@@ -27,17 +27,18 @@ else sees them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from ..address import Address, parse_address
+from ..address import Address, parse_address, split_reference
 from ..catalog import Catalog, ProviderInfo
 from ..errors import InputError
 from ..model import Location, Origin, Placement, Resource, SourceKind
+from .flows import SENSITIVE, UNKNOWN, Refs, Step, Target, follow, path_text
 from .placement import (attribute_region, early_placement, many_locations, parent_attributes, provider_placement,
                         region_attributes, resolve_parents, unset_provider_region)
 
@@ -75,10 +76,15 @@ class _VariableDecl(msgspec.Struct):
     sensitive: bool = False
 
 
+class _Output(msgspec.Struct):
+    expression: Any = None
+
+
 class _ConfigModule(msgspec.Struct):
     resources: list[_ConfigResource] = []
     module_calls: dict[str, _ModuleCall] = {}
     variables: dict[str, _VariableDecl] = {}
+    outputs: dict[str, _Output] = {}
 
 
 class _Configuration(msgspec.Struct):
@@ -154,12 +160,18 @@ class _Types:
 _TYPES: dict[tuple[str, ...], _Types] = {}
 
 
-def _types(catalog: Catalog) -> _Types:
-    names = set(_TAG_FIELDS)
+def _placement_fields(catalog: Catalog) -> set[str]:
+    """The resource attributes some provider places resources by."""
+    names: set[str] = set()
     for p in catalog.providers.values():
         names.update(p.resource_region)
         names.update(p.resource_zone)
         names.update(p.resource_regions)
+    return names
+
+
+def _types(catalog: Catalog) -> _Types:
+    names = set(_TAG_FIELDS) | catalog.flows.value_attributes() | _placement_fields(catalog)
     key = tuple(sorted(names))
     if key not in _TYPES:
         _TYPES[key] = _Types(key)
@@ -575,6 +587,229 @@ class _PlanReader:
         return inst, sens
 
 
+# ----------------------------------------------------------------------------- data flows
+#: first steps of a reference that never name a managed resource
+_NOT_RESOURCES = frozenset({"var", "local", "module", "data", "each", "count", "path", "self", "terraform"})
+
+
+def _child(node: Any, step: Step) -> Any:
+    """One step down a decoded value or mask: a struct field, a map key, a list index."""
+    if node is None or node is True or node is False:
+        return None
+    if isinstance(step, int):
+        if isinstance(node, list):
+            return node[step] if step < len(node) else None
+        return node if step == 0 and isinstance(node, dict) else None  # a single nested block as an object
+    if isinstance(node, dict):
+        return node.get(step)
+    if isinstance(node, list):
+        return None
+    value = getattr(node, step, None)
+    return None if value is msgspec.UNSET else value
+
+
+def _collect(node: Any, out: list[str], deep: bool) -> bool:
+    """Add the references of an expression (``deep``: of every expression below) to ``out``;
+    True when a literal was met."""
+    constant = False
+    if isinstance(node, dict):
+        if "references" in node or "constant_value" in node:
+            out.extend(r for r in node.get("references") or () if isinstance(r, str))
+            constant = "constant_value" in node
+            if not deep:
+                return constant
+        if deep:
+            for key, value in node.items():
+                if key not in ("references", "constant_value"):
+                    constant = _collect(value, out, True) or constant
+    elif isinstance(node, list):
+        for item in node:
+            constant = _collect(item, out, deep) or constant
+    return constant
+
+
+class _Flows:
+    """Follows references through a plan's configuration for :mod:`~sovpolicy.sources.flows`:
+    a resource, a module variable (to the module call's argument), a module output (to the
+    output's expression in each instance of the module)."""
+
+    def __init__(self, reader: _PlanReader, insts: list[_Instance]) -> None:
+        self.reader = reader
+        self.insts = insts
+        self._by_target: dict[str, list[int]] | None = None
+        self.module_instances: dict[str, list[tuple[str, str]]] = {}  # module path -> [(instance, parent instance)]
+
+    @property
+    def by_target(self) -> dict[str, list[int]]:
+        """``module instance + type.name`` -> indexes of its instances; built on first use,
+        with the module instances, since most plans never follow a reference."""
+        if self._by_target is None:
+            self._by_target = {}
+            seen: set[str] = set()
+            for i, inst in enumerate(self.insts):
+                base = inst.addr.module_instance
+                self._by_target.setdefault(f"{base}.{inst.addr.type}.{inst.addr.name}" if base else
+                                           f"{inst.addr.type}.{inst.addr.name}", []).append(i)
+                parent = ""
+                for k, (name, key) in enumerate(inst.addr.modules):
+                    instance = (f"{parent}." if parent else "") + f"module.{name}" + (f"[{key}]" if key is not None else "")
+                    if instance not in seen:
+                        seen.add(instance)
+                        path = ".".join(f"module.{m}" for m, _ in inst.addr.modules[: k + 1])
+                        self.module_instances.setdefault(path, []).append((instance, parent))
+                    parent = instance
+        return self._by_target
+
+    def targets(self, instance: str, path: str, refs: list[str], trace: tuple[str, ...] = (),
+                depth: int = 0) -> tuple[list[Target], list[str]]:
+        """Resource instances that ``refs`` (written in module ``instance``, whose path
+        without keys is ``path``) lead to, and the references that lead to none."""
+        found: list[Target] = []
+        unfollowed: list[str] = []
+        by_target = self.by_target
+        if depth > 16:
+            return found, list(refs)
+        specific = [r for r in refs if not any(o != r and o.startswith((r + ".", r + "[")) for o in refs)]
+        for ref in specific:
+            steps = split_reference(ref)
+            head = steps[0][0] if steps else ""
+            hop = trace + (ref,)
+            if head == "var" and len(steps) >= 2 and path:
+                parent_path, call = self.reader.calls.get(path, ("", None))
+                arg = (call.expressions or {}).get(steps[1][0]) if call is not None else None
+                sub: list[str] = []
+                if arg is not None:
+                    _collect(arg, sub, True)
+                parent = next((p for inst, p in self.module_instances.get(path, []) if inst == instance), "")
+                got, lost = self.targets(parent, parent_path, sub, hop, depth + 1) if sub else ([], [ref])
+                found += got
+                unfollowed += lost
+            elif head == "module" and len(steps) >= 2:
+                name, key = steps[1]
+                child = f"{path}.module.{name}" if path else f"module.{name}"
+                module = self.reader.modules.get(child)
+                outputs = ([steps[2][0]] if len(steps) >= 3 else sorted(module.outputs)) if module is not None else []
+                sub = []
+                for out in outputs:
+                    o = module.outputs.get(out) if module is not None else None
+                    if o is not None:
+                        _collect(o.expression, sub, True)
+                want = f"module.{name}" + (f"[{key}]" if key is not None else "")
+                kids = [inst for inst, parent in self.module_instances.get(child, []) if parent == instance
+                        and (key is None or inst.endswith(want))]
+                if not sub or not kids:
+                    unfollowed.append(ref)
+                for kid in kids if sub else ():
+                    got, lost = self.targets(kid, child, sub, hop, depth + 1)
+                    found += got
+                    unfollowed += lost
+            elif head in _NOT_RESOURCES or len(steps) < 2:
+                unfollowed.append(ref)
+            else:
+                key = f"{head}.{steps[1][0]}"
+                hits = by_target.get(f"{instance}.{key}" if instance else key, [])
+                if not hits:
+                    unfollowed.append(ref)
+                found += [Target(i, hop) for i in hits]
+        unique: dict[int, Target] = {}
+        for t in found:
+            unique.setdefault(t.index, t)
+        return list(unique.values()), list(dict.fromkeys(unfollowed))
+
+
+_NO_PLACEMENT = Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
+
+
+class _Subjects(Sequence["_PlanSubject"]):
+    """The plan's instances as flow subjects, each built when first asked for."""
+
+    def __init__(self, made: list[tuple[_Instance, Any]], graph: _Flows) -> None:
+        self._made = made
+        self._graph = graph
+        self._built: dict[int, _PlanSubject] = {}
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        hit = self._built.get(i)
+        if hit is None:
+            inst, sens = self._made[i]
+            hit = self._built[i] = _PlanSubject(inst, sens, self._graph)
+        return hit
+
+
+class _PlanSubject:
+    """One plan resource instance seen by :func:`~sovpolicy.sources.flows.follow`."""
+
+    __slots__ = ("_inst", "_sens", "_flows")
+
+    def __init__(self, inst: _Instance, sens: Any, flows: _Flows) -> None:
+        self._inst = inst
+        self._sens = sens
+        self._flows = flows
+
+    @property
+    def address(self) -> str:
+        return self._inst.rc_address
+
+    @property
+    def type(self) -> str:
+        return self._inst.type
+
+    @property
+    def placement(self) -> Placement:
+        return self._inst.placement or _NO_PLACEMENT
+
+    def value(self, path: Any) -> Any:
+        node, unknown, sensitive = self._inst.fields, self._inst.unknown, self._sens
+        for step in path:
+            if unknown is True:
+                return UNKNOWN
+            if sensitive is True:
+                return SENSITIVE
+            node, unknown, sensitive = _child(node, step), _child(unknown, step), _child(sensitive, step)
+        if unknown is True:
+            return UNKNOWN
+        if sensitive is True:
+            return SENSITIVE
+        return node
+
+    def refs(self, path: Any, deep: bool = False) -> Refs | None:
+        cfg = self._inst.config
+        if cfg is None or (path and isinstance(path[0], str) and f'"{path[0]}"'.encode() not in bytes(cfg.expressions)):
+            return None  # not set by the configuration: no need to decode it
+        nodes = [self._flows.reader.config_expressions(cfg)]
+        for step in path:
+            nxt: list[Any] = []
+            for n in nodes:
+                if isinstance(step, int):
+                    child = _child(n, step)
+                    if child is not None:
+                        nxt.append(child)
+                    continue
+                for elem in (n if isinstance(n, list) else [n]):  # None, or a name: every block of a list
+                    if step is None:
+                        nxt.append(elem)
+                    elif isinstance(elem, dict) and step in elem:
+                        nxt.append(elem[step])
+            nodes = nxt
+        if not nodes:
+            return None
+        raw: list[str] = []
+        constant = False
+        for n in nodes:
+            constant = _collect(n, raw, deep) or constant
+        addr = self._inst.addr
+        targets, unfollowed = self._flows.targets(addr.module_instance, addr.module_path, list(dict.fromkeys(raw)))
+        return Refs(tuple(targets), constant and not raw, tuple(unfollowed))
+
+    def where(self, path: Any) -> str:
+        return f"{self._inst.evidence_root}.after.{path_text(path)}"
+
+
 def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanScan:
     """Read one plan file into resources with their placements.
 
@@ -612,22 +847,28 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
         key = f"{base}.{inst.addr.type}.{inst.addr.name}" if base else f"{inst.addr.type}.{inst.addr.name}"  # parent lookups
         by_target.setdefault(key, []).append(inst)
     resolve_parents([inst for inst, _ in made if inst.placement is None], lambda i: reader.resolve_parent(i, by_target))
+    insts = [inst for inst, _ in made]
+    # attributes read only to follow flows are not kept on the resources (they can be large)
+    skip = frozenset(_TAG_FIELDS) | (catalog.flows.value_attributes() - _placement_fields(catalog))
+    graph = _Flows(reader, insts)
+    followed = follow(_Subjects(made, graph), catalog, [inst.type for inst in insts])
     location = Location(spath)
     resources = []
-    for inst, sens in made:
-        placement = inst.placement or Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
+    for (inst, sens), data in zip(made, followed):
+        placement = inst.placement or _NO_PLACEMENT
         notes = list(inst.notes)
         tags = reader.tags(inst.fields, inst.unknown, sens, notes)
         attrs: dict[str, object] = {}
         if inst.fields is not None:
             for name in inst.fields.__struct_fields__:
                 value = getattr(inst.fields, name)
-                if value is not msgspec.UNSET and name not in _TAG_FIELDS:
+                if value is not msgspec.UNSET and name not in skip:
                     mask = getattr(sens, name, None) if sens is not None else None
                     attrs[name] = _redact(value, mask)
         resources.append(Resource(
             address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
-            tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes)))
+            tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes),
+            flows=data.flows, data_from=data.data_from))
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
                     len(plan.resource_drift or []), plan.complete, plan.errored,
                     {child: call.source for child, (_, call) in reader.calls.items() if call.source})
