@@ -36,8 +36,9 @@ from typing import Any
 
 from ..catalog import Catalog, ProviderInfo
 from ..model import Location, Origin, Placement, Problem, Resource, SourceKind
+from .flows import SENSITIVE, UNKNOWN, Refs, Target, follow, path_text
 from .hcleval import Evaluator, Sensitive, Step, Unknown, apply_type, constant, describe, plain, redact, references
-from .hclsyntax import Attr, Block, Body, Comment, Expr, GetAttr, Lit, Var
+from .hclsyntax import Attr, Block, Body, Comment, Cond, Expr, GetAttr, Index, Lit, Obj, Tmpl, Var
 from .parsecache import ParseCache
 from .placement import (attribute_region, early_placement, many_locations, parent_attributes, provider_placement,
                         region_attributes, resolve_parents, unset_provider_region)
@@ -822,6 +823,266 @@ class _Reader:
         return tags
 
 
+# ----------------------------------------------------------------------------- data flows
+_NO_RESOURCE = frozenset({"each", "count", "path", "terraform", "data", "self"})
+
+
+class _HclRefs:
+    """Which resource instances an expression refers to, for :mod:`~sovpolicy.sources.flows`.
+
+    Follows a module variable to its call's argument, a local to its expression, a module
+    output to its expression in the instance the key selects, and a resource reference to
+    its instances; an attribute selected from an object constructor (``var.x.dest`` with
+    ``x = {dest = aws_s3_bucket.b.arn}``) follows that item only, and a conditional whose
+    condition is known from source follows its branch.
+    """
+
+    def __init__(self, insts: list[_Inst]) -> None:
+        self.insts = insts
+        self.by_target: dict[str, list[int]] = {}
+        for i, inst in enumerate(insts):
+            self.by_target.setdefault(inst.module.prefix(f"{inst.rtype}.{inst.name}"), []).append(i)
+
+    def origins(self, module: _ModuleInstance, expr: Expr, bindings: dict[str, Any], select: tuple[str, ...] = (),
+                trace: tuple[str, ...] = (), depth: int = 0) -> tuple[list[Target], list[str]]:
+        """The resource instances ``expr`` (evaluated in ``module`` with ``bindings``) refers
+        to, then ``select`` (attribute names applied to its value); and what cannot be followed."""
+        if depth > 24:
+            return [], [describe(expr)]
+        if isinstance(expr, (Var, GetAttr, Index)):
+            return self._traversal(module, expr, bindings, select, trace, depth)
+        if isinstance(expr, Obj) and select:
+            for k, v in zip(expr.keys, expr.values):
+                key = k.name if isinstance(k, Var) else k.value if isinstance(k, Lit) else None
+                if key == select[0]:
+                    return self.origins(module, v, bindings, select[1:], trace, depth + 1)
+            return [], []
+        if isinstance(expr, Cond):
+            cond, _ = plain(module.eval(expr.cond, [], bindings))
+            if isinstance(cond, bool):
+                return self.origins(module, expr.yes if cond else expr.no, bindings, select, trace, depth + 1)
+        found: list[Target] = []
+        lost: list[str] = []
+        for name in getattr(expr, "__struct_fields__", ()):
+            child = getattr(expr, name)
+            for c in child if isinstance(child, list) else [child]:
+                if c is not None and not isinstance(c, (str, int, float, bool)):
+                    got, miss = self.origins(module, c, bindings, (), trace, depth + 1)
+                    found += got
+                    lost += miss
+        return found, lost
+
+    def _traversal(self, module: _ModuleInstance, expr: Expr, bindings: dict[str, Any], select: tuple[str, ...],
+                   trace: tuple[str, ...], depth: int) -> tuple[list[Target], list[str]]:
+        chain: list[tuple[str, Any]] = []
+        node: Any = expr
+        while isinstance(node, (GetAttr, Index)):
+            chain.append(("attr", node.name) if isinstance(node, GetAttr) else ("index", node.key))
+            node = node.base
+        chain.reverse()
+        text = describe(expr)
+        if not isinstance(node, Var):
+            return self.origins(module, node, bindings, (), trace, depth + 1)
+        name, hop = node.name, trace + (text,)
+        attrs = [k for kind, k in chain if kind == "attr"]
+
+        def after(k: int) -> tuple[str, ...]:
+            return tuple(v for kind, v in chain[k:] if kind == "attr") + select
+
+        if name in _NO_RESOURCE or name in bindings or not chain or chain[0][0] != "attr":
+            return [], [text]
+        if name == "var":
+            if module.parent is None or module.call is None:
+                return [], [text]
+            arg = module.call.block.body.attrs.get(attrs[0])
+            if arg is None:
+                return [], [text]
+            return self.origins(module.parent, arg.expr, module.call_bindings, after(1), hop, depth + 1)
+        if name == "local":
+            found = module.defn.locals.get(attrs[0])
+            return self.origins(module, found[0].expr, {}, after(1), hop, depth + 1) if found else ([], [text])
+        if name == "module":
+            kids = module.children(attrs[0])
+            if isinstance(kids, Unknown):
+                return [], [text]
+            rest = 1
+            chosen = list(kids.values())
+            if len(chain) > 1 and chain[1][0] == "index":
+                key, _ = plain(module.eval(chain[1][1], [], bindings))
+                chosen = list(kids.values()) if isinstance(key, Unknown) else [kids[key]] if key in kids else []
+                rest = 2
+            if len(chain) <= rest or chain[rest][0] != "attr":
+                return [], [text]
+            found_all: list[Target] = []
+            lost_all: list[str] = []
+            for child in chosen:
+                out = child.defn.outputs.get(chain[rest][1])
+                if out is None or "value" not in out.block.body.attrs:
+                    lost_all.append(text)
+                    continue
+                got, miss = self.origins(child, out.block.body.attrs["value"].expr, {}, after(rest + 1), hop, depth + 1)
+                found_all += got
+                lost_all += miss
+            return found_all, lost_all
+        hits = self.by_target.get(module.prefix(f"{name}.{attrs[0]}"), [])
+        if len(chain) > 1 and chain[1][0] == "index":
+            key, _ = plain(module.eval(chain[1][1], [], bindings))
+            if not isinstance(key, Unknown):
+                want = module.prefix(f"{name}.{attrs[0]}[{_key_text(key)}]")
+                hits = [i for i in hits if self.insts[i].address == want]
+        return [Target(i, hop) for i in hits], ([] if hits else [text])
+
+
+class _HclSubject:
+    """One source resource instance seen by :func:`~sovpolicy.sources.flows.follow`:
+    attribute paths walk nested blocks (a ``dynamic`` block is known only after apply)."""
+
+    __slots__ = ("_inst", "_refs", "_values")
+
+    def __init__(self, inst: _Inst, refs: _HclRefs) -> None:
+        self._inst = inst
+        self._refs = refs
+        self._values: dict[int, Any] = {}
+
+    @property
+    def address(self) -> str:
+        return self._inst.address
+
+    @property
+    def type(self) -> str:
+        return self._inst.rtype
+
+    @property
+    def placement(self) -> Placement:
+        return self._inst.placement or Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
+
+    def _walk(self, path: Any) -> tuple[list[Any], int | None]:
+        """The nodes at ``path`` (bodies, attributes, or values inside an attribute) and the
+        line of the last block or attribute met. ``None`` in a path means every element."""
+        nodes: list[Any] = [self._inst.at.block.body]
+        line: int | None = self._inst.at.block.line
+        for step in path:
+            nxt: list[Any] = []
+            for n in nodes:
+                if isinstance(n, Body):
+                    if isinstance(step, str):
+                        if step in n.attrs:
+                            nxt.append(n.attrs[step])
+                            line = n.attrs[step].line
+                            continue
+                        blocks = n.blocks_of(step)
+                        dynamic = [b for b in n.blocks_of("dynamic") if b.labels == [step]]
+                        if dynamic:
+                            nxt.append(dynamic[0])  # stands for blocks Terraform expands at plan time
+                            line = dynamic[0].line
+                        elif blocks:
+                            nxt.append([b.body for b in blocks])
+                            line = blocks[0].line
+                    elif step in (0, None):
+                        nxt.append(n)  # a single block read as a list of one
+                elif isinstance(n, list) and all(isinstance(b, Body) for b in n):
+                    if step is None:
+                        nxt.extend(n)
+                    elif isinstance(step, int):
+                        nxt += n[step:step + 1]
+                    else:
+                        nxt += [b for b in n if isinstance(b, Body)]
+                        nxt = self._walk_bodies(nxt, step)
+                else:
+                    nxt.append((n, step))  # inside an attribute's value
+            nodes = nxt
+        return nodes, line
+
+    @staticmethod
+    def _walk_bodies(bodies: list[Any], step: str) -> list[Any]:
+        out: list[Any] = []
+        for b in bodies:
+            if step in b.attrs:
+                out.append(b.attrs[step])
+            elif b.blocks_of(step):
+                out.append([x.body for x in b.blocks_of(step)])
+        return out
+
+    def _eval(self, attr: Attr) -> Any:
+        hit = self._values.get(id(attr))
+        if hit is None:
+            hit = self._values[id(attr)] = (attr, self._inst.module.eval(attr.expr, [], self._inst.bindings))
+        return hit[1]
+
+    def value(self, path: Any) -> Any:
+        node: Any = self._inst.at.block.body
+        for step in path:
+            if isinstance(node, Body):
+                if isinstance(step, int):
+                    node = node if step == 0 else None
+                elif step in node.attrs:
+                    node = self._eval(node.attrs[step])
+                elif any(b.labels == [step] for b in node.blocks_of("dynamic")):
+                    return UNKNOWN
+                else:
+                    node = [b.body for b in node.blocks_of(step)] or None
+            elif isinstance(node, list):
+                node = node[step] if isinstance(step, int) and step < len(node) else None
+            elif isinstance(node, dict):
+                node = node.get(step)
+            else:
+                node = None
+            node, sensitive = plain(node)
+            if isinstance(node, Unknown):
+                return UNKNOWN
+            if sensitive:
+                return SENSITIVE
+            if node is None:
+                return None
+        return node
+
+    def refs(self, path: Any, deep: bool = False) -> Refs | None:
+        nodes, _ = self._walk(path)
+        exprs: list[Expr] = []
+        set_somewhere = False
+        for n in nodes:
+            if isinstance(n, Attr):
+                exprs.append(n.expr)
+            elif isinstance(n, Block):  # dynamic
+                set_somewhere = True
+                if deep:
+                    exprs += _body_exprs(n.body)
+            elif isinstance(n, Body):
+                set_somewhere = True
+                if deep:
+                    exprs += _body_exprs(n)
+            elif isinstance(n, list):
+                set_somewhere = True
+                if deep:
+                    for b in n:
+                        exprs += _body_exprs(b)
+            elif isinstance(n, tuple) and isinstance(n[0], Attr):
+                exprs.append(n[0].expr)  # a path inside an attribute's value: its whole expression
+        if not exprs:
+            return Refs() if set_somewhere else None
+        found: list[Target] = []
+        lost: list[str] = []
+        for e in exprs:
+            got, miss = self._refs.origins(self._inst.module, e, self._inst.bindings)
+            found += got
+            lost += miss
+        unique = list({t.index: t for t in reversed(found)}.values())[::-1]
+        constant = not found and not lost and all(isinstance(e, (Lit, Tmpl)) for e in exprs)
+        return Refs(tuple(unique), constant, tuple(dict.fromkeys(lost)))
+
+    def where(self, path: Any) -> str:
+        _, line = self._walk(path)
+        return f"{self._inst.at.where(line)} {self._inst.address} {path_text(path)}".rstrip()
+
+
+def _body_exprs(body: Body) -> list[Expr]:
+    """Every attribute expression of a block body and its nested blocks."""
+    out = [a.expr for a in body.attrs.values()]
+    for b in body.blocks:
+        out += _body_exprs(b.body)
+    return out
+
+
 def _var_files(directory: Path, extra: Sequence[Path]) -> list[tuple[Path, str]]:
     """Variable files in Terraform's order: terraform.tfvars(.json), *.auto.tfvars(.json), then ``extra``."""
     shown = _display(directory)
@@ -870,13 +1131,16 @@ def read_module(directory: Path, catalog: Catalog, var_files: Sequence[Path] = (
         reader.resolve(inst)
         by_target.setdefault(inst.module.prefix(f"{inst.rtype}.{inst.name}"), []).append(inst)
     resolve_parents([i for i in insts if i.placement is None], lambda i: reader.resolve_parent(i, by_target))
+    refs = _HclRefs(insts)
+    followed = follow([_HclSubject(inst, refs) for inst in insts], catalog, [inst.rtype for inst in insts])
     scan = HclScan()
-    for inst in insts:
+    for inst, data in zip(insts, followed):
         placement = inst.placement or Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
         tags = reader.tags(inst) if placement.origin is not Origin.NONE else {}
         scan.resources.append(Resource(
             address=inst.address, type=inst.rtype, source=SourceKind.HCL, placement=placement, tags=tags,
-            attributes=redact(inst.attributes), location=inst.location, notes=tuple(dict.fromkeys(inst.notes))))
+            attributes=redact(inst.attributes), location=inst.location, notes=tuple(dict.fromkeys(inst.notes)),
+            flows=data.flows, data_from=data.data_from))
     scan.resources.extend(reader.placeholders)
     for d in loader.defs.values():
         problems.extend(d.problems)
