@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
 from fnmatch import fnmatchcase
+from pathlib import PurePath
 
 from .config import Config
 from .model import Classification, Origin, Resource
@@ -81,8 +82,26 @@ class Classifier:
         return propagate([self.classify(r) for r in resources])
 
 
-def _key(r: Resource) -> tuple[str, str]:
-    return (r.location.path if r.location else "", r.address)
+def _path(r: Resource) -> str:
+    return r.location.path if r.location else ""
+
+
+def _source_of(r: Resource, address: str, by_address: dict[str, list[int]], resources: list[Resource]) -> int | None:
+    """The resource a link of ``r`` names: the one with that address in the same input
+    (same plan file; for source, the file closest to ``r``'s, i.e. the same module tree)."""
+    found = by_address.get(address, [])
+    if len(found) <= 1:
+        return found[0] if found else None
+    mine = PurePath(_path(r)).parts
+
+    def closeness(i: int) -> int:
+        theirs = PurePath(_path(resources[i])).parts
+        n = 0
+        while n < min(len(mine), len(theirs)) and mine[n] == theirs[n]:
+            n += 1
+        return n
+
+    return max(found, key=closeness)
 
 
 def propagate(resources: list[Resource]) -> list[Resource]:
@@ -92,17 +111,19 @@ def propagate(resources: list[Resource]) -> list[Resource]:
     shortest chain of references; a resource keeps its own reasons first. Links point at
     resources of the same input. Returns a new list, in the same order.
     """
-    linked = [r for r in resources if r.data_from]
+    linked = [i for i, r in enumerate(resources) if r.data_from]
     if not linked:
         return resources
-    index = {_key(r): i for i, r in enumerate(resources)}
+    by_address: dict[str, list[int]] = {}
+    for i, r in enumerate(resources):
+        by_address.setdefault(r.address, []).append(i)
     receivers: dict[int, list[tuple[int, str]]] = {}  # holder -> [(receiver, hop text)]
-    for r in linked:
-        path = r.location.path if r.location else ""
+    for i in linked:
+        r = resources[i]
         for link in r.data_from:
-            h = index.get((path, link.source))
+            h = _source_of(r, link.source, by_address, resources)
             if h is not None:
-                receivers.setdefault(h, []).append((index[_key(r)], link.hop(r.address)))
+                receivers.setdefault(h, []).append((i, link.hop(r.address)))
     # (resource, class) -> (chain of hops from the resource to the classified one, the original reason)
     chains: dict[tuple[int, str], tuple[str, str]] = {}
     queue: deque[tuple[int, str]] = deque()

@@ -240,8 +240,8 @@ class _Resolver:
                     out.append(self._referenced(s, path, f"{path_text(path)} is an ARN without a region"))
             elif rule.resolve == "reference":
                 out.append(self._referenced(s, path, f"{path_text(path)} names a resource by an id without a region"))
-            else:  # members
-                out += self._members(s, value, here)
+            else:  # members: a location (a group's members), or one region of a list
+                out += self._members(s, [value] if isinstance(path[-1], int) else value, here)
         return out
 
     def _members(self, s: Subject, value: Any, here: str) -> list[Placement]:

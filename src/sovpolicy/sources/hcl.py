@@ -933,16 +933,34 @@ class _HclRefs:
         return [Target(i, hop) for i in hits], ([] if hits else [text])
 
 
+@dataclass(frozen=True)
+class _Blk:
+    """A nested block as flows read it: its body, the bindings its expressions see (a
+    ``dynamic`` block's iterator), its line."""
+
+    body: Body
+    bindings: dict[str, Any]
+    line: int
+
+
+@dataclass(frozen=True)
+class _Expanding:
+    """The blocks of a ``dynamic`` block whose ``for_each`` the source does not tell."""
+
+    line: int
+
+
 class _HclSubject:
     """One source resource instance seen by :func:`~sovpolicy.sources.flows.follow`:
-    attribute paths walk nested blocks (a ``dynamic`` block is known only after apply)."""
+    attribute paths walk nested blocks, ``dynamic`` blocks expanded when their ``for_each``
+    is known from source (else known only after apply)."""
 
     __slots__ = ("_inst", "_refs", "_values")
 
     def __init__(self, inst: _Inst, refs: _HclRefs) -> None:
         self._inst = inst
         self._refs = refs
-        self._values: dict[int, Any] = {}
+        self._values: dict[tuple[int, int], tuple[Attr, dict[str, Any], Any]] = {}
 
     @property
     def address(self) -> str:
@@ -956,71 +974,49 @@ class _HclSubject:
     def placement(self) -> Placement:
         return self._inst.placement or Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
 
-    def _walk(self, path: Any) -> tuple[list[Any], int | None]:
-        """The nodes at ``path`` (bodies, attributes, or values inside an attribute) and the
-        line of the last block or attribute met. ``None`` in a path means every element."""
-        nodes: list[Any] = [self._inst.at.block.body]
-        line: int | None = self._inst.at.block.line
-        for step in path:
-            nxt: list[Any] = []
-            for n in nodes:
-                if isinstance(n, Body):
-                    if isinstance(step, str):
-                        if step in n.attrs:
-                            nxt.append(n.attrs[step])
-                            line = n.attrs[step].line
-                            continue
-                        blocks = n.blocks_of(step)
-                        dynamic = [b for b in n.blocks_of("dynamic") if b.labels == [step]]
-                        if dynamic:
-                            nxt.append(dynamic[0])  # stands for blocks Terraform expands at plan time
-                            line = dynamic[0].line
-                        elif blocks:
-                            nxt.append([b.body for b in blocks])
-                            line = blocks[0].line
-                    elif step in (0, None):
-                        nxt.append(n)  # a single block read as a list of one
-                elif isinstance(n, list) and all(isinstance(b, Body) for b in n):
-                    if step is None:
-                        nxt.extend(n)
-                    elif isinstance(step, int):
-                        nxt += n[step:step + 1]
-                    else:
-                        nxt += [b for b in n if isinstance(b, Body)]
-                        nxt = self._walk_bodies(nxt, step)
-                else:
-                    nxt.append((n, step))  # inside an attribute's value
-            nodes = nxt
-        return nodes, line
+    def _root(self) -> _Blk:
+        return _Blk(self._inst.at.block.body, self._inst.bindings, self._inst.at.block.line)
 
-    @staticmethod
-    def _walk_bodies(bodies: list[Any], step: str) -> list[Any]:
-        out: list[Any] = []
-        for b in bodies:
-            if step in b.attrs:
-                out.append(b.attrs[step])
-            elif b.blocks_of(step):
-                out.append([x.body for x in b.blocks_of(step)])
-        return out
+    def _children(self, blk: _Blk, name: str) -> Attr | list[Any] | None:
+        """Attribute ``name`` of a block, or its nested blocks of that type (static, then
+        each ``dynamic`` one's expansion), or None."""
+        if name in blk.body.attrs:
+            return blk.body.attrs[name]
+        out: list[Any] = [_Blk(b.body, blk.bindings, b.line) for b in blk.body.blocks_of(name)]
+        for dyn in blk.body.blocks_of("dynamic"):
+            content = dyn.body.blocks_of("content")
+            if dyn.labels != [name] or not content:
+                continue
+            each = dyn.body.attrs.get("for_each")
+            coll = plain(self._inst.module.eval(each.expr, [], blk.bindings))[0] if each is not None else None
+            iterator = _literal(dyn.body.attrs.get("iterator")) or name
+            if isinstance(coll, dict):
+                items = list(coll.items())
+            elif isinstance(coll, list):
+                items = list(enumerate(coll))
+            else:
+                out.append(_Expanding(dyn.line))
+                continue
+            out += [_Blk(content[0].body, {**blk.bindings, iterator: {"key": k, "value": v}}, content[0].line)
+                    for k, v in items]
+        return out or None
 
-    def _eval(self, attr: Attr) -> Any:
-        hit = self._values.get(id(attr))
+    def _eval(self, attr: Attr, bindings: dict[str, Any]) -> Any:
+        key = (id(attr), id(bindings))
+        hit = self._values.get(key)
         if hit is None:
-            hit = self._values[id(attr)] = (attr, self._inst.module.eval(attr.expr, [], self._inst.bindings))
-        return hit[1]
+            hit = self._values[key] = (attr, bindings, self._inst.module.eval(attr.expr, [], bindings))
+        return hit[2]
 
     def value(self, path: Any) -> Any:
-        node: Any = self._inst.at.block.body
+        node: Any = self._root()
         for step in path:
-            if isinstance(node, Body):
+            if isinstance(node, _Blk):
                 if isinstance(step, int):
                     node = node if step == 0 else None
-                elif step in node.attrs:
-                    node = self._eval(node.attrs[step])
-                elif any(b.labels == [step] for b in node.blocks_of("dynamic")):
-                    return UNKNOWN
                 else:
-                    node = [b.body for b in node.blocks_of(step)] or None
+                    child = self._children(node, step)
+                    node = self._eval(child, node.bindings) if isinstance(child, Attr) else child
             elif isinstance(node, list):
                 node = node[step] if isinstance(step, int) and step < len(node) else None
             elif isinstance(node, dict):
@@ -1028,7 +1024,7 @@ class _HclSubject:
             else:
                 node = None
             node, sensitive = plain(node)
-            if isinstance(node, Unknown):
+            if isinstance(node, (Unknown, _Expanding)):
                 return UNKNOWN
             if sensitive:
                 return SENSITIVE
@@ -1036,51 +1032,76 @@ class _HclSubject:
                 return None
         return node
 
+    def _step(self, n: Any, step: str) -> list[Any]:
+        if isinstance(n, tuple):
+            return [n]  # inside an attribute's value: the attribute stands for it
+        if not isinstance(n, _Blk):
+            return []
+        child = self._children(n, step)
+        if isinstance(child, Attr):
+            return [(child, n.bindings)]
+        return [child] if child else []
+
+    def _walk(self, path: Any) -> tuple[list[Any], int]:
+        """The nodes at ``path``: blocks, lists of blocks, ``(attribute, bindings)`` (a path
+        that goes on inside an attribute's value stops at that attribute), and the line of
+        the first one; ``None`` in a path means every element."""
+        nodes: list[Any] = [self._root()]
+        line = self._inst.at.block.line
+        for step in path:
+            nxt: list[Any] = []
+            for n in nodes:
+                if isinstance(n, list):
+                    elems = n if step is None or isinstance(step, str) else n[step:step + 1]
+                    nxt += [x for m in elems for x in self._step(m, step)] if isinstance(step, str) else elems
+                elif isinstance(step, str):
+                    nxt += self._step(n, step)
+                elif step in (0, None) or isinstance(n, tuple):
+                    nxt.append(n)
+            nodes = nxt
+            first = nodes[0] if nodes else None
+            if isinstance(first, list) and first:
+                first = first[0]
+            if isinstance(first, tuple):
+                line = first[0].line
+            elif isinstance(first, (_Blk, _Expanding)):
+                line = first.line
+        return nodes, line
+
     def refs(self, path: Any, deep: bool = False) -> Refs | None:
         nodes, _ = self._walk(path)
-        exprs: list[Expr] = []
+        exprs: list[tuple[Expr, dict[str, Any]]] = []
         set_somewhere = False
-        for n in nodes:
-            if isinstance(n, Attr):
-                exprs.append(n.expr)
-            elif isinstance(n, Block):  # dynamic
-                set_somewhere = True
-                if deep:
-                    exprs += _body_exprs(n.body)
-            elif isinstance(n, Body):
-                set_somewhere = True
-                if deep:
-                    exprs += _body_exprs(n)
+        pending = list(nodes)
+        while pending:
+            n = pending.pop(0)
+            if isinstance(n, tuple):
+                exprs.append((n[0].expr, n[1]))
             elif isinstance(n, list):
                 set_somewhere = True
-                if deep:
-                    for b in n:
-                        exprs += _body_exprs(b)
-            elif isinstance(n, tuple) and isinstance(n[0], Attr):
-                exprs.append(n[0].expr)  # a path inside an attribute's value: its whole expression
+                pending += n if deep else []
+            elif isinstance(n, (_Blk, _Expanding)):
+                set_somewhere = True
+                if deep and isinstance(n, _Blk):
+                    exprs += [(a.expr, n.bindings) for a in n.body.attrs.values()]
+                    for b in n.body.blocks:
+                        inner = b.body.blocks_of("content") if b.type == "dynamic" else [b]
+                        pending += [_Blk(c.body, n.bindings, c.line) for c in inner]
         if not exprs:
             return Refs() if set_somewhere else None
         found: list[Target] = []
         lost: list[str] = []
-        for e in exprs:
-            got, miss = self._refs.origins(self._inst.module, e, self._inst.bindings)
+        for e, bindings in exprs:
+            got, miss = self._refs.origins(self._inst.module, e, bindings)
             found += got
             lost += miss
         unique = list({t.index: t for t in reversed(found)}.values())[::-1]
-        constant = not found and not lost and all(isinstance(e, (Lit, Tmpl)) for e in exprs)
+        constant = not found and not lost and all(isinstance(e, (Lit, Tmpl)) for e, _ in exprs)
         return Refs(tuple(unique), constant, tuple(dict.fromkeys(lost)))
 
     def where(self, path: Any) -> str:
         _, line = self._walk(path)
         return f"{self._inst.at.where(line)} {self._inst.address} {path_text(path)}".rstrip()
-
-
-def _body_exprs(body: Body) -> list[Expr]:
-    """Every attribute expression of a block body and its nested blocks."""
-    out = [a.expr for a in body.attrs.values()]
-    for b in body.blocks:
-        out += _body_exprs(b.body)
-    return out
 
 
 def _var_files(directory: Path, extra: Sequence[Path]) -> list[tuple[Path, str]]:
