@@ -304,6 +304,9 @@ class _Resolver:
                 if not on:
                     continue
                 element = path_text(base) or label or path_text(rule.attribute)
+                if not base and not label and rule.attribute:
+                    named = s.value(rule.attribute)
+                    element += f" = {named}" if isinstance(named, str) else ""
                 via = f"{s.address} {element}".rstrip()
                 declared_at = s.where(base or rule.when or rule.attribute) if (base or rule.when or rule.attribute) else s.address
                 if why is not None:
