@@ -221,8 +221,11 @@ class _Resolver:
         out: list[Placement] = []
         for path, value in _expand(s, base, rule.attribute):
             here = s.where(path)
-            if value is UNKNOWN or value is SENSITIVE or (value is None and rule.resolve in ("arn", "reference")):
-                state = "known only after apply" if value is UNKNOWN else "sensitive" if value is SENSITIVE else "not set"
+            if value is SENSITIVE:  # never read, and its block may not be the configuration's block of that index
+                out.append(self._unresolved(s, f"{path_text(path)} is sensitive: sovpolicy does not read it", (here,)))
+                continue
+            if value is UNKNOWN or (value is None and rule.resolve in ("arn", "reference")):
+                state = "known only after apply" if value is UNKNOWN else "not set"
                 if rule.resolve in ("arn", "reference") or s.refs(path) is not None:
                     out.append(self._referenced(s, path, f"{path_text(path)} is {state}", value is UNKNOWN))
                 continue

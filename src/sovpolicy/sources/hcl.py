@@ -844,36 +844,37 @@ class _HclRefs:
             self.by_target.setdefault(inst.module.prefix(f"{inst.rtype}.{inst.name}"), []).append(i)
 
     def origins(self, module: _ModuleInstance, expr: Expr, bindings: dict[str, Any], select: tuple[str, ...] = (),
-                trace: tuple[str, ...] = (), depth: int = 0) -> tuple[list[Target], list[str]]:
-        """The resource instances ``expr`` (evaluated in ``module`` with ``bindings``) refers
-        to, then ``select`` (attribute names applied to its value); and what cannot be followed."""
+                trace: tuple[str, ...] = (), depth: int = 0, local: frozenset[str] = frozenset()) -> tuple[list[Target], list[str]]:
+        """The resource instances ``expr`` (evaluated in ``module`` with its ``count``/``each``
+        ``bindings``) refers to, then ``select`` (attribute names applied to its value); and
+        what cannot be followed. ``local`` names (a dynamic block's iterator) lead nowhere."""
         if depth > 24:
             return [], [describe(expr)]
         if isinstance(expr, (Var, GetAttr, Index)):
-            return self._traversal(module, expr, bindings, select, trace, depth)
+            return self._traversal(module, expr, bindings, select, trace, depth, local)
         if isinstance(expr, Obj) and select:
             for k, v in zip(expr.keys, expr.values):
                 key = k.name if isinstance(k, Var) else k.value if isinstance(k, Lit) else None
                 if key == select[0]:
-                    return self.origins(module, v, bindings, select[1:], trace, depth + 1)
+                    return self.origins(module, v, bindings, select[1:], trace, depth + 1, local)
             return [], []
         if isinstance(expr, Cond):
             cond, _ = plain(module.eval(expr.cond, [], bindings))
             if isinstance(cond, bool):
-                return self.origins(module, expr.yes if cond else expr.no, bindings, select, trace, depth + 1)
+                return self.origins(module, expr.yes if cond else expr.no, bindings, select, trace, depth + 1, local)
         found: list[Target] = []
         lost: list[str] = []
         for name in getattr(expr, "__struct_fields__", ()):
             child = getattr(expr, name)
             for c in child if isinstance(child, list) else [child]:
                 if c is not None and not isinstance(c, (str, int, float, bool)):
-                    got, miss = self.origins(module, c, bindings, (), trace, depth + 1)
+                    got, miss = self.origins(module, c, bindings, (), trace, depth + 1, local)
                     found += got
                     lost += miss
         return found, lost
 
     def _traversal(self, module: _ModuleInstance, expr: Expr, bindings: dict[str, Any], select: tuple[str, ...],
-                   trace: tuple[str, ...], depth: int) -> tuple[list[Target], list[str]]:
+                   trace: tuple[str, ...], depth: int, local: frozenset[str]) -> tuple[list[Target], list[str]]:
         chain: list[tuple[str, Any]] = []
         node: Any = expr
         while isinstance(node, (GetAttr, Index)):
@@ -882,14 +883,14 @@ class _HclRefs:
         chain.reverse()
         text = describe(expr)
         if not isinstance(node, Var):
-            return self.origins(module, node, bindings, (), trace, depth + 1)
+            return self.origins(module, node, bindings, (), trace, depth + 1, local)
         name, hop = node.name, trace + (text,)
         attrs = [k for kind, k in chain if kind == "attr"]
 
         def after(k: int) -> tuple[str, ...]:
             return tuple(v for kind, v in chain[k:] if kind == "attr") + select
 
-        if name in _NO_RESOURCE or name in bindings or not chain or chain[0][0] != "attr":
+        if name in _NO_RESOURCE or name in local or not chain or chain[0][0] != "attr":
             return [], [text]
         if name == "var":
             if module.parent is None or module.call is None:
@@ -935,11 +936,11 @@ class _HclRefs:
 
 @dataclass(frozen=True)
 class _Blk:
-    """A nested block as flows read it: its body, the bindings its expressions see (a
-    ``dynamic`` block's iterator), its line."""
+    """A nested block as flows read it: its body, the local names its expressions see (a
+    ``dynamic`` block's iterator: ``{"key", "value"}``), its line."""
 
     body: Body
-    bindings: dict[str, Any]
+    local: dict[str, Any]
     line: int
 
 
@@ -960,7 +961,7 @@ class _HclSubject:
     def __init__(self, inst: _Inst, refs: _HclRefs) -> None:
         self._inst = inst
         self._refs = refs
-        self._values: dict[tuple[int, int], tuple[Attr, dict[str, Any], Any]] = {}
+        self._values: dict[tuple[int, int], tuple[Attr, dict[str, Any], Any]] = {}  # (attr, locals) -> value
 
     @property
     def address(self) -> str:
@@ -975,20 +976,20 @@ class _HclSubject:
         return self._inst.placement or Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
 
     def _root(self) -> _Blk:
-        return _Blk(self._inst.at.block.body, self._inst.bindings, self._inst.at.block.line)
+        return _Blk(self._inst.at.block.body, {}, self._inst.at.block.line)
 
     def _children(self, blk: _Blk, name: str) -> Attr | list[Any] | None:
         """Attribute ``name`` of a block, or its nested blocks of that type (static, then
         each ``dynamic`` one's expansion), or None."""
         if name in blk.body.attrs:
             return blk.body.attrs[name]
-        out: list[Any] = [_Blk(b.body, blk.bindings, b.line) for b in blk.body.blocks_of(name)]
+        out: list[Any] = [_Blk(b.body, blk.local, b.line) for b in blk.body.blocks_of(name)]
         for dyn in blk.body.blocks_of("dynamic"):
             content = dyn.body.blocks_of("content")
             if dyn.labels != [name] or not content:
                 continue
             each = dyn.body.attrs.get("for_each")
-            coll = plain(self._inst.module.eval(each.expr, [], blk.bindings))[0] if each is not None else None
+            coll = plain(self._evaluate(each.expr, blk.local))[0] if each is not None else None
             iterator = _literal(dyn.body.attrs.get("iterator")) or name
             if isinstance(coll, dict):
                 items = list(coll.items())
@@ -997,15 +998,19 @@ class _HclSubject:
             else:
                 out.append(_Expanding(dyn.line))
                 continue
-            out += [_Blk(content[0].body, {**blk.bindings, iterator: {"key": k, "value": v}}, content[0].line)
+            out += [_Blk(content[0].body, {**blk.local, iterator: {"key": k, "value": v}}, content[0].line)
                     for k, v in items]
         return out or None
 
-    def _eval(self, attr: Attr, bindings: dict[str, Any]) -> Any:
-        key = (id(attr), id(bindings))
+    def _evaluate(self, expr: Expr, local: dict[str, Any]) -> Any:
+        """``expr`` in the resource's module, with its ``count``/``each`` and ``local`` names."""
+        return Evaluator(self._inst.module.scope(self._inst.bindings)).eval(expr, [], local)
+
+    def _eval(self, attr: Attr, local: dict[str, Any]) -> Any:
+        key = (id(attr), id(local))
         hit = self._values.get(key)
         if hit is None:
-            hit = self._values[key] = (attr, bindings, self._inst.module.eval(attr.expr, [], bindings))
+            hit = self._values[key] = (attr, local, self._evaluate(attr.expr, local))
         return hit[2]
 
     def value(self, path: Any) -> Any:
@@ -1016,7 +1021,7 @@ class _HclSubject:
                     node = node if step == 0 else None
                 else:
                     child = self._children(node, step)
-                    node = self._eval(child, node.bindings) if isinstance(child, Attr) else child
+                    node = self._eval(child, node.local) if isinstance(child, Attr) else child
             elif isinstance(node, list):
                 node = node[step] if isinstance(step, int) and step < len(node) else None
             elif isinstance(node, dict):
@@ -1039,7 +1044,7 @@ class _HclSubject:
             return []
         child = self._children(n, step)
         if isinstance(child, Attr):
-            return [(child, n.bindings)]
+            return [(child, n.local)]
         return [child] if child else []
 
     def _walk(self, path: Any) -> tuple[list[Any], int]:
@@ -1083,16 +1088,16 @@ class _HclSubject:
             elif isinstance(n, (_Blk, _Expanding)):
                 set_somewhere = True
                 if deep and isinstance(n, _Blk):
-                    exprs += [(a.expr, n.bindings) for a in n.body.attrs.values()]
+                    exprs += [(a.expr, n.local) for a in n.body.attrs.values()]
                     for b in n.body.blocks:
                         inner = b.body.blocks_of("content") if b.type == "dynamic" else [b]
-                        pending += [_Blk(c.body, n.bindings, c.line) for c in inner]
+                        pending += [_Blk(c.body, n.local, c.line) for c in inner]
         if not exprs:
             return Refs() if set_somewhere else None
         found: list[Target] = []
         lost: list[str] = []
-        for e, bindings in exprs:
-            got, miss = self._refs.origins(self._inst.module, e, bindings)
+        for e, local in exprs:
+            got, miss = self._refs.origins(self._inst.module, e, self._inst.bindings, local=frozenset(local))
             found += got
             lost += miss
         unique = list({t.index: t for t in reversed(found)}.values())[::-1]
