@@ -40,8 +40,8 @@ from .flows import SENSITIVE, UNKNOWN, Refs, Target, follow, path_text
 from .hcleval import Evaluator, Sensitive, Step, Unknown, apply_type, constant, describe, plain, redact, references
 from .hclsyntax import Attr, Block, Body, Comment, Cond, Expr, GetAttr, Index, Lit, Obj, Tmpl, Var
 from .parsecache import ParseCache
-from .placement import (attribute_region, early_placement, many_locations, parent_attributes, provider_placement,
-                        region_attributes, resolve_parents, unset_provider_region)
+from .placement import (UNPLACED, attribute_region, early_placement, many_locations, parent_attributes,
+                        provider_placement, region_attributes, resolve_parents, unset_provider_region)
 
 HOW = "source files do not show"
 SENSITIVE_REASON = "the region comes from a sensitive value: sovpolicy does not read sensitive values"
@@ -973,7 +973,7 @@ class _HclSubject:
 
     @property
     def placement(self) -> Placement:
-        return self._inst.placement or Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
+        return self._inst.placement or UNPLACED
 
     def _root(self) -> _Blk:
         return _Blk(self._inst.at.block.body, {}, self._inst.at.block.line)
@@ -1161,7 +1161,7 @@ def read_module(directory: Path, catalog: Catalog, var_files: Sequence[Path] = (
     followed = follow([_HclSubject(inst, refs) for inst in insts], catalog, [inst.rtype for inst in insts])
     scan = HclScan()
     for inst, data in zip(insts, followed):
-        placement = inst.placement or Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
+        placement = inst.placement or UNPLACED
         tags = reader.tags(inst) if placement.origin is not Origin.NONE else {}
         scan.resources.append(Resource(
             address=inst.address, type=inst.rtype, source=SourceKind.HCL, placement=placement, tags=tags,

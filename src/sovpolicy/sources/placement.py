@@ -25,6 +25,8 @@ from ..catalog.resolve import is_global_type, normalize_region, zone_to_region
 from ..model import Origin, Placement
 
 ENV_REASON = "it came from the environment (e.g. AWS_REGION) or a profile"
+UNPLACED = Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
+"""The placement of an instance no rule placed (never expected; fail closed)."""
 
 
 def early_placement(catalog: Catalog, provider: str | None, rtype: str,

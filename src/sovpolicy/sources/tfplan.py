@@ -39,8 +39,8 @@ from ..catalog import Catalog, ProviderInfo
 from ..errors import InputError
 from ..model import Location, Origin, Placement, Resource, SourceKind
 from .flows import SENSITIVE, UNKNOWN, Refs, Step, Target, follow, path_text
-from .placement import (attribute_region, early_placement, many_locations, parent_attributes, provider_placement,
-                        region_attributes, resolve_parents, unset_provider_region)
+from .placement import (UNPLACED, attribute_region, early_placement, many_locations, parent_attributes,
+                        provider_placement, region_attributes, resolve_parents, unset_provider_region)
 
 REDACTED = "(sensitive)"
 _TAG_FIELDS = ("tags", "tags_all", "labels")
@@ -717,9 +717,6 @@ class _Flows:
         return list(unique.values()), list(dict.fromkeys(unfollowed))
 
 
-_NO_PLACEMENT = Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
-
-
 class _Subjects(Sequence["_PlanSubject"]):
     """The plan's instances as flow subjects, each built when first asked for."""
 
@@ -761,7 +758,7 @@ class _PlanSubject:
 
     @property
     def placement(self) -> Placement:
-        return self._inst.placement or _NO_PLACEMENT
+        return self._inst.placement or UNPLACED
 
     def value(self, path: Any) -> Any:
         node, unknown, sensitive = self._inst.fields, self._inst.unknown, self._sens
@@ -855,7 +852,7 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
     location = Location(spath)
     resources = []
     for (inst, sens), data in zip(made, followed):
-        placement = inst.placement or _NO_PLACEMENT
+        placement = inst.placement or UNPLACED
         notes = list(inst.notes)
         tags = reader.tags(inst.fields, inst.unknown, sens, notes)
         attrs: dict[str, object] = {}
