@@ -433,8 +433,9 @@ class Finding:
     ``reasons`` is the whole chain: its first ``chain_length`` entries place the resource
     (classification, region, country, operator, parents), the rest give the verdict.
     ``flow`` is None for the resource's own placement; for a finding about a place its
-    data is copied to, it is that flow, ``host`` is the flow's destination host, and the
-    ``flow_reasons`` reasons right after the chain describe the flow (its provenance, the
+    data is copied to, it is that flow, ``host`` is the flow's destination host, the chain
+    stops at the resource's placement (its own host does not decide), and the
+    ``flow_reasons`` reasons right after it describe the flow (its provenance, the
     destination's placement and host) before the verdict's own reasons.
     ``description`` and ``references`` (``(title, url)`` pairs) are the policy's, for
     reporters that describe the rule (SARIF, Markdown).

@@ -130,11 +130,15 @@ def flow_targets(resource: Resource) -> list[tuple[int, Flow]]:
     """The flows a policy is evaluated for: one per destination, in order.
 
     Resolved destinations count once per (cloud, region); each unresolved one counts on
-    its own (two unknown places may differ).
+    its own (two unknown places may differ), except when the resource's own region is
+    unresolved too: its own finding is then already unknown (and blocks) for every policy.
     """
     seen: set[tuple[str | None, str | None, str]] = set()
     out = []
+    own_unknown = not resource.placement.resolved
     for i, f in enumerate(resource.flows):
+        if own_unknown and not f.to.resolved:
+            continue
         key = (f.to.cloud, f.to.region, "") if f.to.resolved else (f.to.cloud, None, f.via)
         if key not in seen:
             seen.add(key)

@@ -113,10 +113,10 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
 
     ``host`` is the resource's own host. With ``flow``, the policy is evaluated for that
     flow's destination, whose host is ``flow_host``: the message names both ends
-    ("replicated from eu-west-3 to us-east-1 by ..."), the reasons after the resource's
-    own chain give the flow's provenance, the destination's placement and host
-    (``Finding.flow_reasons`` of them), then the verdict; an unresolved destination is
-    UNKNOWN.
+    ("replicated from eu-west-3 to us-east-1 by ..."); the chain is the resource's
+    classification and placement (where the data comes from), then the flow's provenance,
+    the destination's placement and host (``Finding.flow_reasons`` of them), then the
+    verdict; an unresolved destination is UNKNOWN.
 
     Returns None when the policy's ``when`` CEL expression is false for the resource;
     a ``when`` that cannot be evaluated applies the policy and makes it UNKNOWN.
@@ -146,7 +146,7 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
         own = memo[("classes", why)] = _class_reasons(why)
     reasons: list[Reason] = list(own)
     reasons.append(_memo(memo, ("placement", id(resource.placement)), resource.placement, placement_reason, resource.placement))
-    if host is not None:
+    if host is not None and flow is None:  # a flow's verdict is about its destination's host
         reasons += _memo(memo, ("host", id(host)), host, host_reasons, host, catalog)
     chain_length = len(reasons)
     if flow is not None:
@@ -183,7 +183,8 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
         message = f"{resource.address} ({classes}) in {where}: {policy.id} {_VERB[status]}: {lead.rstrip('.')}."
     # Findings with the same chain share one reasons tuple (reports encode it once).
     chain = tuple(reasons)
-    chain = memo.setdefault(("chain", chain), chain) if host is not None and not policy.has_cel else chain
+    if host is not None and not policy.has_cel and flow is None:  # a flow's chain is its own
+        chain = memo.setdefault(("chain", chain), chain)
     return Finding(
         policy_id=policy.id, pack=policy.pack, title=policy.title, status=status, severity=policy.severity,
         enforcement=policy.enforcement, address=resource.address, message=message, reasons=chain,

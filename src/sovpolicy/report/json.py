@@ -71,7 +71,7 @@ def _host(h: Host | None) -> dict[str, Any] | None:
 def _placement(p: Placement, h: Host | None) -> dict[str, Any]:
     return {
         "cloud": p.cloud, "region": p.region,
-        "country": h.country if h else None, "countries": list(h.countries) if h else [], "eea": h.eea if h else None,
+        "country": h.country if h else None, "countries": h.countries if h else (), "eea": h.eea if h else None,
         "origin": p.origin.value, "evidence": list(p.evidence), "reason": p.reason, "provider": p.provider,
     }
 
@@ -89,6 +89,21 @@ def _flow(f: Flow, h: Host | None) -> dict[str, Any]:
     return out
 
 
+_ref_cache: dict[int, tuple[Flow, dict[str, Any]]] = {}
+
+
+def _flow_ref(f: Flow, h: Host | None) -> dict[str, Any]:
+    """A finding's flow, short: the destination, kind and via (the full flow, with its
+    evidence and source, is in the resource's ``flows``)."""
+    hit = _ref_cache.get(id(f))
+    if hit is not None and hit[0] is f:
+        return hit[1]
+    out = {"to": {"cloud": f.to.cloud, "region": f.to.region, "country": h.country if h else None,
+                  "eea": h.eea if h else None}, "kind": f.kind.value, "via": f.via}
+    _ref_cache[id(f)] = (f, out)
+    return out
+
+
 def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]:
     return {
         "address": r.address,
@@ -100,7 +115,7 @@ def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]
         "host": _host(h),
         "data_classes": sorted(r.data_classes),
         "classified_by": [{"class": c.data_class, "reason": c.reason} for c in r.classifications],
-        "flows": [_flow(f, result.flow_hosts.get((r.address, i))) for i, f in enumerate(r.flows)],
+        "flows": [_flow(f, result.flow_hosts.get((r.address, i))) for i, f in enumerate(r.flows)] if r.flows else (),
         "notes": list(r.notes),
     }
 
@@ -129,7 +144,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status.value, "blocking": f.blocking,
         "severity": f.severity.value, "enforcement": f.enforcement.value, "address": f.address,
         "message": f.message, "reasons": _reasons(f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
-        "flow": None if f.flow is None else _flow(f.flow, f.host),
+        "flow": None if f.flow is None else _flow_ref(f.flow, f.host),
     }
 
 
@@ -170,6 +185,7 @@ def iter_json(result: ScanResult) -> Iterator[bytes]:
     _host_cache.clear()
     _chain_cache.clear()
     _flow_cache.clear()
+    _ref_cache.clear()
     yield b"{"
     first = True
     for key, value, is_list in _sections(result):

@@ -135,15 +135,21 @@ def path_text(path: Sequence[Step | None]) -> str:
 
 def _expand(subject: Subject, base: tuple[Step, ...], names: Sequence[str]) -> list[tuple[tuple[Step, ...], Any]]:
     """Every concrete path (with list indices) reached from ``base`` along ``names``, with
-    its value; lists of blocks fan out. An unknown or sensitive node ends its branch."""
-    out = [(base, subject.value(base) if base else None)]
-    for name in names:
+    its value; lists of blocks fan out. An unknown or sensitive node ends its branch.
+
+    The elements of a list are read through the subject (which applies the unknown and
+    sensitive masks) only at the last step or when one is missing; above that, a block
+    read from the list is only walked through, never used as a value."""
+    out: list[tuple[tuple[Step, ...], Any]] = [(base, None)]
+    last = len(names) - 1
+    for k, name in enumerate(names):
         nxt: list[tuple[tuple[Step, ...], Any]] = []
         for path, _ in out:
             p = path + (name,)
             v = subject.value(p)
             if isinstance(v, list):
-                nxt += [(p + (i,), subject.value(p + (i,))) for i in range(len(v))]
+                nxt += [(p + (i,), subject.value(p + (i,)) if k == last or item is None else item)
+                        for i, item in enumerate(v)]
             else:
                 nxt.append((p, v))
         out = nxt
