@@ -27,7 +27,7 @@ listed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from ..catalog import Catalog
@@ -340,12 +340,15 @@ class _Resolver:
         return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Edge:
+    """Data of a holder reaches ``receiver`` through ``link``; ``hop`` says so in words,
+    written from the side whose attribute holds the reference."""
+
     receiver: int
     link: DataLink
     rule: PropagationRule
-    hop: str = field(default="")
+    hop: str
 
 
 def _dedupe(own: Placement, flows: list[Flow]) -> tuple[Flow, ...]:
@@ -410,9 +413,9 @@ def follow(subjects: Sequence[Subject], catalog: Catalog, types: Sequence[str] |
         for prop in fc.propagation.get(s.type, ()):
             for holder, receiver, link in r.links(i, prop):
                 data_from.setdefault(receiver, []).append(link)
-                edges.setdefault(holder, []).append(_Edge(receiver, link, prop, link.hop(subjects[receiver].address)
-                                                          if link.inbound else
-                                                          f"{subjects[holder].address} → {link.attribute} → {subjects[receiver].address}"))
+                hop = (link.hop(subjects[receiver].address) if link.inbound
+                       else f"{subjects[holder].address} → {link.attribute} → {subjects[receiver].address}")
+                edges.setdefault(holder, []).append(_Edge(receiver, link, prop, hop))
 
     results = [NOTHING] * len(subjects)
     for i in sorted(set(declared) | set(edges) | set(data_from)):
