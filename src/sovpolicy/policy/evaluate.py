@@ -145,9 +145,13 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     if own is None:
         own = memo[("classes", why)] = _class_reasons(why)
     reasons: list[Reason] = list(own)
-    reasons.append(_memo(memo, ("placement", id(resource.placement)), resource.placement, placement_reason, resource.placement))
+    where_from = _memo(memo, ("placement", id(resource.placement)), resource.placement, placement_reason, resource.placement)
+    reasons.append(where_from)
+    chain_key: tuple[Any, ...] = ("chain", id(own), id(where_from))
     if host is not None and flow is None:  # a flow's verdict is about its destination's host
-        reasons += _memo(memo, ("host", id(host)), host, host_reasons, host, catalog)
+        host_chain = _memo(memo, ("host", id(host)), host, host_reasons, host, catalog)
+        reasons += host_chain
+        chain_key += (id(host_chain),)
     chain_length = len(reasons)
     if flow is not None:
         reasons.append(_memo(memo, ("flow", id(flow)), flow, flow_reason, resource, flow))
@@ -171,6 +175,7 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
         else:
             status, tail, lead = _memo(memo, ("verdict", policy.id, id(host), resource.type), host, _verdict,
                                        policy, resource, host, catalog, as_of, adequacy, flow)
+            chain_key += (id(tail),)
         reasons.extend(tail)
     blocking = status in (Status.FAIL, Status.UNKNOWN) and policy.enforcement is not Enforcement.ADVISORY
     if status is Status.UNKNOWN and host is None and policy.unresolved == "warn":
@@ -182,9 +187,13 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     else:
         message = f"{resource.address} ({classes}) in {where}: {policy.id} {_VERB[status]}: {lead.rstrip('.')}."
     # Findings with the same chain share one reasons tuple (reports encode it once).
-    chain = tuple(reasons)
-    if host is not None and not policy.has_cel and flow is None:  # a flow's chain is its own
-        chain = memo.setdefault(("chain", chain), chain)
+    # Every part of chain_key is memoised for the whole scan, so ids are stable keys.
+    if host is not None and not policy.has_cel and flow is None and when_error is None:  # a flow's chain is its own
+        chain = memo.get(chain_key)
+        if chain is None:
+            chain = memo[chain_key] = tuple(reasons)
+    else:
+        chain = tuple(reasons)
     return Finding(
         policy_id=policy.id, pack=policy.pack, title=policy.title, status=status, severity=policy.severity,
         enforcement=policy.enforcement, address=resource.address, message=message, reasons=chain,
