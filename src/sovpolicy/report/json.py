@@ -68,11 +68,12 @@ def _host(h: Host | None) -> dict[str, Any] | None:
     return out
 
 
+# Enum members (str-valued) are passed as they are: msgspec encodes them as their value.
 def _placement(p: Placement, h: Host | None) -> dict[str, Any]:
     return {
         "cloud": p.cloud, "region": p.region,
         "country": h.country if h else None, "countries": h.countries if h else (), "eea": h.eea if h else None,
-        "origin": p.origin.value, "evidence": list(p.evidence), "reason": p.reason, "provider": p.provider,
+        "origin": p.origin, "evidence": list(p.evidence), "reason": p.reason, "provider": p.provider,
     }
 
 
@@ -83,7 +84,7 @@ def _flow(f: Flow, h: Host | None) -> dict[str, Any]:
     hit = _flow_cache.get(id(f))
     if hit is not None and hit[0] is f:
         return hit[1]
-    out = {"to": _placement(f.to, h), "kind": f.kind.value, "via": f.via, "evidence": list(f.evidence),
+    out = {"to": _placement(f.to, h), "kind": f.kind, "via": f.via, "evidence": list(f.evidence),
            "rule": f.rule, "source": _source(f.source)}
     _flow_cache[id(f)] = (f, out)
     return out
@@ -99,7 +100,7 @@ def _flow_ref(f: Flow, h: Host | None) -> dict[str, Any]:
     if hit is not None and hit[0] is f:
         return hit[1]
     out = {"to": {"cloud": f.to.cloud, "region": f.to.region, "country": h.country if h else None,
-                  "eea": h.eea if h else None}, "kind": f.kind.value, "via": f.via}
+                  "eea": h.eea if h else None}, "kind": f.kind, "via": f.via}
     _ref_cache[id(f)] = (f, out)
     return out
 
@@ -108,7 +109,7 @@ def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]
     return {
         "address": r.address,
         "type": r.type,
-        "source": r.source.value,
+        "source": r.source,
         "action": r.action,
         "location": {"path": r.location.path, "line": r.location.line} if r.location else None,
         "placement": _placement(r.placement, h),
@@ -141,8 +142,8 @@ def _waiver(w: Any) -> dict[str, Any] | None:
 
 def _finding(f: Finding) -> dict[str, Any]:
     return {
-        "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status.value, "blocking": f.blocking,
-        "severity": f.severity.value, "enforcement": f.enforcement.value, "address": f.address,
+        "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status, "blocking": f.blocking,
+        "severity": f.severity, "enforcement": f.enforcement, "address": f.address,
         "message": f.message, "reasons": _reasons(f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
         "flow": None if f.flow is None else _flow_ref(f.flow, f.host),
     }
