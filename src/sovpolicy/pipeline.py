@@ -173,6 +173,8 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
         targets = flow_targets(res) if res.flows else []
         for i, f in enumerate(res.flows):
             flow_hosts[(res.address, i)] = host_of(f.to, res.type)
+        if not res.classifications:  # every policy targets data classes: nothing applies
+            continue
         for pol in policies:
             if applies(pol, res):
                 finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache)
