@@ -153,3 +153,14 @@ def test_inline_waiver_next_to_a_plan_applies(tmp_path, capsys):
     assert finding(report, "SOV-EXT-001", "module.archive.aws_s3_bucket.this")["status"] == "waived"
     assert finding(report, "SOV-EXT-001", "aws_db_instance.ehr")["status"] == "fail"
     assert finding(report, "SOV-EXT-001", "aws_s3_bucket.patient_records")["waiver"]["origin"].endswith("main.tf:" + str(text[:text.index(marker)].count("\n") + 1))
+
+
+def test_a_waiver_covering_a_resource_and_its_flows_warns_once(tmp_path, capsys):
+    from conftest import FIXTURES
+
+    cfg = config(tmp_path, WAIVE_EXT.format(address="aws_s3_bucket.records", expires="2026-12-21"))
+    _, report, _ = scan_json(capsys, str(FIXTURES / "plans" / "s3-replication" / "plan.json"), "--config", str(cfg))
+    waived = [f for f in report["findings"] if f["policy_id"] == "SOV-EXT-001" and f["address"] == "aws_s3_bucket.records"]
+    assert len(waived) >= 2 and {f["status"] for f in waived} == {"waived"}  # the resource and its copies
+    expiring = [w for w in report["warnings"] if "expires in 21 days" in w]
+    assert len(expiring) == 1

@@ -270,4 +270,4 @@ def apply_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver], as_of:
     for i, w in enumerate(waivers):
         if i not in used:
             warnings.append(f"waiver at {w.origin} for {w.policy_id} {w.address} matches no finding")
-    return out, warnings
+    return out, list(dict.fromkeys(warnings))  # a waiver covering several findings (flows) warns once
