@@ -88,7 +88,7 @@ def _read_name(text: str, i: int) -> tuple[str, int]:
     return text[i:j], j
 
 
-_SIMPLE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[(\d+)\])?")
+_SIMPLE = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[(\d+|"[^"\\\[\]]*")\])?')
 
 
 def parse_address(address: str) -> Address:
@@ -104,7 +104,7 @@ def parse_address(address: str) -> Address:
         InputError: when the address is malformed.
     """
     m = _SIMPLE.fullmatch(address)
-    if m is not None and m.group(1) not in ("module", "data"):  # the common case: TYPE.NAME[i] in the root
+    if m is not None and m.group(1) not in ("module", "data"):  # the common case: TYPE.NAME, [i] or ["key"]
         return Address((), "managed", m.group(1), m.group(2), m.group(3))
     i = 0
     modules: list[tuple[str, str | None]] = []
