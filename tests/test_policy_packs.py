@@ -137,3 +137,20 @@ def test_invalid_cel_names_file_and_line(tmp_path):
     with pytest.raises(PolicyError) as err:
         load_policy(p, "acme")
     assert err.value.where == f"{p}:9" and "$.require[0].cel.expr: invalid CEL" in err.value.message
+
+
+def test_packs_from_an_installed_plugin_entry_point(tmp_path, monkeypatch):
+    """A distribution declaring `sovpolicy.packs` adds its packs (a real entry point, found by importlib.metadata)."""
+    site = tmp_path / "site"
+    pkg = site / "acme_packs"
+    (pkg / "packs" / "acme").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from pathlib import Path\n\ndef packs():\n    return Path(__file__).parent / 'packs'\n")
+    (pkg / "packs" / "acme" / "ORG-CEL-001.yaml").write_text(CEL_POLICY)
+    dist = site / "acme_packs-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-packs\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[sovpolicy.packs]\nacme = acme_packs:packs\n")
+    monkeypatch.syspath_prepend(str(site))
+    packs = available_packs(pack_roots())
+    assert packs["acme"] == pkg / "packs" / "acme"
+    assert [p.id for p in load_packs(["acme"], pack_roots())] == ["ORG-CEL-001"]
