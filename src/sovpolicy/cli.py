@@ -151,7 +151,7 @@ def _setup(args: argparse.Namespace, start: Path) -> tuple:
     files = [f for d in catalog_dirs if d.is_dir() for f in [*d.glob("*.yaml"), *d.glob("clouds/*.yaml")]]
     files += [f for d in available_packs(roots).values() for f in d.glob("*.yaml")]
     key = files_key(files, repr((catalog_dirs, packs, roots)))
-    catalog, loaded = cached(_cache_dir(args) if hasattr(args, "no_cache") else None, key,
+    catalog, loaded = cached(_cache_dir(args), key,
                              lambda: (load_catalog(catalog_dirs[1:]), load_packs(packs, roots)))
     policies = with_enforcement(loaded, config.enforcement, str(config_path) if config_path else None)
     as_of = args.as_of or dt.date.today()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
 
 from ..catalog import Catalog
+from ..memo import memoised
 from ..model import Enforcement, Entity, Finding, Flow, Host, Origin, Placement, Reason, Resource, Status
 from .conditions import REGISTRY, Context
 from .load import Policy
@@ -82,14 +82,6 @@ def _where(placement: Placement, host: Host | None) -> str:
     return f"{host.cloud} {host.region}" + (f" ({loc})" if loc else "") + by
 
 
-def _memo(memo: dict[Any, Any], key: Any, anchor: object, compute: Callable[..., Any], *args: Any) -> Any:
-    """Per-scan memo keyed by object identity; ``anchor`` guards against id reuse."""
-    hit = memo.get(key)
-    if hit is None or hit[0] is not anchor:
-        hit = memo[key] = (anchor, compute(*args))
-    return hit[1]
-
-
 def _class_reasons(why: tuple[tuple[str, str], ...]) -> list[Reason]:
     return [Reason(f"holds {cls} data: {reason}") for cls, reason in why]
 
@@ -145,19 +137,19 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     if own is None:
         own = memo[("classes", why)] = _class_reasons(why)
     reasons: list[Reason] = list(own)
-    where_from = _memo(memo, ("placement", id(resource.placement)), resource.placement, placement_reason, resource.placement)
+    where_from = memoised(memo, ("placement", id(resource.placement)), resource.placement, placement_reason, resource.placement)
     reasons.append(where_from)
     chain_key: tuple[Any, ...] = ("chain", id(own), id(where_from))
     if host is not None and flow is None:  # a flow's verdict is about its destination's host
-        host_chain = _memo(memo, ("host", id(host)), host, host_reasons, host, catalog)
+        host_chain = memoised(memo, ("host", id(host)), host, host_reasons, host, catalog)
         reasons += host_chain
         chain_key += (id(host_chain),)
     chain_length = len(reasons)
     if flow is not None:
-        reasons.append(_memo(memo, ("flow", id(flow)), flow, flow_reason, resource, flow))
-        reasons.append(_memo(memo, ("destination", id(flow.to)), flow.to, destination_reason, flow.to))
+        reasons.append(memoised(memo, ("flow", id(flow)), flow, flow_reason, resource, flow))
+        reasons.append(memoised(memo, ("destination", id(flow.to)), flow.to, destination_reason, flow.to))
         if flow_host is not None:
-            reasons += _memo(memo, ("host", id(flow_host)), flow_host, host_reasons, flow_host, catalog)
+            reasons += memoised(memo, ("host", id(flow_host)), flow_host, host_reasons, flow_host, catalog)
     flow_reasons = len(reasons) - chain_length
     host = target
     if host is None:
@@ -173,14 +165,14 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
         if policy.has_cel:
             status, tail, lead = _verdict(policy, resource, host, catalog, as_of, adequacy, flow)
         else:
-            status, tail, lead = _memo(memo, ("verdict", policy.id, id(host), resource.type), host, _verdict,
+            status, tail, lead = memoised(memo, ("verdict", policy.id, id(host), resource.type), host, _verdict,
                                        policy, resource, host, catalog, as_of, adequacy, flow)
             chain_key += (id(tail),)
         reasons.extend(tail)
     blocking = status in (Status.FAIL, Status.UNKNOWN) and policy.enforcement is not Enforcement.ADVISORY
     if status is Status.UNKNOWN and host is None and policy.unresolved == "warn":
         blocking = False
-    where = _memo(memo, ("where", id(host), placement.cloud), host, _where, placement, host)
+    where = memoised(memo, ("where", id(host), placement.cloud), host, _where, placement, host)
     if flow is not None:
         message = (f"{resource.address} ({classes}) {flow.describe(resource.placement)}, in {where}: "
                    f"{policy.id} {_VERB[status]}: {lead.rstrip('.')}.")

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from ..memo import memoised
 from ..model import Certification, Finding, Flow, Host, Placement, Reason, Resource, ScanResult, SourceRef
 
 SCHEMA_VERSION = "1.2"
@@ -18,28 +19,19 @@ SCHEMA_VERSION = "1.2"
 ``findings[].flow`` and ``placement.countries``."""
 
 
-_source_cache: dict[SourceRef, dict[str, Any]] = {}
+_MEMO: dict[Any, Any] = {}
+"""Dicts built once per object for one report (cleared by :func:`iter_json`)."""
 
 
 def _source(s: SourceRef | None) -> dict[str, Any] | None:
     if s is None:
         return None
-    out = _source_cache.get(s)
-    if out is None:
-        out = _source_cache[s] = {"id": s.id, "title": s.title, "url": s.url, "as_of": s.as_of.isoformat()}
-    return out
-
-
-_reason_cache: dict[int, tuple[Reason, dict[str, Any]]] = {}
+    return memoised(_MEMO, ("source", id(s)), s, lambda: {"id": s.id, "title": s.title, "url": s.url,
+                                                          "as_of": s.as_of.isoformat()})
 
 
 def _reason(r: Reason) -> dict[str, Any]:
-    hit = _reason_cache.get(id(r))
-    if hit is not None and hit[0] is r:
-        return hit[1]
-    out = {"text": r.text, "source": _source(r.source)}
-    _reason_cache[id(r)] = (r, out)
-    return out
+    return memoised(_MEMO, ("reason", id(r)), r, lambda: {"text": r.text, "source": _source(r.source)})
 
 
 def _cert(c: Certification) -> dict[str, Any]:
@@ -48,24 +40,16 @@ def _cert(c: Certification) -> dict[str, Any]:
             "source": _source(c.source)}
 
 
-_host_cache: dict[int, tuple[Host, dict[str, Any]]] = {}
-
-
 def _host(h: Host | None) -> dict[str, Any] | None:
     if h is None:
         return None
-    hit = _host_cache.get(id(h))
-    if hit is not None and hit[0] is h:
-        return hit[1]
-    out = {
+    return memoised(_MEMO, ("host", id(h)), h, lambda: {
         "operator": h.operator.name if h.operator else None,
         "parents": [p.name for p in h.parents],
         "laws": [law.id for law in h.laws],
         "certifications": [_cert(c) for c in h.certifications],
         "known_region": h.known_region,
-    }
-    _host_cache[id(h)] = (h, out)
-    return out
+    })
 
 
 # Enum members (str-valued) are passed as they are: msgspec encodes them as their value.
@@ -77,32 +61,18 @@ def _placement(p: Placement, h: Host | None) -> dict[str, Any]:
     }
 
 
-_flow_cache: dict[int, tuple[Flow, dict[str, Any]]] = {}
-
-
 def _flow(f: Flow, h: Host | None) -> dict[str, Any]:
-    hit = _flow_cache.get(id(f))
-    if hit is not None and hit[0] is f:
-        return hit[1]
-    out = {"to": _placement(f.to, h), "kind": f.kind, "via": f.via, "evidence": list(f.evidence),
-           "rule": f.rule, "source": _source(f.source)}
-    _flow_cache[id(f)] = (f, out)
-    return out
-
-
-_ref_cache: dict[int, tuple[Flow, dict[str, Any]]] = {}
+    return memoised(_MEMO, ("flow", id(f)), f, lambda: {
+        "to": _placement(f.to, h), "kind": f.kind, "via": f.via, "evidence": list(f.evidence),
+        "rule": f.rule, "source": _source(f.source)})
 
 
 def _flow_ref(f: Flow, h: Host | None) -> dict[str, Any]:
     """A finding's flow, short: the destination, kind and via (the full flow, with its
     evidence and source, is in the resource's ``flows``)."""
-    hit = _ref_cache.get(id(f))
-    if hit is not None and hit[0] is f:
-        return hit[1]
-    out = {"to": {"cloud": f.to.cloud, "region": f.to.region, "country": h.country if h else None,
-                  "eea": h.eea if h else None}, "kind": f.kind, "via": f.via}
-    _ref_cache[id(f)] = (f, out)
-    return out
+    return memoised(_MEMO, ("flow_ref", id(f)), f, lambda: {
+        "to": {"cloud": f.to.cloud, "region": f.to.region, "country": h.country if h else None,
+               "eea": h.eea if h else None}, "kind": f.kind, "via": f.via})
 
 
 def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]:
@@ -121,15 +91,10 @@ def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]
     }
 
 
-_chain_cache: dict[int, tuple[tuple[Reason, ...], msgspec.Raw]] = {}
-
-
 def _reasons(chain: tuple[Reason, ...]) -> msgspec.Raw:
     """A finding's reasons, encoded once per distinct chain object (findings share them)."""
-    hit = _chain_cache.get(id(chain))
-    if hit is None or hit[0] is not chain:
-        hit = _chain_cache[id(chain)] = (chain, msgspec.Raw(msgspec.json.encode([_reason(r) for r in chain])))
-    return hit[1]
+    return memoised(_MEMO, ("chain", id(chain)), chain,
+                    lambda: msgspec.Raw(msgspec.json.encode([_reason(r) for r in chain])))
 
 
 def _waiver(w: Any) -> dict[str, Any] | None:
@@ -167,7 +132,11 @@ def _sections(result: ScanResult) -> Iterator[tuple[str, Any, bool]]:
 
 def report_dict(result: ScanResult) -> dict[str, Any]:
     """The report as plain data (see the README's "JSON report" section for every field)."""
-    return {key: (list(value) if is_list else value) for key, value, is_list in _sections(result)}
+    _MEMO.clear()
+    try:
+        return {key: (list(value) if is_list else value) for key, value, is_list in _sections(result)}
+    finally:
+        _MEMO.clear()
 
 
 def _indented(value: Any, prefix: bytes) -> bytes:
@@ -181,28 +150,25 @@ def iter_json(result: ScanResult) -> Iterator[bytes]:
     line (easy to grep, and fast to write for plans of tens of thousands of resources).
     The order is deterministic.
     """
-    _source_cache.clear()
-    _reason_cache.clear()
-    _host_cache.clear()
-    _chain_cache.clear()
-    _flow_cache.clear()
-    _ref_cache.clear()
-    yield b"{"
-    first = True
-    for key, value, is_list in _sections(result):
-        yield (b"\n" if first else b",\n") + b'  "' + key.encode() + b'": '
-        first = False
-        if not is_list:
-            yield _indented(value, b"  ")
-            continue
-        sep = b"[\n    "
-        encode = msgspec.json.encode
-        for item in value:
-            yield sep + encode(item)
-            sep = b",\n    "
-        yield b"[]" if sep == b"[\n    " else b"\n  ]"
-    yield b"\n}\n"
-
+    _MEMO.clear()
+    try:
+        yield b"{"
+        first = True
+        for key, value, is_list in _sections(result):
+            yield (b"\n" if first else b",\n") + b'  "' + key.encode() + b'": '
+            first = False
+            if not is_list:
+                yield _indented(value, b"  ")
+                continue
+            sep = b"[\n    "
+            encode = msgspec.json.encode
+            for item in value:
+                yield sep + encode(item)
+                sep = b",\n    "
+            yield b"[]" if sep == b"[\n    " else b"\n  ]"
+        yield b"\n}\n"
+    finally:
+        _MEMO.clear()  # let the report's objects go once it is written
 
 def render_json(result: ScanResult) -> str:
     """Render the JSON report as one string (see :func:`iter_json` to stream it)."""
