@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXAMPLE_PLAN, FIXTURES
+
 from sovpolicy.cli import main
 
 AS_OF = ["--as-of", "2026-11-30"]

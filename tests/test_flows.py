@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import AS_OF, FIXTURES
+
 from sovpolicy.cli import main
 from sovpolicy.config import load_config
 from sovpolicy.model import FlowKind, Origin, Status

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
 from conftest import AS_OF, corpus_dir
+
 from sovpolicy.config import load_config
 from sovpolicy.model import FlowKind, Status
 from sovpolicy.pipeline import scan

@@ -8,6 +8,7 @@ import json
 import textwrap
 
 from conftest import AS_OF, FIXTURES
+
 from sovpolicy.cli import main
 from sovpolicy.config import load_config
 from sovpolicy.model import Status

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import AS_OF, EXAMPLE_PLAN, FIXTURES
+
 from sovpolicy.config import load_config
 from sovpolicy.pipeline import scan
 from sovpolicy.policy import load_packs

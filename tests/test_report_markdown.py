@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from conftest import variant
+
 from sovpolicy.model import Problem, Status
 from sovpolicy.report.markdown import MAX_BYTES, render_markdown
 

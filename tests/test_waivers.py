@@ -7,8 +7,8 @@ import json
 import shutil
 
 import pytest
-
 from conftest import EXAMPLE_PLAN
+
 from sovpolicy.cli import main
 from sovpolicy.errors import InputError
 from sovpolicy.waivers import Waiver, inline_waivers

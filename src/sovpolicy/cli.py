@@ -27,7 +27,6 @@ from .model import ScanResult, Severity
 from .report import FORMATS, renderer, streamer
 
 
-
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -440,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         sys.stderr.write("sovpolicy: error: standard output closed before the output was written\n")
         return int(ExitCode.USAGE)
-    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit 4
+    except Exception as exc:
         log = _crash_log(exc)
         sys.stderr.write(f"sovpolicy: internal error ({type(exc).__name__}); details written to {log}\n")
         return int(ExitCode.INTERNAL)

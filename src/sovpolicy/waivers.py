@@ -107,7 +107,7 @@ _BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"\s*\{')
 
 def _code_part(line: str, state: dict[str, object]) -> str:
     """The line without strings and comments, tracking heredocs and block comments."""
-    out = []
+    out: list[str] = []
     i = 0
     heredoc = state.get("heredoc")
     if heredoc:

@@ -86,12 +86,12 @@ def load_policy(path: Path, pack: str, validate: bool = True) -> Policy:
         raise PolicyError(f"{json_path(list(err.absolute_path))}: {msg}", where)
     if doc["id"] != path.stem:
         raise PolicyError(f"policy id {doc['id']!r} differs from the file name {path.stem!r}", f"{path}:{line_of(node, ['id'])}")
-    exprs = [(["when"], doc["when"])] if "when" in doc else []
+    exprs: list[tuple[list[str | int], str]] = [(["when"], doc["when"])] if "when" in doc else []
     exprs += [(["require", i, "cel", "expr"], item["cel"]["expr"]) for i, item in enumerate(doc["require"]) if "cel" in item]
     for place, expr in exprs:
         try:
             compile_expr(expr)
-        except Exception as exc:  # noqa: BLE001 - the CEL library raises ValueError with a caret diagram
+        except Exception as exc:
             raise PolicyError(f"{json_path(place)}: invalid CEL: {str(exc).splitlines()[0]}", f"{path}:{line_of(node, place)}") from None
     applies = doc["applies_to"]
     return Policy(
@@ -115,7 +115,7 @@ def pack_roots(extra: Sequence[Path] = ()) -> list[Path]:
         try:
             obj = ep.load()
             roots.append(Path(obj() if callable(obj) else obj))
-        except Exception as exc:  # noqa: BLE001 - a broken plugin is a configuration error
+        except Exception as exc:
             raise PolicyError(f"policy pack plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
     for d in extra:
         if not Path(d).is_dir():
