@@ -13,6 +13,7 @@ runs one and says what went wrong, if anything:
 * ``wrong-code``: any other exit code that is not one of the expected ones.
 
 Used by tests/test_adversarial_cli.py and bench/adversarial.py (which counts them).
+``SOVPOLICY_SRC=/path/to/other/checkout/src`` runs the cases against another version.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def nest(depth: int, leaf: str = "1", key: str | None = None) -> str:
     """JSON nested ``depth`` levels (lists, or objects under ``key``)."""
     if key is None:
         return "[" * depth + leaf + "]" * depth
-    return ('{"%s":' % key) * depth + leaf + "}" * depth
+    return (f'{{"{key}":') * depth + leaf + "}" * depth
 
 
 # ---------------------------------------------------------------------------------- cases
@@ -157,7 +158,7 @@ def _devnull(d: Path) -> None:
     (d / "plan.json").symlink_to("/dev/zero")
 
 
-SENS_VAR_TF = ('variable "pw" {\n  type = string\n  sensitive = true\n  default = "%s"\n}\n' % CANARY)
+SENS_VAR_TF = (f'variable "pw" {{\n  type = string\n  sensitive = true\n  default = "{CANARY}"\n}}\n')
 SCAN_US = ["scan", "."]
 
 CASES: list[Case] = [
@@ -302,7 +303,7 @@ CASES: list[Case] = [
         "values": {"name": "s", "location": CANARY, "tags": dict(HEALTH)}, "sensitive": {"location": True}}])},
        ["scan", "plan.json"], 1, canary=True),
     _c("leak-module-variable-literal", "leak", {
-        "main.tf": 'module "m" {\n  source = "./m"\n  r = "%s"\n}\n' % CANARY,
+        "main.tf": f'module "m" {{\n  source = "./m"\n  r = "{CANARY}"\n}}\n',
         "m/main.tf": 'variable "r" {\n  sensitive = true\n}\nprovider "aws" {\n  region = var.r\n}\n'
                      'resource "aws_s3_bucket" "b" {\n  tags = { data_classification = "health" }\n}\n'},
        SCAN_US, {1, 3}, canary=True),
@@ -317,7 +318,7 @@ CASES: list[Case] = [
     _c("leak-for-each-key", "leak", {"main.tf": SENS_VAR_TF + tf_bucket(
         extra='resource "aws_s3_bucket" "k" {\n  for_each = toset([var.pw])\n  tags = { data_classification = "health" }\n}\n')},
        SCAN_US, {1, 3}, canary=True),
-    _c("leak-keys-function", "leak", {"main.tf": 'variable "m" {\n  sensitive = true\n  default = { "%s" = 1 }\n}\n' % CANARY
+    _c("leak-keys-function", "leak", {"main.tf": f'variable "m" {{\n  sensitive = true\n  default = {{ "{CANARY}" = 1 }}\n}}\n'
                                       + tf_bucket(extra='resource "aws_s3_bucket" "k" {\n  for_each = toset(keys(var.m))\n'
                                                         '  tags = { data_classification = "health" }\n}\n')},
        SCAN_US, {1, 3}, canary=True),
@@ -383,6 +384,7 @@ CASES: list[Case] = [
     _c("verify-directory-in-place-of-file", "crash", {"plan.json": plan([bucket()])}, None, {1, 2},
        shell="$SOVPOLICY scan plan.json --evidence ev >/dev/null; rm ev/findings.json; mkdir ev/findings.json; "
              "$SOVPOLICY verify ev"),
+    _c("verify-manifest-fifo", "crash", {}, None, 2, shell="mkdir ev && mkfifo ev/manifest.json && $SOVPOLICY verify ev"),
     _c("evidence-module-dir", "crash", {"mod/main.tf": tf_bucket()}, ["scan", "mod", "--evidence", "ev"], 1),
     _c("hcl2-shadowed", "crash", {"main.tf": tf_bucket(), "shadow/hcl2/__init__.py": "# bc-python-hcl2 stand-in\n"},
        SCAN_US + ["--no-cache"], 2, env={"PYTHONPATH": "shadow"}),
@@ -426,7 +428,7 @@ def run_case(case: Case, d: Path, timeout: float = TIMEOUT) -> Outcome:
         case.setup(d)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOVPOLICY", "PYTHON"))}
     env.update({"XDG_CACHE_HOME": str(d / ".cache"), "TMPDIR": str(d / ".tmp"), "HOME": str(d / ".home"),
-                "PYTHONPATH": str(ROOT / "src")})
+                "PYTHONPATH": os.environ.get("SOVPOLICY_SRC") or str(ROOT / "src")})
     for k, v in case.env.items():
         env[k] = os.pathsep.join([str(d / v), env.get(k, "")]) if k == "PYTHONPATH" else v
     (d / ".tmp").mkdir(exist_ok=True)

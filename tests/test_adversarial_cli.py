@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from adversarial_cases import CASES, run_case
 
 #: reproducers not fixed yet (strict xfail: remove a name when its fix lands)

@@ -19,18 +19,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import AS_OF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from sovpolicy.config import load_config  # noqa: E402
-from sovpolicy.errors import SovpolicyError  # noqa: E402
-from sovpolicy.pipeline import scan  # noqa: E402
-from sovpolicy.policy import load_packs  # noqa: E402
-from sovpolicy.report import FORMATS, renderer  # noqa: E402
-
-from conftest import AS_OF  # noqa: E402
+from sovpolicy.config import load_config
+from sovpolicy.errors import SovpolicyError
+from sovpolicy.pipeline import scan
+from sovpolicy.policy import load_packs
+from sovpolicy.report import FORMATS, renderer
 
 CANARY = "CANARY-5e1d0b7a"
 EXAMPLES = int(os.environ.get("SOVPOLICY_FUZZ_EXAMPLES", "0") or 0)
@@ -41,9 +38,15 @@ def _settings(ci: int):
                     suppress_health_check=list(HealthCheck), database=None)
 
 
+_SETUP: list = []
+
+
 @pytest.fixture(scope="module")
 def setup(catalog):
-    return load_config(None), catalog, load_packs(["hds", "extraterritorial", "eea-residency"])
+    """(config, catalog, policies), as a list so hypothesis does not print them with each failure."""
+    if not _SETUP:
+        _SETUP.extend([load_config(None), catalog, load_packs(["hds", "extraterritorial", "eea-residency"])])
+    return _SETUP
 
 
 def _scan_and_render(path: Path, setup) -> str:

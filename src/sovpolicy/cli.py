@@ -423,7 +423,7 @@ def _crash_log(exc: BaseException) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see :class:`~sovpolicy.errors.ExitCode`)."""
     if sys.stderr is None:  # started with standard error closed: messages go nowhere, codes stay right
-        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole process
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     try:
         args = build_parser().parse_args(list(argv) if argv is not None else None)
         return int(COMMANDS[args.command](args))

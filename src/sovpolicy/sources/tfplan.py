@@ -206,6 +206,8 @@ def _position(data: bytes, message: str) -> str:
 def _decode_plan(data: bytes, path: str, types: _Types) -> Any:
     try:
         plan = msgspec.json.decode(data, type=types.Plan)
+    except RecursionError:
+        raise InputError("not a valid Terraform plan: values nested too deeply to read", path) from None
     except msgspec.ValidationError as exc:
         raise InputError(f"not a valid Terraform plan: {exc}", path) from None
     except msgspec.DecodeError as exc:
@@ -841,6 +843,13 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read plan: {exc.strerror}", spath) from None
+    try:
+        return _read(path, spath, catalog, data)
+    except RecursionError:
+        raise InputError("not a valid Terraform plan: values nested too deeply to read", spath) from None
+
+
+def _read(path: Path, spath: str, catalog: Catalog, data: bytes) -> PlanScan:
     types = _types(catalog)
     plan = _decode_plan(data, spath, types)
     del data  # the decoded structs hold what the scan needs; let the file's bytes go...
