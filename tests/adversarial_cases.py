@@ -346,10 +346,14 @@ CASES: list[Case] = [
         "type": "aws_s3_bucket", "name": "records", "provider": "example/unknowncloud",
         "values": {"bucket": "b", "tags": dict(HEALTH), "replication_configuration": [{"rules": [{"destination": [
             {"bucket": "arn:aws:s3:::other"}]}]}]}}])}, ["scan", "plan.json"], {1, 3}),
-    _c("count-1e999", "crash", {"main.tf": tf_bucket(extra='resource "aws_s3_bucket" "c" {\n  count = 1e999\n}\n')}, SCAN_US, {1, 3}),
-    _c("count-1e8", "crash", {"main.tf": tf_bucket(extra='resource "aws_s3_bucket" "c" {\n  count = 100000000\n}\n')}, SCAN_US, {1, 3}),
+    _c("count-1e999", "crash", {"main.tf": AWS_TF % "eu-west-3" + 'resource "aws_s3_bucket" "c" {\n  count = 1e999\n}\n'}, SCAN_US, 3),
+    _c("count-1e8", "crash", {"main.tf": AWS_TF % "eu-west-3" + 'resource "aws_s3_bucket" "c" {\n  count = 100000000\n}\n'}, SCAN_US, 3),
     _c("for-each-1e7", "crash", {"main.tf": tf_bucket(extra='resource "aws_s3_bucket" "c" {\n  for_each = toset([for i in range(10000000) : tostring(i)])\n}\n')},
        SCAN_US, {1, 3}),
+    _c("for-each-20001-keys", "crash", {"main.tf": AWS_TF % "eu-west-3" + 'variable "big" {}\nresource "aws_s3_bucket" "c" {\n'
+                                                                         '  for_each = var.big\n}\n',
+                                        "terraform.tfvars.json": json.dumps({"big": {f"k{i}": i for i in range(20001)}})},
+       SCAN_US, 3),
     _c("yaml-alias-bomb-config", "crash", {"plan.json": plan([bucket()]), ".sovpolicy.yaml": (
         "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"

@@ -255,6 +255,10 @@ def _provider_ref(expr: Expr) -> tuple[str, str | None] | None:
     return None
 
 
+#: most instances a count/for_each expands to from source; above it, one entry stands for all
+#: of them and the scan is incomplete (exit 3 at least), naming the block
+MAX_INSTANCES = 10_000
+
 #: the instance key of a count/for_each whose keys are not known: ``x[*]`` stands for every instance
 EVERY = object()
 
@@ -445,14 +449,18 @@ class _ModuleInstance:
             if isinstance(n, Unknown):
                 return _Expansion([(EVERY, {"count": {"index": Unknown("count.index of an unknown count")}})],
                                   f"count is not known from source ({n.reason}): one entry stands for every instance")
-            if isinstance(n, bool) or not isinstance(n, (int, float)) or n < 0:
+            if isinstance(n, bool) or not isinstance(n, (int, float)) or not n >= 0:
                 return _Expansion([(EVERY, {"count": {"index": Unknown("count.index of an invalid count")}})],
                                   f"count is not a whole number ({n!r})")
+            if n > MAX_INSTANCES:
+                return self._over_limit(at, what, f"count = {n:g}", {"count": {"index": Unknown("count.index over the limit")}})
             return _Expansion([(i, {"count": {"index": i}}) for i in range(int(n))])
         if "for_each" in attrs:
             coll, _ = plain(self.eval(attrs["for_each"].expr, []))
             unknown_each = {"each": {"key": Unknown("each.key of an unknown for_each"),
                                      "value": Unknown("each.value of an unknown for_each")}}
+            if isinstance(coll, (dict, list)) and len(coll) > MAX_INSTANCES:
+                return self._over_limit(at, what, f"for_each of {len(coll):,} keys", unknown_each)
             if isinstance(coll, dict):
                 return _Expansion([(k, {"each": {"key": k, "value": coll[k]}}) for k in sorted(coll)])
             if isinstance(coll, list) and all(isinstance(x, str) for x in coll):
@@ -460,6 +468,17 @@ class _ModuleInstance:
             reason = coll.reason if isinstance(coll, Unknown) else f"it is not a map or a set of strings ({type(coll).__name__})"
             return _Expansion([(EVERY, unknown_each)], f"for_each is not known from source ({reason}): one entry stands for every instance")
         return _Expansion([(None, {})])
+
+    def _over_limit(self, at: _At, what: str, how: str, bindings: dict[str, Any]) -> _Expansion:
+        """One entry standing for every instance of a block over :data:`MAX_INSTANCES`, and a
+        problem naming it (once per block): the scan is incomplete, never silently cut."""
+        where = at.where()
+        message = (f"{self.prefix(what)}: {how} is over the limit of {MAX_INSTANCES:,} instances per block: "
+                   "one entry stands for every instance")
+        if where not in self.reader.over_limit:
+            self.reader.over_limit.add(where)
+            self.reader.problems.append(Problem("instance-limit", message, where))
+        return _Expansion([(EVERY, bindings)], message)
 
     # ---------------------------------------------------------------- references
     def resource_value(self, rtype: str, name: str, steps: list[tuple[str, Any]], trace: list[Step]) -> tuple[Any, int]:
@@ -622,6 +641,7 @@ class _Reader:
         self.catalog = catalog
         self.loader = loader
         self.problems: list[Problem] = []
+        self.over_limit: set[str] = set()  # blocks whose count/for_each is over MAX_INSTANCES
         self.placeholders: list[Resource] = []
         self.module_dirs: dict[str, Path] = {}
 
