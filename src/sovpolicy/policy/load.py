@@ -7,44 +7,19 @@ The built-in packs live in the repository's ``policies/`` and ship inside the wh
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from dataclasses import replace
+from functools import lru_cache
 from importlib import resources
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from ..errors import PolicyError
-from ..model import Enforcement, Severity
+from ..model import Enforcement, Policy, Severity
 from ..yamlutil import dates_to_text, json_path, line_of, load_yaml
 from .cel import compile_expr
 from .conditions import REGISTRY
 from .schema import policy_schema
-
-
-@dataclass(frozen=True)
-class Policy:
-    """One validated policy. ``require`` is a tuple of ``(condition name, arguments)``."""
-
-    id: str
-    pack: str
-    title: str
-    description: str
-    severity: Severity
-    enforcement: Enforcement
-    data_classes: frozenset[str]
-    types: tuple[str, ...]
-    require: tuple[tuple[str, dict[str, Any]], ...]
-    unresolved: str
-    remediation: str
-    references: tuple[tuple[str, str], ...]
-    path: Path
-    when: str | None = None
-
-    @cached_property
-    def has_cel(self) -> bool:
-        """True when a ``require`` condition is a CEL expression (its verdict depends on the resource)."""
-        return any(name == "cel" for name, _ in self.require)
 
 
 def builtin_policy_dir() -> Path:

@@ -873,7 +873,7 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
         resources.append(Resource(
             address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
             tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes),
-            flows=fdata.flows, data_from=fdata.data_from))
+            flows=fdata.flows, data_from=fdata.data_from, input=spath))
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
                     len(plan.resource_drift or []), plan.complete, plan.errored,
                     {child: call.source for child, (_, call) in reader.calls.items() if call.source})
