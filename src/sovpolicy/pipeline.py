@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import stat
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from .gate import NO_GATE, Gate
 from .model import Finding, Flow, Host, Placement, Policy, Problem, Resource, ScanResult, Waiver
 from .policy import applies, evaluate
 from .sources.base import ReadContext, Source
+from .sources.registry import check_path
 from .waivers import apply_waivers, inline_waivers
 
 
@@ -55,8 +57,8 @@ def read_sources(sources: Sequence[Source], ctx: ReadContext) -> tuple[list[Reso
     waivers: list[Waiver] = []
     notes: list[str] = []
     for var_file in ctx.var_files:
-        if not var_file.is_file():
-            raise UsageError("variable file not found", str(var_file))
+        if stat.S_ISDIR(check_path(var_file, "variable file").st_mode):
+            raise UsageError("variable file is a directory", str(var_file))
     for source in sources:
         out = source.read(ctx)
         resources.extend(out.resources)

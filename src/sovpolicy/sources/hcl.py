@@ -74,6 +74,12 @@ def is_terraform_file(path: Path) -> bool:
     return name.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json"))
 
 
+def is_config_file(path: Path) -> bool:
+    """A Terraform configuration file Terraform would read in its directory (a regular
+    file, or a link to one, named ``*.tf`` or ``*.tf.json``)."""
+    return _is_config(path.name) and path.is_file()
+
+
 def _is_config(name: str) -> bool:
     return name.endswith((".tf", ".tf.json"))
 
@@ -1233,8 +1239,8 @@ def _same(a: Path, b: Path) -> bool:
 _SOURCE_RE = re.compile(r'^\s*"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"', re.M)
 
 
-def _local_calls(directory: Path) -> list[Path]:
-    """Directories called with local sources from ``directory`` (a quick textual look)."""
+def local_calls(directory: Path) -> list[Path]:
+    """Directories called with local sources from ``directory`` (a quick textual look), resolved."""
     out: list[Path] = []
     try:
         files = [p for p in directory.iterdir() if p.is_file() and _is_config(p.name)]
@@ -1283,7 +1289,7 @@ def _reaches(start: Path, target: Path) -> bool:
         if d in seen:
             continue
         seen.add(d)
-        for child in _local_calls(d):
+        for child in local_calls(d):
             if child == target:
                 return True
             stack.append(child)

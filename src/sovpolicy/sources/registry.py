@@ -14,7 +14,10 @@ Adding a source is one new module (a class with ``kind``, ``input`` and
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -49,6 +52,8 @@ class Peek:
             return frozenset(msgspec.json.decode(self.data, type=dict[str, msgspec.Raw]))
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise _json_error(self.path, self.data, exc) from None
+        except RecursionError:
+            raise InputError(_TOO_DEEP, str(self.path)) from None
 
     @cached_property
     def doc(self) -> Any:
@@ -56,6 +61,11 @@ class Peek:
             return msgspec.json.decode(self.data)
         except msgspec.DecodeError as exc:
             raise _json_error(self.path, self.data, exc) from None
+        except RecursionError:
+            raise InputError(_TOO_DEEP, str(self.path)) from None
+
+
+_TOO_DEEP = "not a valid input: JSON nested too deeply to read"
 
 
 def _json_error(path: Path, data: bytes, exc: Exception) -> InputError:
@@ -137,10 +147,7 @@ def detect(path: Path) -> tuple[FileKind, Peek]:
         UsageError: the file cannot be read.
         InputError: not valid JSON, or JSON of no known kind (naming what was expected).
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read: {exc.strerror}", str(path)) from None
+    data = read_regular(path)
     peek = Peek(path, data)
     start = data.lstrip()[:1]
     if start not in (b"{", b"["):
@@ -162,6 +169,49 @@ def _expected() -> str:
     return f"expected one of: {kinds}; or .tf/.tf.json/.tfvars files or a module directory"
 
 
+def check_path(path: Path, what: str = "input") -> os.stat_result:
+    """``stat`` of an input path given on the command line, following links.
+
+    Raises:
+        UsageError: it does not exist, is a dangling link or a loop of links, cannot be
+            looked at, or is neither a regular file nor a directory (a FIFO or a device
+            would block the scan or never end).
+    """
+    try:
+        st = path.stat()
+    except OSError as exc:
+        if path.is_symlink():
+            if exc.errno == errno.ELOOP:
+                raise UsageError(f"{what} is a loop of symbolic links", str(path)) from None
+            raise UsageError(f"{what} is a symbolic link to a missing file", str(path)) from None
+        if exc.errno == errno.ENOENT:
+            raise UsageError("no such file or directory" if what == "input" else f"{what} not found", str(path)) from None
+        raise UsageError(f"cannot read {what}: {exc.strerror}", str(path)) from None
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise UsageError(f"{what} is {kind}: give a regular file or a directory", str(path))
+    return st
+
+
+def read_regular(path: Path, what: str = "input") -> bytes:
+    """The bytes of a regular file, read once; never blocks on a FIFO or a device.
+
+    Raises:
+        UsageError: not a regular file (see :func:`check_path`), a directory, or unreadable.
+    """
+    if stat.S_ISDIR(check_path(path, what).st_mode):
+        raise UsageError(f"{what} is a directory, expected a file", str(path))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the check
+                raise UsageError(f"{what} is not a regular file", str(path))
+            return fh.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {what}: {exc.strerror}", str(path)) from None
+
+
 def is_hcl(path: Path) -> bool:
     """Terraform source: a directory or a file named as Terraform reads it."""
     return path.is_dir() or path.name.lower().endswith(HCL_SUFFIXES)
@@ -181,18 +231,68 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
     out: list[Source] = []
     seen_roots: set[Path] = set()
     for path in paths:
-        if not path.exists():
-            raise UsageError("no such file or directory", str(path))
-        if is_hcl(path):
-            for root in module_roots([path]):
+        st = check_path(path)
+        if stat.S_ISDIR(st.st_mode) or is_hcl(path):
+            roots, under = ([path], None) if not stat.S_ISDIR(st.st_mode) else root_modules(path)
+            for root in module_roots(roots):
                 key = root.resolve()
                 if key not in seen_roots:
                     seen_roots.add(key)
-                    out.append(HclSource(root))
+                    out.append(HclSource(root, found_under=under))
             continue
         kind, peek = detect(path)
         out.append(kind.make(path, peek))
     return out
+
+
+#: directories never searched for root modules
+_SKIP = frozenset({".terraform", ".git", ".terragrunt-cache", "node_modules"})
+
+
+def root_modules(directory: Path) -> tuple[list[Path], Path | None]:
+    """The root modules a directory stands for, as Checkov's ``-d`` finds them.
+
+    A directory holding Terraform configuration files is one module. Otherwise every
+    directory below it that holds some is found (hidden directories, ``.terraform`` and
+    ``.terragrunt-cache`` skipped, links not followed), less those another one found calls
+    through a local module source. Returns them with ``directory`` as where they were
+    found (None when it is a module itself).
+
+    Raises:
+        InputError: no Terraform configuration file anywhere below (Terraform says "No
+            configuration files"); a Terragrunt configuration is named as such.
+    """
+    from .hcl import is_config_file, local_calls
+
+    def has_config(d: Path) -> bool:
+        try:
+            return any(is_config_file(p) for p in d.iterdir())
+        except OSError:
+            return False
+
+    if has_config(directory):
+        return [directory], None
+    found: list[Path] = []
+    terragrunt = False
+    for here, dirs, files in os.walk(directory, onerror=None, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
+        terragrunt = terragrunt or "terragrunt.hcl" in files
+        if any(is_config_file(Path(here) / f) for f in files):
+            found.append(Path(here))
+    if found:
+        called: set[Path] = set()  # modules called (directly or not) by another one found
+        stack = list(found)
+        while stack:
+            for callee in local_calls(stack.pop()):
+                if callee not in called:
+                    called.add(callee)
+                    stack.append(callee)
+        return [d for d in found if d.resolve() not in called] or found, directory
+    if terragrunt:
+        raise InputError("a Terragrunt configuration (terragrunt.hcl), which sovpolicy does not read: run "
+                         "`terragrunt plan -out=tfplan && terragrunt show -json tfplan > plan.json` and scan the plan",
+                         str(directory))
+    raise InputError("No configuration files: no .tf or .tf.json file in this directory or below", str(directory))
 
 
 def add_live_arguments(parser: argparse.ArgumentParser) -> None:

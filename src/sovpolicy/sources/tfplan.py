@@ -145,12 +145,15 @@ class _Types:
         self.mask_type = self.Mask | bool | None
         self.ALL = self.Mask(**{n: True for n in names})  # a whole object marked unknown/sensitive
         self.Change = msgspec.defstruct("_Change", [
-            ("actions", list[str], []), ("after", self.Fields | None, None),
+            ("actions", list[str]), ("after", self.Fields | None, None),
             ("after_unknown", self.mask_type, None), ("after_sensitive", self.mask_type, None)])
         self.ResourceChange = msgspec.defstruct("_ResourceChange", [
             ("address", str), ("change", self.Change), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
             ("index", int | str | None, None), ("module_address", str | None, None), ("provider_name", str, ""),
             ("deposed", str | None, None)])
+        # Terraform 1.0 wrote drift entries with no address (mode, type and name only): drift
+        # is information, read when it names an address, never a reason to refuse the plan
+        self.Drift = msgspec.defstruct("_Drift", [("address", str | None, None)])
         self.Deferred = msgspec.defstruct("_Deferred", [("resource_change", self.ResourceChange), ("reason", str, "")])
         self.PVResource = msgspec.defstruct("_PVResource", [
             ("address", str), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
@@ -164,7 +167,7 @@ class _Types:
             ("format_version", str | None, None), ("terraform_version", str | None, None),
             ("variables", dict[str, _Variable] | None, None),
             ("resource_changes", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
-            ("resource_drift", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
+            ("resource_drift", list[self.Drift] | None, None),  # type: ignore[name-defined]
             ("deferred_changes", list[self.Deferred] | None, None),  # type: ignore[name-defined]
             ("configuration", _Configuration | None, None),
             ("planned_values", msgspec.Raw, _NULL), ("values", msgspec.Raw, _NULL),
@@ -522,7 +525,7 @@ class _PlanReader:
 
     def instances(self) -> Iterator[tuple[_Instance, Any]]:
         plan = self.plan
-        drifted = {rc.address for rc in plan.resource_drift or []}
+        drifted = {rc.address for rc in plan.resource_drift or [] if rc.address}
         changes: list[tuple[str, Any, str | None]] = [
             (f"resource_changes[{i}].change", rc, None) for i, rc in enumerate(plan.resource_changes or [])]
         changes += [(f"deferred_changes[{i}].resource_change.change", d.resource_change, f"deferred by Terraform ({d.reason})")
@@ -534,7 +537,9 @@ class _PlanReader:
             if rc.mode != "managed" or rc.deposed:
                 continue
             actions = rc.change.actions
-            if not actions or actions in (["delete"], ["forget"], ["read"]):
+            if not actions:  # Terraform always names at least one action ("no-op")
+                raise InputError(f"not a valid Terraform plan: {root}.actions is empty", self.path)
+            if actions in (["delete"], ["forget"], ["read"]):
                 continue
             inst = self._make(i, rc.address, rc.type, rc.provider_name, _action(actions), root,
                               rc.change.after, rc.change.after_unknown, rc.change.after_sensitive, rc.module_address)
