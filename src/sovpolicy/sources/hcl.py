@@ -38,7 +38,7 @@ from .hcleval import Step, Unknown, describe, plain, redact, references
 from .hclflows import HclRefs, HclSubject
 from .hclinstance import ModuleInstance, ResourceInstance
 from .hclmodule import At, Loader, display, key_text, literal, provider_ref, tfvars_files
-from .hclsyntax import Attr, Body, Comment
+from .hcltree import Attr, Body, Comment
 from .parsecache import ParseCache
 from .placement import (
     NOT_RESOURCES,

@@ -16,7 +16,7 @@ from .flows import SENSITIVE, UNKNOWN, Refs, Target, path_text
 from .hcleval import Evaluator, Unknown, describe, plain
 from .hclinstance import ModuleInstance, ResourceInstance
 from .hclmodule import key_text, literal
-from .hclsyntax import Attr, Body, Cond, Expr, GetAttr, Index, Lit, Obj, Tmpl, Var
+from .hcltree import Attr, Body, Cond, Expr, GetAttr, Index, Lit, Obj, Tmpl, Var
 from .placement import UNPLACED
 
 _NO_RESOURCE = frozenset({"each", "count", "path", "terraform", "data", "self"})

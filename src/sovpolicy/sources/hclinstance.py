@@ -19,7 +19,7 @@ from ..catalog import ProviderInfo
 from ..model import Location, Placement
 from .hcleval import Evaluator, Sensitive, Step, Unknown, apply_type, constant, plain
 from .hclmodule import EVERY, At, Loader, ModuleDef, display, key_text, literal, provider_ref
-from .hclsyntax import Attr, Expr
+from .hcltree import Attr, Expr, Obj
 
 
 def local_source(module: ModuleInstance, source: Any) -> Path | None:
@@ -336,8 +336,6 @@ class ModuleInstance:
             if mapping is None:
                 env.update({k: v for k, v in self.parent.providers.items() if k[1] is None})
             else:
-                from .hclsyntax import Obj
-
                 if isinstance(mapping.expr, Obj):
                     for key, value in zip(mapping.expr.keys, mapping.expr.values):
                         inner, outer = provider_ref(key), provider_ref(value)

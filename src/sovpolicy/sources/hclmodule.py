@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Problem
-from .hclsyntax import Attr, Block, Body, Comment, Expr, GetAttr, Lit, Obj, Var
+from .hcltree import Attr, Block, Body, Comment, Expr, GetAttr, Lit, Obj, Var
 from .parsecache import ParseCache
 
 SKIP_DIRS = frozenset({".terraform", ".git"})
@@ -193,7 +193,6 @@ def literal(attr: Attr | None) -> Any:
 
 
 def literal_object(expr: Expr) -> dict[str, Any]:
-
     if not isinstance(expr, Obj):
         return {}
     return {k.value: v.value for k, v in zip(expr.keys, expr.values)
