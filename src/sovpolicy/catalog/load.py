@@ -20,8 +20,8 @@ from typing import Any
 
 from ..errors import CatalogError
 from ..model import Adequacy, Certification, Entity, Law, SourceRef
-from .flowrules import FlowCatalog, build_flow_catalog
 from ..yamlutil import json_path, load_yaml
+from .flowrules import FlowCatalog, build_flow_catalog
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
 SCHEMA_PATH = Path(str(resources.files("sovpolicy.catalog") / "schema.json"))
@@ -394,15 +394,15 @@ class _Builder:
             if item["holder"] not in entities:
                 raise CatalogError(f"unknown holder entity {item['holder']!r}", w)
             cloud = item.get("cloud")
-            regions = tuple(str(r) for r in item.get("regions") or ())
+            scope = tuple(str(r) for r in item.get("regions") or ())
             if cloud is not None:
                 if cloud not in clouds:
                     raise CatalogError(f"unknown cloud {cloud!r}", w)
-                for r in regions:
+                for r in scope:
                     if r != "*" and r not in clouds[cloud].regions:
                         raise CatalogError(f"region {r!r} is not a region of cloud {cloud!r}", w)
             certs.append(Certification(
-                cid, item["scheme"], item["holder"], cloud, item.get("offer", ""), regions,
+                cid, item["scheme"], item["holder"], cloud, item.get("offer", ""), scope,
                 tuple(item.get("resource_types") or ()), item["status"], bool(item.get("regions_unlisted")),
                 None if item.get("referential") is None else str(item["referential"]),
                 _opt_date(item.get("since"), w), _opt_date(item.get("expires"), w), self.source(item, w), item.get("note")))

@@ -88,9 +88,14 @@ class Refs:
 class Subject(Protocol):
     """One resource instance as a reader exposes it for flow extraction."""
 
-    address: str
-    type: str
-    placement: Placement
+    @property
+    def address(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def placement(self) -> Placement: ...
 
     def value(self, path: Sequence[Step]) -> Any:
         """The plain value at ``path`` (names and list indices), :data:`UNKNOWN`,

@@ -40,8 +40,17 @@ from .flows import SENSITIVE, UNKNOWN, Refs, Target, follow, path_text
 from .hcleval import Evaluator, Sensitive, Step, Unknown, apply_type, constant, describe, plain, redact, references
 from .hclsyntax import Attr, Block, Body, Comment, Cond, Expr, GetAttr, Index, Lit, Obj, Tmpl, Var
 from .parsecache import ParseCache
-from .placement import (UNPLACED, attribute_region, early_placement, many_locations, parent_attributes,
-                        provider_placement, region_attributes, resolve_parents, unset_provider_region)
+from .placement import (
+    UNPLACED,
+    attribute_region,
+    early_placement,
+    many_locations,
+    parent_attributes,
+    provider_placement,
+    region_attributes,
+    resolve_parents,
+    unset_provider_region,
+)
 
 HOW = "source files do not show"
 SENSITIVE_REASON = "the region comes from a sensitive value: sovpolicy does not read sensitive values"

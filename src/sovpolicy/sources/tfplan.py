@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -38,9 +38,18 @@ from ..address import Address, parse_address, split_reference
 from ..catalog import Catalog, ProviderInfo
 from ..errors import InputError
 from ..model import Location, Origin, Placement, Resource, SourceKind
-from .flows import SENSITIVE, UNKNOWN, Refs, Step, Target, follow, path_text
-from .placement import (UNPLACED, attribute_region, early_placement, many_locations, parent_attributes,
-                        provider_placement, region_attributes, resolve_parents, unset_provider_region)
+from .flows import SENSITIVE, UNKNOWN, Refs, Step, Subject, Target, follow, path_text
+from .placement import (
+    UNPLACED,
+    attribute_region,
+    early_placement,
+    many_locations,
+    parent_attributes,
+    provider_placement,
+    region_attributes,
+    resolve_parents,
+    unset_provider_region,
+)
 
 REDACTED = "(sensitive)"
 _TAG_FIELDS = ("tags", "tags_all", "labels")
@@ -124,6 +133,9 @@ class _Types:
     struct of only the fields some provider places resources by (``_Fields``), in the
     same single pass as the rest of the plan."""
 
+    Plan: Any
+    PlannedValues: Any
+
     def __init__(self, names: tuple[str, ...]) -> None:
         u = msgspec.UNSET
         self.Fields = msgspec.defstruct("_Fields", [(n, Any, u) for n in names], forbid_unknown_fields=False)
@@ -138,7 +150,7 @@ class _Types:
             ("index", int | str | None, None), ("module_address", str | None, None), ("provider_name", str, ""),
             ("deposed", str | None, None)])
         self.Deferred = msgspec.defstruct("_Deferred", [("resource_change", self.ResourceChange), ("reason", str, "")])
-        self.PVResource = msgspec.defstruct("_PVResource", [  # noqa: E501
+        self.PVResource = msgspec.defstruct("_PVResource", [
             ("address", str), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
             ("index", int | str | None, None), ("provider_name", str, ""), ("values", self.Fields | None, None),
             ("sensitive_values", self.mask_type, None)])
@@ -848,10 +860,10 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
     # attributes read only to follow flows are not kept on the resources (they can be large)
     skip = frozenset(_TAG_FIELDS) | (catalog.flows.value_attributes() - _placement_fields(catalog))
     graph = _Flows(reader, insts)
-    followed = follow(_Subjects(made, graph), catalog, [inst.type for inst in insts])
+    followed = follow(cast(Sequence[Subject], _Subjects(made, graph)), catalog, [inst.type for inst in insts])
     location = Location(spath)
     resources = []
-    for (inst, sens), data in zip(made, followed):
+    for (inst, sens), fdata in zip(made, followed):
         placement = inst.placement or UNPLACED
         notes = list(inst.notes)
         tags = reader.tags(inst.fields, inst.unknown, sens, notes)
@@ -865,7 +877,7 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
         resources.append(Resource(
             address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
             tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes),
-            flows=data.flows, data_from=data.data_from))
+            flows=fdata.flows, data_from=fdata.data_from, input=spath))
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
                     len(plan.resource_drift or []), plan.complete, plan.errored,
                     {child: call.source for child, (_, call) in reader.calls.items() if call.source})
