@@ -206,3 +206,35 @@ def _notes(result: ScanResult) -> Sequence[str]:
 def default_scope(result: ScanResult, scopes: Sequence[str]) -> str:
     """The scope of a scan: what its sources said (``aws:ACCOUNT,...``), else its inputs."""
     return " ".join(sorted(set(scopes))) if scopes else " ".join(result.inputs)
+
+
+def render_scans(rows: Sequence[ScanRow], fmt: str = "text") -> str:
+    """The ``sovpolicy history`` listing."""
+    if fmt == "json":
+        return json.dumps([{"id": r.id, "scope": r.scope, "started_at": r.started_at, "tool_version": r.tool_version,
+                            "catalog_version": r.catalog_version, "inputs": list(r.inputs), "counts": r.counts,
+                            "problems": r.problems, "exit_code": r.exit_code, "notes": list(r.notes)} for r in rows],
+                          indent=2) + "\n"
+    if not rows:
+        return "no scans\n"
+    out = [f"{'id':>5}  {'started (UTC)':<25}  {'exit':>4}  {'blocking':>8}  {'failed':>6}  {'unknown':>7}  "
+           f"{'waived':>6}  {'resources':>9}  {'problems':>8}  scope"]
+    for r in rows:
+        c = r.counts
+        out.append(f"{r.id:>5}  {r.started_at:<25}  {r.exit_code:>4}  {c.get('blocking', 0):>8}  {c.get('failed', 0):>6}  "
+                   f"{c.get('unknown', 0):>7}  {c.get('waived', 0):>6}  {c.get('resources', 0):>9}  {r.problems:>8}  {r.scope}")
+    return "\n".join(out) + "\n"
+
+
+def render_compare(h: History, old: int, new: int, fmt: str = "text") -> str:
+    """The ``sovpolicy history --diff OLD NEW`` report."""
+    added, resolved, same = h.compare(old, new)
+    names = ("policy_id", "input", "subject", "status", "message")
+    if fmt == "json":
+        return json.dumps({"old": old, "new": new, "unchanged": same,
+                           "new_findings": [dict(zip(names, r)) for r in added],
+                           "resolved": [dict(zip(names, r)) for r in resolved]}, indent=2) + "\n"
+    out = [f"scan {old} -> scan {new}: {len(added)} new, {len(resolved)} resolved, {same} unchanged"]
+    out += [f"NEW      {r[3]:<8} {r[0]} {r[2]} ({r[1]})" for r in added]
+    out += [f"RESOLVED {r[3]:<8} {r[0]} {r[2]} ({r[1]})" for r in resolved]
+    return "\n".join(out) + "\n"

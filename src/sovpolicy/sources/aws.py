@@ -244,7 +244,7 @@ class AwsSource:
             tasks.append((account, None, frozenset(regions)))
             tasks += [(account, r, frozenset(regions)) for r in regions]
 
-        def run(task: tuple[Account, str | None, frozenset[str]]) -> tuple[str, Collected]:
+        def run(task: tuple[Account, str | None, frozenset[str]]) -> tuple[str, Collected, list[Problem]]:
             account, region, scanned = task
             c = Collector(s, account, region or home)
             if region is None:
@@ -254,21 +254,20 @@ class AwsSource:
             else:
                 for collect in Collector.REGIONAL:
                     collect(c)
-            return account.id, c.out
+            return account.id, c.out, c.problems()
 
         from ..progress import progress_bar
 
         results: dict[str, list[Collected]] = {}
         with ThreadPoolExecutor(max_workers=min(self.options.concurrency, max(1, len(tasks)))) as pool, \
                 progress_bar(len(tasks), "aws regions", ctx.progress) as bar:
-            for aid, out in pool.map(run, tasks):
+            for aid, out, problems in pool.map(run, tasks):
                 results.setdefault(aid, []).append(out)
+                self.problems.extend(problems)
                 bar.update(1)
         resources: list[Resource] = []
         for account, regions in plan:
             parts = results.get(account.id, [])
-            for part in parts:
-                self.problems.extend(part.problems)
             resources += assemble(ctx, account.id, parts)
             self.notes.append(f"aws: account {account.id} read through the service APIs in {len(regions)} regions "
                               f"({', '.join(regions) or 'none'})")

@@ -81,7 +81,7 @@ def _config(ctx: ReadContext, sessions: Sessions, home: str, o: AwsOptions, acco
         for page in pages:
             for text in page.get("Results", []):
                 try:
-                    items.append(_config_item(label, json.loads(text), f"$.Results[{n}]"))  # type: ignore[arg-type]
+                    items.append(_config_item(label, json.loads(text), f"$.Results[{n}]", select=True))  # type: ignore[arg-type]
                 except (json.JSONDecodeError, InputError) as exc:
                     problems.append(Problem("aws-bad-item", f"aggregator {name} result {n}: {exc}", label))
                 n += 1
@@ -146,7 +146,7 @@ def _explorer(ctx: ReadContext, sessions: Sessions, home: str, o: AwsOptions, ac
         if not isinstance(arn, str) or arn in seen:
             continue
         seen.add(arn)
-        tags = next((p.get("Data") for p in r.get("Properties", []) if p.get("Name") == "tags"), [])
+        tags: object = next((p.get("Data") for p in r.get("Properties", []) if p.get("Name") == "tags"), [])
         res = make_resource(ctx.catalog, address=arn, input_label=f"aws:{r.get('OwningAccountId', '?')}",
                             source=SourceKind.AWS, region=r.get("Region"), evidence=("resource-explorer-2:Search",),
                             tags=tags_of(tags), account=r.get("OwningAccountId"))

@@ -18,7 +18,7 @@ from typing import Any
 from ..catalog.live_types import load_aws_types
 from ..model import Flow, FlowKind, Problem
 from .aws_resources import copy_flow, read_flows, tags_of
-from .aws_session import Account, Sessions, problem
+from .aws_session import Account, Sessions, classify, merged
 
 
 @dataclass
@@ -41,7 +41,8 @@ class Collected:
     raws: list[Raw] = field(default_factory=list)
     tagged: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)
     """ARN -> (tags, region of the tagging API call that listed it)."""
-    problems: list[Problem] = field(default_factory=list)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    """(kind, call, text) of each failed call."""
     bucket_regions: dict[str, str] = field(default_factory=dict)
 
 
@@ -65,7 +66,12 @@ class Collector:
         return load_aws_types().iam_action(service, op)
 
     def fail(self, exc: BaseException, service: str, op: str) -> None:
-        self.out.problems.append(problem(exc, self.account.id, self.region, self.action(service, op)))
+        kind, text = classify(exc)
+        self.out.failures.append((kind, self.action(service, op), text))
+
+    def problems(self) -> list[Problem]:
+        """The failures, one problem per kind naming every call."""
+        return merged(self.out.failures, self.account.id, self.region)
 
     def pages(self, service: str, op: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Every page of a call (botocore's paginator when it has one); on failure, a

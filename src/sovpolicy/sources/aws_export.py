@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..model import Location, Problem, Resource, SourceKind
@@ -28,6 +28,9 @@ from .aws_resources import (
     unread_copies,
 )
 from .base import ReadContext, SourceOutput
+
+if TYPE_CHECKING:
+    from .registry import Peek
 
 TAGGING = "tag:GetResources"
 CONFIG = "config"
@@ -100,26 +103,51 @@ def _tagging_items(path: Path, doc: Mapping[str, Any], base: str) -> list[_Item]
     return items
 
 
-def _config_item(path: Path, ci: object, where: str) -> _Item:
-    if not isinstance(ci, dict) or not isinstance(ci.get("resourceType"), str):
-        raise _bad(path, where, "expected an AWS Config configuration item with a resourceType")
+def _arn_in(configuration: object) -> str | None:
+    """The resource's own ARN among its configuration's top-level fields (``Arn``, ``dbclusterArn``...)."""
+    if isinstance(configuration, dict):
+        for k, v in configuration.items():
+            if k.lower().endswith("arn") and isinstance(v, str) and parse_arn(v) is not None:
+                return v
+    return None
+
+
+def _item_tags(path: Path, ci: Mapping[str, Any], where: str) -> dict[str, str]:
+    tags = ci.get("tags")
+    if tags is None:  # a select result: the tags are in the configuration, as the service gives them
+        conf, sup = ci.get("configuration"), ci.get("supplementaryConfiguration")
+        tags = next((x[k] for x in (conf, sup) if isinstance(x, dict) for k in ("Tags", "tags", "tagList", "TagList")
+                     if isinstance(x.get(k), (dict, list))), None)
+    elif not isinstance(tags, (dict, list)):
+        raise _bad(path, f"{where}.tags", "expected an object or a list of {key, value}")
+    return tags_of(tags or {})
+
+
+def _config_item(path: Path, ci: object, where: str, select: bool = False) -> _Item:
+    if not isinstance(ci, dict):
+        raise _bad(path, where, "expected an AWS Config configuration item (an object)")
+    rtype = ci.get("resourceType")
     arn = ci.get("arn") or ci.get("ARN")
+    if rtype is None and select:
+        arn = arn or _arn_in(ci.get("configuration"))
+        if arn is None:
+            raise _bad(path, where, "a select result without resourceType needs the resource's ARN "
+                       "(select arn, resourceType, awsRegion, tags)")
+    elif not isinstance(rtype, str):
+        raise _bad(path, where, "expected an AWS Config configuration item with a resourceType")
     rid = ci.get("resourceId")
     if arn is not None and (not isinstance(arn, str) or parse_arn(arn) is None):
         raise _bad(path, f"{where}.arn", f"expected an ARN, got {arn!r}")
     if arn is None and not isinstance(rid, str):
         raise _bad(path, where, "a configuration item needs an arn or a resourceId")
-    if arn is None and parse_arn(rid) is not None:
+    if arn is None and isinstance(rid, str) and parse_arn(rid) is not None:
         arn = rid
     region = ci.get("awsRegion")
     if region is not None and not isinstance(region, str):
         raise _bad(path, f"{where}.awsRegion", f"expected a region name, got {region!r}")
     account = ci.get("accountId") or ci.get("awsAccountId")
-    address = arn or f"{ci['resourceType']}/{account or '?'}/{region or '?'}/{rid}"
-    tags = ci.get("tags")
-    if tags is not None and not isinstance(tags, (dict, list)):
-        raise _bad(path, f"{where}.tags", "expected an object or a list of {key, value}")
-    return _Item(ci, where, address, ci["resourceType"], region, tags_of(tags or {}),
+    address = arn or f"{rtype}/{account or '?'}/{region or '?'}/{rid}"
+    return _Item(ci, where, address, rtype, region, _item_tags(path, ci, where),
                  isinstance(ci.get("configuration"), dict), str(account) if account else None)
 
 
@@ -140,7 +168,7 @@ def _config_items(path: Path, doc: object, base: str) -> list[_Item]:
                 ci = json.loads(text) if isinstance(text, str) else text
             except json.JSONDecodeError as exc:
                 raise _bad(path, f"{where}[{i}]", f"not valid JSON inside the result string: {exc.msg} at column {exc.colno}") from None
-            out.append(_config_item(path, ci, f"{where}[{i}]"))
+            out.append(_config_item(path, ci, f"{where}[{i}]", select=True))
         return out
     if "resourceIdentifiers" in doc:
         where = f"{base}.resourceIdentifiers"
@@ -205,6 +233,27 @@ class AwsExportSource:
                             notes=[f"aws: {self.path} read as an {what}, {len(resources)} resources{fresh}"])
 
 
-def source_for(path: Path, doc: object) -> AwsExportSource:
+_WRAPPED = frozenset({"status_code", "data"})
+_CONFIG_KEYS = frozenset({"configurationItem", "configurationItems", "resourceIdentifiers"})
+
+
+def sniff_tagging(peek: Peek) -> bool:
+    """Registry sniffer: the tagging API's ``get-resources`` output."""
+    keys = peek.keys
+    if keys is None:
+        return False
+    return "ResourceTagMappingList" in keys or (_WRAPPED <= keys and is_tagging_export(peek.doc))
+
+
+def sniff_config(peek: Peek) -> bool:
+    """Registry sniffer: AWS Config configuration items."""
+    keys = peek.keys
+    if keys is not None and not (_WRAPPED <= keys or "resourceType" in keys or keys & _CONFIG_KEYS
+                                 or {"Results", "QueryInfo"} <= keys):
+        return False
+    return is_config_export(peek.doc)
+
+
+def make(path: Path, peek: Peek) -> AwsExportSource:
     """The source of a file the registry recognised as an AWS export."""
-    return AwsExportSource(path, doc)
+    return AwsExportSource(path, peek.doc)

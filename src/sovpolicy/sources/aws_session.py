@@ -111,9 +111,9 @@ def assume_role(sessions: Sessions, role_arn: str, external_id: str | None, regi
     return Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
 
 
-def problem(exc: BaseException, account: str, region: str, call: str) -> Problem:
-    """An API failure as a problem naming the account, region and call; never the
-    request's credentials (botocore's messages carry none)."""
+def classify(exc: BaseException) -> tuple[str, str]:
+    """``(kind, text)`` of an API failure: access denied, expired token, throttled (after
+    botocore's retries), unreachable, or another error. Raises what is not an API failure."""
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
     if isinstance(exc, ClientError):
@@ -124,12 +124,36 @@ def problem(exc: BaseException, account: str, region: str, call: str) -> Problem
                 else "aws-expired-token" if "Expired" in code or code == "InvalidClientTokenId"
                 else "aws-throttled" if "Throttl" in code or code == "RequestLimitExceeded"
                 else "aws-error")
-        text = f"{code}: {err.get('Message', '')}".rstrip(": ")
-    elif isinstance(exc, EndpointConnectionError):
-        kind, text = "aws-unreachable", f"endpoint unreachable ({exc})"
-    elif isinstance(exc, BotoCoreError):
-        kind, text = "aws-error", f"{type(exc).__name__}: {exc}"
-    else:
-        raise exc
+        message = " ".join(str(err.get("Message", "")).split())[:200]
+        return kind, f"{code}: {message}".rstrip(": ")
+    if isinstance(exc, EndpointConnectionError):
+        return "aws-unreachable", f"endpoint unreachable ({exc})"
+    if isinstance(exc, BotoCoreError):
+        return "aws-error", f"{type(exc).__name__}: {exc}"
+    raise exc
+
+
+def problem(exc: BaseException, account: str, region: str, call: str) -> Problem:
+    """An API failure as a problem naming the account, region and call; never the
+    request's credentials (botocore's messages carry none)."""
+    kind, text = classify(exc)
     return Problem(kind, f"account {account}, region {region}, {call}: {text}; its resources are not in this scan",
                    f"aws:{account}:{region}")
+
+
+def merged(failures: list[tuple[str, str, str]], account: str, region: str) -> list[Problem]:
+    """One problem per kind of failure in one account and region, naming every call:
+    ``(kind, call, text)`` failures, in order."""
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for kind, call, text in failures:
+        by_kind.setdefault(kind, []).append((call, text))
+    out = []
+    for kind, calls in by_kind.items():
+        if len(calls) == 1:
+            call, text = calls[0]
+            msg = f"account {account}, region {region}, {call}: {text}; its resources are not in this scan"
+        else:
+            msg = (f"account {account}, region {region}: {len(calls)} calls failed ({calls[0][1]}): "
+                   f"{', '.join(c for c, _ in calls)}; their resources are not in this scan")
+        out.append(Problem(kind, msg, f"aws:{account}:{region}"))
+    return out

@@ -96,6 +96,24 @@ def _state_source(path: Path, peek: Peek) -> Source:
     return StateSource(path, peek.data)
 
 
+def _aws_tagging(peek: Peek) -> bool:
+    from .aws_export import sniff_tagging
+
+    return sniff_tagging(peek)
+
+
+def _aws_config(peek: Peek) -> bool:
+    from .aws_export import sniff_config
+
+    return sniff_config(peek)
+
+
+def _aws_export(path: Path, peek: Peek) -> Source:
+    from .aws_export import make
+
+    return make(path, peek)
+
+
 @dataclass(frozen=True)
 class FileKind:
     """One kind of JSON input.
@@ -116,6 +134,9 @@ class FileKind:
 FILE_KINDS: list[FileKind] = [
     FileKind("plan", "a Terraform plan (`terraform show -json PLANFILE > plan.json`)", _is_plan, _plan_source),
     FileKind("state", "a Terraform state (`terraform show -json > state.json`)", _is_state, _state_source),
+    FileKind("aws-tagging", "an AWS tagging API export (`aws resourcegroupstaggingapi get-resources`)", _aws_tagging, _aws_export),
+    FileKind("aws-config", "AWS Config configuration items (`aws configservice select-resource-config`, "
+             "`get-resource-config-history`, `list-discovered-resources`, or items saved as JSON)", _aws_config, _aws_export),
 ]
 
 #: Terraform's other JSON outputs, named when given as an input.
@@ -127,7 +148,7 @@ _OTHER_TERRAFORM = {
 
 #: Live sources: modules with ``add_arguments(parser)`` and ``sources_from_args(args)``; they
 #: import their cloud SDK only when they read.
-LIVE_SOURCES: tuple[str, ...] = ()
+LIVE_SOURCES: tuple[str, ...] = ("sovpolicy.sources.aws",)
 
 
 def detect(path: Path) -> tuple[FileKind, Peek]:
