@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .catalog import load_catalog
-from .catalog.load import DATA_DIR, read_documents
+from .catalog.load import data_dir, read_documents
 from .config import find_config, load_config
 from .errors import ExitCode, SovpolicyError, UsageError
 from .gate import Gate
@@ -153,7 +153,7 @@ def _setup(args: argparse.Namespace, start: Path) -> tuple:
     if args.config is not None and not args.config.is_file():
         raise UsageError("configuration file not found", str(args.config))
     config = load_config(config_path)
-    catalog_dirs = [DATA_DIR, *config.catalog_dirs, *args.catalog]
+    catalog_dirs = [data_dir(), *config.catalog_dirs, *args.catalog]
     packs = args.pack or (list(config.packs) if config.packs is not None else None)
     roots = pack_roots([*config.policy_dirs, *args.policy_dir])
     files = [f for d in catalog_dirs if d.is_dir() for f in [*d.glob("*.yaml"), *d.glob("clouds/*.yaml")]]
@@ -161,7 +161,8 @@ def _setup(args: argparse.Namespace, start: Path) -> tuple:
     key = files_key(files, repr((catalog_dirs, packs, roots)))
     catalog, loaded = cached(_cache_dir(args), key,
                              lambda: (load_catalog(catalog_dirs[1:]), load_packs(packs, roots)))
-    policies = with_enforcement(loaded, config.enforcement, str(config_path) if config_path else None)
+    policies = with_enforcement(loaded, config.enforcement, str(config_path) if config_path else None,
+                                config.enforcement_where)
     as_of = args.as_of or dt.date.today()
     return config, catalog, policies, as_of
 
@@ -337,7 +338,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_catalog(args: argparse.Namespace) -> int:
     """``sovpolicy catalog check|show``."""
     if args.action == "check":
-        docs = read_documents([DATA_DIR, *args.catalog], validate=True)
+        docs = read_documents([data_dir(), *args.catalog], validate=True)
         catalog = load_catalog(args.catalog, validate=False)
         today = args.as_of or dt.date.today()
         warnings = 0

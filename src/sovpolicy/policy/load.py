@@ -6,6 +6,7 @@ The built-in packs live in the repository's ``policies/`` and ship inside the wh
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -23,7 +24,11 @@ from .schema import policy_schema
 
 
 def builtin_policy_dir() -> Path:
-    """The built-in packs: ``sovpolicy/_policies`` in a wheel, ``policies/`` in a checkout."""
+    """The built-in packs: ``sovpolicy/_policies`` in a wheel, ``policies/`` in a checkout, or
+    the pinned copy named by ``SOVPOLICY_BUILTIN_POLICIES`` (the tests' frozen packs)."""
+    pinned = os.environ.get("SOVPOLICY_BUILTIN_POLICIES")
+    if pinned:
+        return Path(pinned)
     packaged = Path(str(resources.files("sovpolicy"))) / "_policies"
     if packaged.is_dir():
         return packaged
@@ -144,14 +149,24 @@ def load_packs(names: Sequence[str] | None = None, roots: Sequence[Path] | None 
     return sorted(policies.values(), key=lambda p: p.id)
 
 
-def with_enforcement(policies: Sequence[Policy], overrides: Mapping[str, Enforcement], where: str | None = None) -> list[Policy]:
+def with_enforcement(policies: Sequence[Policy], overrides: Mapping[str, Enforcement], where: str | None = None,
+                     lines: Mapping[str, str] | None = None) -> list[Policy]:
     """Apply per-project enforcement levels (``enforcement:`` in .sovpolicy.yaml).
 
+    A hard-mandatory policy cannot be lowered (as in Sentinel): it is the floor the
+    policy's authors set, so a project may only raise enforcement for it.
+
     Raises:
-        PolicyError: an override names a policy that is not loaded.
+        PolicyError: an override names a policy that is not loaded, or lowers a
+            hard-mandatory one (naming the line, from ``lines``: policy id -> ``file:line``).
     """
     ids = {p.id for p in policies}
     unknown = sorted(set(overrides) - ids)
     if unknown:
-        raise PolicyError(f"enforcement override for unknown or unloaded policy {', '.join(unknown)}", where)
+        first = (lines or {}).get(unknown[0], where)
+        raise PolicyError(f"enforcement override for unknown or unloaded policy {', '.join(unknown)}", first)
+    for p in policies:
+        if p.id in overrides and p.enforcement is Enforcement.HARD_MANDATORY and overrides[p.id] is not Enforcement.HARD_MANDATORY:
+            raise PolicyError(f"$.enforcement.{p.id}: {p.id} is hard-mandatory and cannot be lowered to "
+                              f"{overrides[p.id].value} by a project configuration", (lines or {}).get(p.id, where))
     return [replace(p, enforcement=overrides[p.id]) if p.id in overrides else p for p in policies]

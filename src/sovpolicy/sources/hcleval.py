@@ -54,10 +54,12 @@ class Step:
             ``local``, ``resource`` (another resource's attribute), ``default`` (a
             variable's default), ``tfvars`` (a variables file).
         where: ``file:line`` and what was read there.
+        default: the value is a variable's declared default (not set by the caller).
     """
 
     kind: str
     where: str
+    default: bool = False
 
 
 class Scope(Protocol):
