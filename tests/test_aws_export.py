@@ -13,7 +13,7 @@ from conftest import AS_OF, corpus_dir
 from sovpolicy.catalog.live_types import build_aws_types, load_aws_types
 from sovpolicy.cli import main
 from sovpolicy.config import load_config
-from sovpolicy.errors import CatalogError, InputError
+from sovpolicy.errors import CatalogError
 from sovpolicy.model import Origin, SourceKind, Status
 from sovpolicy.pipeline import scan
 from sovpolicy.policy import load_packs
