@@ -194,7 +194,7 @@ class FakeAzure:
         ctx.load_cert_chain(self.cert, key)
         self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.url = f"https://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -258,7 +258,7 @@ class FakeAzure:
         return sorted(rows, key=lambda r: r["id"])
 
     def graph(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
-        subs = [s for s in body.get("subscriptions") or [s["subscriptionId"] for s in SUBSCRIPTIONS] if s != SUB_C]
+        subs = [s for s in body.get("subscriptions") or [s["subscriptionId"] for s in SUBSCRIPTIONS] if s in (SUB_A, SUB_B)]
         rows = self.graph_rows(subs)
         opts = body.get("options") or {}
         start = int(opts.get("$skipToken") or 0)

@@ -48,21 +48,21 @@ def table_rows(data: Mapping[str, Any], where: str) -> list[tuple[dict[str, Any]
     """Resource Graph's table format (``columns`` + ``rows``) as objects, each with its place.
 
     Raises:
-        ValueError: a column or a row of the wrong shape (message names the place).
+        TypeError: a column or a row of the wrong shape (message names the place).
     """
     columns = data.get("columns")
     rows = data.get("rows")
     if not isinstance(columns, list) or not isinstance(rows, list):
-        raise ValueError(f"{where}: a table needs lists 'columns' and 'rows'")
+        raise TypeError(f"{where}: a table needs lists 'columns' and 'rows'")
     names = []
     for i, c in enumerate(columns):
         if not isinstance(c, dict) or not isinstance(c.get("name"), str):
-            raise ValueError(f"{where}.columns[{i}]: a column needs a 'name'")
+            raise TypeError(f"{where}.columns[{i}]: a column needs a 'name'")
         names.append(c["name"])
     out = []
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != len(names):
-            raise ValueError(f"{where}.rows[{i}]: expected a list of {len(names)} values")
+            raise TypeError(f"{where}.rows[{i}]: expected a list of {len(names)} values")
         out.append((dict(zip(names, row)), f"{where}.rows[{i}]"))
     return out
 

@@ -132,7 +132,7 @@ def decode(doc: object, label: str) -> tuple[str, list[ArmObject], list[Problem]
         else:
             try:
                 rows = table_rows(data, "$.data")
-            except ValueError as e:
+            except TypeError as e:
                 where, _, msg = str(e).partition(": ")
                 raise InputError(msg, f"{label}:{where}") from None
         out = [ArmObject(_check(o, w, label), f"{label}:{w}") for o, w in rows]

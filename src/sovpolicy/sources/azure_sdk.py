@@ -190,12 +190,15 @@ def graph_pages(clients: Clients, subscriptions: list[str], management_groups: l
             subscriptions=subscriptions or None, management_groups=management_groups or None, query=GRAPH_QUERY,
             options=QueryRequestOptions(result_format="objectArray", top=GRAPH_PAGE, skip_token=token))
         call = f"POST /providers/Microsoft.ResourceGraph/resources (page {page + 1})"
-        response = _guard(call, lambda r=request: graph.resources(r))
+        response = _guard(call, _bind(graph.resources, request))
         data = response.data
         if isinstance(data, dict):  # the table format, should the service answer with it
             from .azure_arm import table_rows
 
-            rows = table_rows(data, "data")
+            try:
+                rows = table_rows(data, "data")
+            except TypeError as e:
+                raise AzureCallError(call, None, f"unexpected table: {e}") from None
         elif isinstance(data, list):
             rows = [(o, f"data[{i}]") for i, o in enumerate(data)]
         else:
@@ -206,6 +209,10 @@ def graph_pages(clients: Clients, subscriptions: list[str], management_groups: l
         page += 1
         if not token:
             return
+
+
+def _bind(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
+    return lambda: fn(arg)
 
 
 def default_credential(cloud_setting: str, tenant: str | None) -> Any:
