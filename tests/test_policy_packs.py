@@ -6,8 +6,8 @@ import json
 import shutil
 
 import pytest
-
 from conftest import EXAMPLE_PLAN, ROOT
+
 from sovpolicy.cli import main
 from sovpolicy.errors import PolicyError
 from sovpolicy.policy import available_packs, load_packs, load_policy, pack_roots

@@ -27,8 +27,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import datetime as dt
-
 from .errors import ConfigError
 from .model import Enforcement
 from .waivers import Waiver, from_config
