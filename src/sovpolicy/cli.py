@@ -150,7 +150,8 @@ def _setup(args: argparse.Namespace, start: Path) -> tuple:
     key = files_key(files, repr((catalog_dirs, packs, roots)))
     catalog, loaded = cached(_cache_dir(args), key,
                              lambda: (load_catalog(catalog_dirs[1:]), load_packs(packs, roots)))
-    policies = with_enforcement(loaded, config.enforcement, str(config_path) if config_path else None)
+    policies = with_enforcement(loaded, config.enforcement, str(config_path) if config_path else None,
+                                config.enforcement_where)
     as_of = args.as_of or dt.date.today()
     return config, catalog, policies, as_of
 

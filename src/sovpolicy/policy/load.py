@@ -144,14 +144,24 @@ def load_packs(names: Sequence[str] | None = None, roots: Sequence[Path] | None 
     return sorted(policies.values(), key=lambda p: p.id)
 
 
-def with_enforcement(policies: Sequence[Policy], overrides: Mapping[str, Enforcement], where: str | None = None) -> list[Policy]:
+def with_enforcement(policies: Sequence[Policy], overrides: Mapping[str, Enforcement], where: str | None = None,
+                     lines: Mapping[str, str] | None = None) -> list[Policy]:
     """Apply per-project enforcement levels (``enforcement:`` in .sovpolicy.yaml).
 
+    A hard-mandatory policy cannot be lowered (as in Sentinel): it is the floor the
+    policy's authors set, so a project may only raise enforcement for it.
+
     Raises:
-        PolicyError: an override names a policy that is not loaded.
+        PolicyError: an override names a policy that is not loaded, or lowers a
+            hard-mandatory one (naming the line, from ``lines``: policy id -> ``file:line``).
     """
     ids = {p.id for p in policies}
     unknown = sorted(set(overrides) - ids)
     if unknown:
-        raise PolicyError(f"enforcement override for unknown or unloaded policy {', '.join(unknown)}", where)
+        first = (lines or {}).get(unknown[0], where)
+        raise PolicyError(f"enforcement override for unknown or unloaded policy {', '.join(unknown)}", first)
+    for p in policies:
+        if p.id in overrides and p.enforcement is Enforcement.HARD_MANDATORY and overrides[p.id] is not Enforcement.HARD_MANDATORY:
+            raise PolicyError(f"$.enforcement.{p.id}: {p.id} is hard-mandatory and cannot be lowered to "
+                              f"{overrides[p.id].value} by a project configuration", (lines or {}).get(p.id, where))
     return [replace(p, enforcement=overrides[p.id]) if p.id in overrides else p for p in policies]
