@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import corpus_dir
+
 from sovpolicy.catalog.resolve import resolve_host
 from sovpolicy.errors import InputError
 from sovpolicy.model import Origin

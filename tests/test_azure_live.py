@@ -12,15 +12,30 @@ import pytest
 
 pytest.importorskip("azure.mgmt.resourcegraph", reason="the azure extra is not installed")
 
-from azure.core.credentials import AccessToken  # noqa: E402
-
-from azure_fake import (  # noqa: E402
-    COSMOS, DB_PATIENTS, FAILOVER_GROUP, FRONTDOOR, KEYVAULT, SQL_US, ST_GRS, ST_US, ST_WEU, SUB_A, SUB_B, SUB_C,
-    TENANT, VAULT, VM_B, WIDGET, FakeAzure,
+from azure.core.credentials import AccessToken
+from azure_fake import (
+    COSMOS,
+    DB_PATIENTS,
+    FAILOVER_GROUP,
+    FRONTDOOR,
+    KEYVAULT,
+    SQL_US,
+    ST_GRS,
+    ST_US,
+    ST_WEU,
+    SUB_A,
+    SUB_B,
+    SUB_C,
+    TENANT,
+    VAULT,
+    VM_B,
+    WIDGET,
+    FakeAzure,
 )
-from sovpolicy.errors import UsageError  # noqa: E402
-from sovpolicy.model import Origin, Resource  # noqa: E402
-from sovpolicy.sources.azure import AzureOptions, LiveScan, scan  # noqa: E402
+
+from sovpolicy.errors import UsageError
+from sovpolicy.model import Origin, Resource
+from sovpolicy.sources.azure import AzureOptions, LiveScan, scan
 
 
 class TokenCredential:

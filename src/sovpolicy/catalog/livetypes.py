@@ -121,7 +121,7 @@ def build_live_types(docs: list[tuple[str, dict[str, Any]]], source: SourceOf,
     types: dict[str, dict[str, LiveType]] = {}
     envs: dict[str, dict[str, Environment]] = {}
     for path, doc in docs:
-        cloud = doc.get("cloud")
+        cloud = str(doc.get("cloud"))
         if cloud not in regions:
             raise CatalogError(f"live types for unknown cloud {cloud!r}", path)
         for i, item in enumerate(doc.get("types") or []):

@@ -178,7 +178,7 @@ def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progre
                 problems.append(Problem("access", f"azure: subscription {sub} cannot be read: {e}", f"azure:{sub}"))
     objects = _details(clients, catalog, objects, problems, read_properties=not use_graph)
     _say(progress, "done\n")
-    reader = AzureReader(catalog, kind=SourceKind.AZURE, environment=env)
+    reader = AzureReader(catalog, kind=SourceKind.AZURE, input=label, environment=env)
     resources, more = reader.read(objects)
     scope = (f"{len(subs)} subscription(s)" if subs else "") + (
         f" management group(s) {', '.join(opts.management_groups)}" if opts.management_groups else "")
@@ -193,8 +193,9 @@ def _read_graph(clients: Any, subs: list[str], mgs: list[str], objects: list[Arm
 
     try:
         total: int | None = None
-        for page, total in sdk.graph_pages(clients, subs, mgs):
+        for page, reported in sdk.graph_pages(clients, subs, mgs):
             objects += page
+            total = reported
             _say(progress, f"Resource Graph: {len(objects)} records")
         if total is not None and total > len(objects):
             problems.append(Problem("incomplete", f"azure: Resource Graph reported {total} records but returned "

@@ -27,12 +27,10 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..catalog.livetypes import AttributeMap, LiveTypes
-from ..catalog.resolve import normalize_region
 from ..model import Flow, FlowKind, Location, Origin, Placement, Problem, Resource, SourceKind
 from .flows import Refs, Step, Target, follow, path_text
 
 CLOUD = "azure"
-_AZURERM = "hashicorp/azurerm"
 RESOURCE_GROUP_TYPES = frozenset({"microsoft.resources/resourcegroups", "microsoft.resources/subscriptions/resourcegroups"})
 
 
@@ -222,9 +220,10 @@ class _Subject:
 class AzureReader:
     """Turns ARM objects of one input into resources (one instance per input)."""
 
-    def __init__(self, catalog: Catalog, *, kind: SourceKind, location: Location | None = None,
+    def __init__(self, catalog: Catalog, *, kind: SourceKind, input: str, location: Location | None = None,
                  environment: str | None = None) -> None:
         self.catalog = catalog
+        self.input = input
         self.types: LiveTypes = catalog.live_types.get(CLOUD) or LiveTypes(CLOUD)
         self.kind = kind
         self.location = location
@@ -235,7 +234,7 @@ class AzureReader:
 
     def region(self, text: str) -> str:
         """A location as the catalog spells it (``France Central`` -> ``francecentral``)."""
-        return normalize_region(self.catalog, _AZURERM, text.strip())
+        return self.catalog.normalise_region(CLOUD, text.strip())
 
     def read(self, objects: Iterable[ArmObject]) -> tuple[list[Resource], list[Problem]]:
         """The resources of ``objects`` (each ID once, first read wins), with their flows."""
@@ -298,7 +297,7 @@ class AzureReader:
                                          f"the properties of this {live.live} are not in this input: where it copies its data is unknown"),
                                FlowKind.REPLICATE, f"{s.address} properties", (o.where,), "azure-properties-unread"),)
             resources.append(Resource(
-                address=s.address, type=s.type, source=self.kind, placement=s.placement,
+                address=s.address, type=s.type, source=self.kind, placement=s.placement, input=self.input, module="",
                 tags={str(k): "" if v is None else str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {},
                 attributes=s.attrs, location=self.location, notes=note, flows=flows, data_from=f.data_from))
         return resources, problems

@@ -17,7 +17,7 @@ resources not in the file cannot be checked. A malformed export is an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,23 @@ def sniff_powershell(doc: object) -> bool:
     """``Get-AzResource | ConvertTo-Json``: one object or a list with ``ResourceId`` and ``ResourceType``."""
     first = doc[0] if isinstance(doc, list) and doc else doc
     return isinstance(first, Mapping) and "ResourceId" in first and "ResourceType" in first
+
+
+#: top-level keys that make a document worth decoding for each format (None: a list)
+_KEYS: dict[str, Callable[[frozenset[str]], bool]] = {
+    "azure-arm": lambda k: "value" in k,
+    "azure-graph": lambda k: "data" in k,
+    "azure-cli": lambda k: False,
+    "azure-powershell": lambda k: "ResourceId" in k and "ResourceType" in k,
+}
+
+
+def sniff_peek(fmt: str, keys: frozenset[str] | None, doc: Callable[[], object]) -> bool:
+    """Whether a JSON file is of export format ``fmt``: its top-level ``keys`` (None when it
+    is a list) decide whether the whole ``doc()`` is decoded."""
+    if keys is not None and not _KEYS[fmt](keys):
+        return False
+    return dict(FORMATS)[fmt](doc())
 
 
 FORMATS = (("azure-arm", sniff_arm), ("azure-graph", sniff_graph), ("azure-cli", sniff_cli),
@@ -162,7 +179,7 @@ def read_export(path: Path, doc: object, catalog: Catalog, label: str | None = N
     """The resources of one saved Azure inventory, its problems and a note naming the format."""
     label = label if label is not None else str(path)
     fmt, objects, problems = decode(doc, label)
-    resources, more = AzureReader(catalog, kind=SourceKind.INVENTORY, location=Location(label)).read(objects)
+    resources, more = AzureReader(catalog, kind=SourceKind.INVENTORY, input=label, location=Location(label)).read(objects)
     return resources, problems + more, [f"{label}: Azure {_NAMES[fmt]} export, {len(resources)} resources"]
 
 

@@ -113,9 +113,27 @@ class FileKind:
     make: Callable[[Path, Peek], Source]
 
 
+def _azure_source(path: Path, peek: Peek) -> Source:
+    from .azure_export import source_for
+
+    return source_for(path, peek.doc)
+
+
+def _azure(fmt: str) -> Callable[[Peek], bool]:
+    def sniff(peek: Peek) -> bool:
+        from .azure_export import sniff_peek
+
+        return sniff_peek(fmt, peek.keys, lambda: peek.doc)
+    return sniff
+
+
 FILE_KINDS: list[FileKind] = [
     FileKind("plan", "a Terraform plan (`terraform show -json PLANFILE > plan.json`)", _is_plan, _plan_source),
     FileKind("state", "a Terraform state (`terraform show -json > state.json`)", _is_state, _state_source),
+    FileKind("azure-arm", "an Azure ARM list response (`{\"value\": [...]}`)", _azure("azure-arm"), _azure_source),
+    FileKind("azure-graph", "an Azure Resource Graph result (`az graph query -q ...`)", _azure("azure-graph"), _azure_source),
+    FileKind("azure-cli", "`az resource list` output", _azure("azure-cli"), _azure_source),
+    FileKind("azure-powershell", "`Get-AzResource | ConvertTo-Json` output", _azure("azure-powershell"), _azure_source),
 ]
 
 #: Terraform's other JSON outputs, named when given as an input.
@@ -127,7 +145,7 @@ _OTHER_TERRAFORM = {
 
 #: Live sources: modules with ``add_arguments(parser)`` and ``sources_from_args(args)``; they
 #: import their cloud SDK only when they read.
-LIVE_SOURCES: tuple[str, ...] = ()
+LIVE_SOURCES: tuple[str, ...] = ("sovpolicy.sources.azure",)
 
 
 def detect(path: Path) -> tuple[FileKind, Peek]:
