@@ -59,14 +59,14 @@ class Peek:
 
 
 def _json_error(path: Path, data: bytes, exc: Exception) -> InputError:
-    from .tfplan import _position
+    from .planformat import json_position
 
     msg = str(exc)
     if not data.strip():
         return InputError("not valid JSON: the file is empty", str(path))
     if "truncated" in msg:
         msg = "the JSON ends before it is complete (truncated file?)"
-    return InputError(f"not valid JSON: {msg}", str(path) + _position(data, str(exc)))
+    return InputError(f"not valid JSON: {msg}", str(path) + json_position(data, str(exc)))
 
 
 def _tf_keys(peek: Peek) -> frozenset[str]:
@@ -193,7 +193,7 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
         UsageError: a path that does not exist or cannot be read.
         InputError: a file of no known kind, or malformed JSON.
     """
-    from .hcl import module_roots
+    from .hclroots import module_roots
     from .terraform import HclSource
 
     out: list[Source] = []
