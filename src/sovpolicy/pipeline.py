@@ -12,7 +12,7 @@ from . import __version__
 from .catalog import Catalog, resolve_host
 from .classify import Classifier
 from .config import Config
-from .errors import ConfigError, UsageError
+from .errors import ConfigError, InputError, UsageError
 from .gate import NO_GATE, Gate
 from .model import Finding, Flow, Host, Placement, Policy, Problem, Resource, ScanResult, Waiver
 from .policy import applies, evaluate
@@ -50,22 +50,29 @@ def check_adequacy(config: Config, catalog: Catalog) -> frozenset[str]:
     return frozenset(config.adequacy)
 
 
-def read_sources(sources: Sequence[Source], ctx: ReadContext) -> tuple[list[Resource], list[Problem], list[Waiver], list[str]]:
-    """Read every source: their resources, problems, inline waivers and notes."""
+def read_sources(sources: Sequence[Source], ctx: ReadContext
+                 ) -> tuple[list[Resource], list[Problem], list[Waiver], list[str], list[str]]:
+    """Read every source: their resources, problems, inline waivers, notes and history scopes."""
     resources: list[Resource] = []
     problems: list[Problem] = []
     waivers: list[Waiver] = []
     notes: list[str] = []
+    scopes: list[str] = []
     for var_file in ctx.var_files:
         if stat.S_ISDIR(check_path(var_file, "variable file").st_mode):
             raise UsageError("variable file is a directory", str(var_file))
     for source in sources:
-        out = source.read(ctx)
+        try:
+            out = source.read(ctx)
+        except RecursionError:  # one limit for every reader: Python's stack (about 500 levels of values)
+            raise InputError("values nested too deeply to read", source.input) from None
         resources.extend(out.resources)
         problems.extend(out.problems)
         notes.extend(out.notes)
+        if out.scope:
+            scopes.append(out.scope)
         waivers.extend(collect_inline_waivers(source.input, out.module_dirs))
-    return resources, problems, waivers, notes
+    return resources, problems, waivers, notes, scopes
 
 
 def flow_targets(resource: Resource) -> list[tuple[int, Flow]]:
@@ -149,7 +156,7 @@ def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: 
     """
     adequacy = check_adequacy(config, catalog)
     ctx = ReadContext(catalog, tuple(var_files), cache_dir, progress)
-    resources, problems, inline, notes = read_sources(sources, ctx)
+    resources, problems, inline, notes, scopes = read_sources(sources, ctx)
     resources = Classifier(config).classify_all(resources)
     findings, hosts, flow_hosts = evaluate_all(resources, policies, catalog, as_of, adequacy, gate)
     findings, warnings = apply_waivers(findings, [*config.waivers, *inline], as_of, config.warn_days)
@@ -158,4 +165,4 @@ def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: 
         resources=tuple(resources), hosts=hosts, findings=tuple(findings), problems=tuple(problems),
         inputs=tuple(s.input for s in sources), tool_version=__version__, catalog_version=catalog.version,
         catalog_as_of=catalog.as_of, as_of=as_of, flow_hosts=flow_hosts, soft_fail=gate.soft_fail,
-        notes=tuple(notes))
+        notes=tuple(notes), scopes=tuple(scopes))

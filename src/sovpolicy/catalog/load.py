@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,8 +24,18 @@ from ..errors import CatalogError
 from ..model import Adequacy, Certification, Entity, Law, SourceRef
 from ..yamlutil import json_path, load_yaml
 from .flowrules import FlowCatalog, build_flow_catalog
+from .livetypes import LiveTypes, build_live_types
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
+"""The catalog shipped with this version."""
+
+
+def data_dir() -> Path:
+    """The built-in catalog: :data:`DATA_DIR`, or the pinned copy named by
+    ``SOVPOLICY_BUILTIN_CATALOG`` (the tests' frozen catalog, or an old audit's)."""
+    pinned = os.environ.get("SOVPOLICY_BUILTIN_CATALOG")
+    return Path(pinned) if pinned else DATA_DIR
+
 SCHEMA_PATH = Path(str(resources.files("sovpolicy.catalog") / "schema.json"))
 
 _MISSING = object()
@@ -207,6 +218,8 @@ class Catalog:
     _lookups: dict[str, ProviderInfo | None] = field(default_factory=dict, repr=False, compare=False)
     flows: FlowCatalog = field(default_factory=FlowCatalog)
     """Data flows (``flows.yaml``): flow and propagation rules, region pairs, location groups."""
+    live_types: dict[str, LiveTypes] = field(default_factory=dict)
+    """Live resource types by cloud (``live_types/<cloud>.yaml``)."""
     spellings: dict[str, RegionSpelling] = field(default_factory=dict)
     """Cloud id -> how its region names are spelled (from its providers' ``region_spelling``)."""
     _known_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
@@ -310,6 +323,8 @@ def validate_file(path: Path, kind: str, doc: Any) -> None:
 def _kind_of(path: Path, root: Path) -> str:
     if path.parent.name == "clouds":
         return "cloud"
+    if path.parent.name == "live_types":
+        return "live_types"
     kind = FILE_KINDS.get(path.stem)
     if kind is None:
         raise CatalogError("unknown catalog file (expected one of: " + ", ".join(sorted(FILE_KINDS)) + ", clouds/<id>.yaml)", str(path))
@@ -319,6 +334,7 @@ def _kind_of(path: Path, root: Path) -> str:
 def _catalog_files(root: Path) -> list[Path]:
     files = sorted(p for p in root.glob("*.yaml"))
     files += sorted((root / "clouds").glob("*.yaml"))
+    files += sorted((root / "live_types").glob("*.yaml"))
     return files
 
 
@@ -337,7 +353,7 @@ def read_documents(dirs: Iterable[Path], validate: bool | None = None) -> list[t
         for path in _catalog_files(root):
             kind = _kind_of(path, root)
             doc = _read_yaml(path)
-            must = validate if validate is not None else root.resolve() != DATA_DIR.resolve()
+            must = validate if validate is not None else root.resolve() != data_dir().resolve()
             if must:
                 validate_file(path, kind, doc)
             docs.append((path, kind, doc))
@@ -357,6 +373,7 @@ class _Builder:
         }
         self.clouds: dict[str, tuple[Path, dict[str, Any]]] = {}
         self.sources: dict[str, SourceRef] = {}
+        self.live_docs: list[tuple[str, dict[str, Any]]] = []
 
     def add(self, path: Path, kind: str, doc: Any) -> None:
         if not isinstance(doc, dict):
@@ -383,6 +400,8 @@ class _Builder:
             self.clouds[cloud_id] = (path, doc)
         elif kind == "flows":
             self._add_flows(path, doc)
+        elif kind == "live_types":
+            self.live_docs.append((str(path), doc))
         else:
             key_field = {"providers": "provider", "global_types": "cloud"}.get(kind, "id")
             for i, item in enumerate(doc.get(kind) or []):
@@ -517,7 +536,9 @@ class _Builder:
             as_of=_date(self.meta.get("as_of", "1970-01-01"), "catalog.yaml: $.as_of"),
             sources=self.sources, eea=frozenset(eea_doc.get("members") or ()), eea_source=eea_source,
             countries=countries, laws=laws, entities=entities, clouds=clouds, providers=providers,
-            global_types=global_types, certifications=certs, files=files, flows=flows, spellings=spellings)
+            global_types=global_types, certifications=certs, files=files, flows=flows, spellings=spellings,
+            live_types=build_live_types(self.live_docs, self.source,
+                                        {c: frozenset(cl.regions) for c, cl in clouds.items()}))
 
 
 def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) -> Catalog:
@@ -535,7 +556,7 @@ def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) 
             source, entity, law, cloud, region, country or provider (``flows.yaml``: also a
             resource type that is not its provider's).
     """
-    dirs = [DATA_DIR, *extra_dirs]
+    dirs = [data_dir(), *extra_dirs]
     docs = read_documents(dirs, validate)
     builder = _Builder()
     for path, kind, doc in docs:

@@ -69,14 +69,14 @@ _TOO_DEEP = "not a valid input: JSON nested too deeply to read"
 
 
 def _json_error(path: Path, data: bytes, exc: Exception) -> InputError:
-    from .tfplan import _position
+    from .planformat import json_position
 
     msg = str(exc)
     if not data.strip():
         return InputError("not valid JSON: the file is empty", str(path))
     if "truncated" in msg:
         msg = "the JSON ends before it is complete (truncated file?)"
-    return InputError(f"not valid JSON: {msg}", str(path) + _position(data, str(exc)))
+    return InputError(f"not valid JSON: {msg}", str(path) + json_position(data, str(exc)))
 
 
 def _tf_keys(peek: Peek) -> frozenset[str]:
@@ -106,6 +106,24 @@ def _state_source(path: Path, peek: Peek) -> Source:
     return StateSource(path, peek.data)
 
 
+def _aws_tagging(peek: Peek) -> bool:
+    from .aws_export import sniff_tagging
+
+    return sniff_tagging(peek)
+
+
+def _aws_config(peek: Peek) -> bool:
+    from .aws_export import sniff_config
+
+    return sniff_config(peek)
+
+
+def _aws_export(path: Path, peek: Peek) -> Source:
+    from .aws_export import make
+
+    return make(path, peek)
+
+
 @dataclass(frozen=True)
 class FileKind:
     """One kind of JSON input.
@@ -123,9 +141,30 @@ class FileKind:
     make: Callable[[Path, Peek], Source]
 
 
+def _azure_source(path: Path, peek: Peek) -> Source:
+    from .azure_export import source_for
+
+    return source_for(path, peek.doc)
+
+
+def _azure(fmt: str) -> Callable[[Peek], bool]:
+    def sniff(peek: Peek) -> bool:
+        from .azure_export import sniff_peek
+
+        return sniff_peek(fmt, peek.keys, lambda: peek.doc)
+    return sniff
+
+
 FILE_KINDS: list[FileKind] = [
     FileKind("plan", "a Terraform plan (`terraform show -json PLANFILE > plan.json`)", _is_plan, _plan_source),
     FileKind("state", "a Terraform state (`terraform show -json > state.json`)", _is_state, _state_source),
+    FileKind("aws-tagging", "an AWS tagging API export (`aws resourcegroupstaggingapi get-resources`)", _aws_tagging, _aws_export),
+    FileKind("aws-config", "AWS Config configuration items (`aws configservice select-resource-config`, "
+             "`get-resource-config-history`, `list-discovered-resources`, or items saved as JSON)", _aws_config, _aws_export),
+    FileKind("azure-arm", "an Azure ARM list response (`{\"value\": [...]}`)", _azure("azure-arm"), _azure_source),
+    FileKind("azure-graph", "an Azure Resource Graph result (`az graph query -q ...`)", _azure("azure-graph"), _azure_source),
+    FileKind("azure-cli", "`az resource list` output", _azure("azure-cli"), _azure_source),
+    FileKind("azure-powershell", "`Get-AzResource | ConvertTo-Json` output", _azure("azure-powershell"), _azure_source),
 ]
 
 #: Terraform's other JSON outputs, named when given as an input.
@@ -137,7 +176,7 @@ _OTHER_TERRAFORM = {
 
 #: Live sources: modules with ``add_arguments(parser)`` and ``sources_from_args(args)``; they
 #: import their cloud SDK only when they read.
-LIVE_SOURCES: tuple[str, ...] = ()
+LIVE_SOURCES: tuple[str, ...] = ("sovpolicy.sources.aws", "sovpolicy.sources.azure")
 
 
 def detect(path: Path) -> tuple[FileKind, Peek]:
@@ -225,7 +264,7 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
         UsageError: a path that does not exist or cannot be read.
         InputError: a file of no known kind, or malformed JSON.
     """
-    from .hcl import module_roots
+    from .hclroots import module_roots, tree_roots
     from .terraform import HclSource
 
     out: list[Source] = []
@@ -233,7 +272,7 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
     for path in paths:
         st = check_path(path)
         if stat.S_ISDIR(st.st_mode) or is_hcl(path):
-            roots, under = ([path], None) if not stat.S_ISDIR(st.st_mode) else root_modules(path)
+            roots, under = ([path], None) if not stat.S_ISDIR(st.st_mode) else tree_roots(path)
             for root in module_roots(roots):
                 key = root.resolve()
                 if key not in seen_roots:
@@ -243,56 +282,6 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
         kind, peek = detect(path)
         out.append(kind.make(path, peek))
     return out
-
-
-#: directories never searched for root modules
-_SKIP = frozenset({".terraform", ".git", ".terragrunt-cache", "node_modules"})
-
-
-def root_modules(directory: Path) -> tuple[list[Path], Path | None]:
-    """The root modules a directory stands for, as Checkov's ``-d`` finds them.
-
-    A directory holding Terraform configuration files is one module. Otherwise every
-    directory below it that holds some is found (hidden directories, ``.terraform`` and
-    ``.terragrunt-cache`` skipped, links not followed), less those another one found calls
-    through a local module source. Returns them with ``directory`` as where they were
-    found (None when it is a module itself).
-
-    Raises:
-        InputError: no Terraform configuration file anywhere below (Terraform says "No
-            configuration files"); a Terragrunt configuration is named as such.
-    """
-    from .hcl import is_config_file, local_calls
-
-    def has_config(d: Path) -> bool:
-        try:
-            return any(is_config_file(p) for p in d.iterdir())
-        except OSError:
-            return False
-
-    if has_config(directory):
-        return [directory], None
-    found: list[Path] = []
-    terragrunt = False
-    for here, dirs, files in os.walk(directory, onerror=None, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
-        terragrunt = terragrunt or "terragrunt.hcl" in files
-        if any(is_config_file(Path(here) / f) for f in files):
-            found.append(Path(here))
-    if found:
-        called: set[Path] = set()  # modules called (directly or not) by another one found
-        stack = list(found)
-        while stack:
-            for callee in local_calls(stack.pop()):
-                if callee not in called:
-                    called.add(callee)
-                    stack.append(callee)
-        return [d for d in found if d.resolve() not in called] or found, directory
-    if terragrunt:
-        raise InputError("a Terragrunt configuration (terragrunt.hcl), which sovpolicy does not read: run "
-                         "`terragrunt plan -out=tfplan && terragrunt show -json tfplan > plan.json` and scan the plan",
-                         str(directory))
-    raise InputError("No configuration files: no .tf or .tf.json file in this directory or below", str(directory))
 
 
 def add_live_arguments(parser: argparse.ArgumentParser) -> None:
