@@ -129,8 +129,7 @@ def _bundle_files(result: ScanResult, inputs: Sequence[Path], catalog: Catalog, 
     """Every file of the bundle but the manifest and signature, by POSIX path inside it."""
     files: dict[str, bytes] = {}
     try:
-        files["inputs.json"] = dump_json([
-            {"path": display_path(str(p)), "bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in inputs]).encode()
+        files["inputs.json"] = dump_json(_inputs(result, inputs)).encode()
         files["catalog.json"] = dump_json({
             "version": catalog.version, "as_of": catalog.as_of.isoformat(),
             "files": [{"path": _origin(p, data_dir()), "sha256": sha256_file(p)} for p in catalog.files]}).encode()
@@ -149,6 +148,17 @@ def _bundle_files(result: ScanResult, inputs: Sequence[Path], catalog: Catalog, 
     files["findings.json"] = render_json(result).encode()
     files["assessment-results.json"] = render_oscal(result, generated_at).encode()
     return files
+
+
+def _inputs(result: ScanResult, inputs: Sequence[Path]) -> list[dict[str, Any]]:
+    """Each file the scan read, with the digest of the bytes it read (a module directory
+    stands for its files and variables files); inputs the sources did not list (a live
+    scan has none) are digested now, when they are regular files."""
+    listed = [{"path": display_path(f.path), "bytes": f.size, "sha256": f.sha256} for f in result.input_files]
+    if listed:
+        return listed
+    return [{"path": display_path(str(p)), "bytes": p.stat().st_size, "sha256": sha256_file(p)}
+            for p in inputs if p.is_file()]
 
 
 def write_bundle(directory: Path, result: ScanResult, inputs: Sequence[Path], catalog: Catalog,

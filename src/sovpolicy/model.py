@@ -502,6 +502,15 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class InputFile:
+    """One file a scan read: its path as shown, its size and the SHA-256 of the bytes read."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class Problem:
     """Why a scan is incomplete (parse error, denied region...), kept apart from findings."""
 
@@ -539,6 +548,8 @@ class ScanResult:
     """What the live sources scanned (``aws:ACCOUNT;regions=...``): a scan history compares
     scans of the same scope."""
     history: HistoryDiff | None = None
+    input_files: tuple[InputFile, ...] = ()
+    """Every file the sources read, digested as read (the evidence bundle lists them)."""
     """This scan against the previous one of its scope (``scan --history``)."""
 
     @property

@@ -14,7 +14,7 @@ from .classify import Classifier
 from .config import Config
 from .errors import ConfigError, InputError, UsageError
 from .gate import NO_GATE, Gate
-from .model import Finding, Flow, Host, Placement, Policy, Problem, Resource, ScanResult, Waiver
+from .model import Finding, Flow, Host, InputFile, Placement, Policy, Problem, Resource, ScanResult, Waiver
 from .policy import applies, evaluate
 from .sources.base import ReadContext, Source
 from .sources.registry import check_path
@@ -51,13 +51,15 @@ def check_adequacy(config: Config, catalog: Catalog) -> frozenset[str]:
 
 
 def read_sources(sources: Sequence[Source], ctx: ReadContext
-                 ) -> tuple[list[Resource], list[Problem], list[Waiver], list[str], list[str]]:
-    """Read every source: their resources, problems, inline waivers, notes and history scopes."""
+                 ) -> tuple[list[Resource], list[Problem], list[Waiver], list[str], list[str], dict[str, tuple[int, str]]]:
+    """Read every source: their resources, problems, inline waivers, notes, history scopes
+    and the files they read with their digests."""
     resources: list[Resource] = []
     problems: list[Problem] = []
     waivers: list[Waiver] = []
     notes: list[str] = []
     scopes: list[str] = []
+    files: dict[str, tuple[int, str]] = {}
     for var_file in ctx.var_files:
         if stat.S_ISDIR(check_path(var_file, "variable file").st_mode):
             raise UsageError("variable file is a directory", str(var_file))
@@ -69,10 +71,11 @@ def read_sources(sources: Sequence[Source], ctx: ReadContext
         resources.extend(out.resources)
         problems.extend(out.problems)
         notes.extend(out.notes)
+        files.update({k: v for k, v in out.files.items() if k not in files})
         if out.scope:
             scopes.append(out.scope)
         waivers.extend(collect_inline_waivers(source.input, out.module_dirs))
-    return resources, problems, waivers, notes, scopes
+    return resources, problems, waivers, notes, scopes, files
 
 
 def flow_targets(resource: Resource) -> list[tuple[int, Flow]]:
@@ -156,7 +159,7 @@ def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: 
     """
     adequacy = check_adequacy(config, catalog)
     ctx = ReadContext(catalog, tuple(var_files), cache_dir, progress)
-    resources, problems, inline, notes, scopes = read_sources(sources, ctx)
+    resources, problems, inline, notes, scopes, files = read_sources(sources, ctx)
     resources = Classifier(config).classify_all(resources)
     findings, hosts, flow_hosts = evaluate_all(resources, policies, catalog, as_of, adequacy, gate)
     findings, warnings = apply_waivers(findings, [*config.waivers, *inline], as_of, config.warn_days)
@@ -165,4 +168,5 @@ def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: 
         resources=tuple(resources), hosts=hosts, findings=tuple(findings), problems=tuple(problems),
         inputs=tuple(s.input for s in sources), tool_version=__version__, catalog_version=catalog.version,
         catalog_as_of=catalog.as_of, as_of=as_of, flow_hosts=flow_hosts, soft_fail=gate.soft_fail,
-        notes=tuple(notes), scopes=tuple(scopes))
+        notes=tuple(notes), scopes=tuple(scopes),
+        input_files=tuple(InputFile(path, size, sha) for path, (size, sha) in sorted(files.items())))

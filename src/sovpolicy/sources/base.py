@@ -48,6 +48,8 @@ class SourceOutput:
         notes: what the report should say about how it read (the inventory path used and
             how fresh it is).
         scope: the scope a scan history compares like with like by (``aws:ACCOUNT``...).
+        files: every file it read -> (bytes, SHA-256) of the bytes it read, for the
+            evidence bundle (digested as read, never read again).
     """
 
     resources: list[Resource]
@@ -55,6 +57,7 @@ class SourceOutput:
     module_dirs: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     scope: str | None = None
+    files: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 class Source(Protocol):

@@ -39,6 +39,7 @@ from .hclflows import HclRefs, HclSubject
 from .hclinstance import ModuleInstance, ResourceInstance
 from .hclmodule import At, Loader, display, key_text, literal, provider_ref, tfvars_files
 from .hcltree import Attr, Body, Comment
+from .hclvalues import shown
 from .parsecache import ParseCache
 from .placement import (
     NOT_RESOURCES,
@@ -75,12 +76,14 @@ class HclScan:
         comments: comments by file (``path -> [Comment(line, text)]``), for inline waivers.
         module_dirs: module path without instance keys (``""``, ``module.a.module.b``) ->
             the directory of its files, for every module read.
+        files: every file read (configuration and variables) -> (bytes, SHA-256).
     """
 
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     comments: dict[str, list[Comment]] = field(default_factory=dict)
     module_dirs: dict[str, Path] = field(default_factory=dict)
+    files: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 def _nothing(path: tuple[str, ...]) -> Value | None:
@@ -179,7 +182,7 @@ class _Reader:
                 return Value.given(value, evidence, default=any(s.default for s in trace))
             if value is None:  # null is unset
                 return None
-            why = value.reason if isinstance(value, Unknown) else f"it is {value!r}"
+            why = value.reason if isinstance(value, Unknown) else f"it is {shown(value)}"
             return Value.unresolved(f"{name} = {describe(attr.expr)} is not known from source: {why}", evidence)
 
         return attribute
@@ -213,7 +216,7 @@ class _Reader:
                 kinds = {s.kind for s in trace}
                 origin = Origin.MODULE if "module" in kinds else Origin.VARIABLE if "variable" in kinds else Origin.PROVIDER
                 return Value.given(value, evidence, origin, default=any(s.default for s in trace))
-            why = value.reason if isinstance(value, Unknown) else f"it is {value!r}"
+            why = value.reason if isinstance(value, Unknown) else f"it is {shown(value)}"
             return Value.unresolved(f"the region {describe(attr.expr)} is not known from source: {why}", evidence)
 
         return ProviderSettings(repr(cfg.label), (f"{cfg.at.where()} {head}",), HOW, setting)
@@ -326,4 +329,5 @@ def read_module(directory: Path, catalog: Catalog, var_files: Sequence[Path] = (
         scan.comments.update(d.comments)
     scan.problems = problems + reader.problems
     scan.module_dirs = dict(reader.module_dirs)
+    scan.files = dict(loader.files)
     return scan

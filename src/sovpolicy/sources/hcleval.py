@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from .hclfuncs import BINOPS, FUNCTIONS, UNKNOWN_AWARE
 from .hcltree import BinOp, Call, Cond, Expr, For, GetAttr, Index, Lit, Obj, Raw, Splat, Tmpl, Tuple, UnOp, Var
-from .hclvalues import REDACTED, Sensitive, Step, Unknown, plain, redact, to_string, unknown_in
+from .hclvalues import REDACTED, Sensitive, Step, Unknown, holds_sensitive, plain, redact, shown, to_string, unknown_in
 
 __all__ = ["REDACTED", "Evaluator", "Scope", "Sensitive", "Step", "Unknown", "apply_type", "constant", "describe",
            "plain", "redact", "references", "to_string", "unknown_in"]
@@ -162,15 +162,17 @@ class Evaluator:
 
     def _object(self, e: Obj, trace: list[Step], b: dict[str, Any]) -> Any:
         result: dict[str, Any] = {}
+        secret_key = False
         for k, v in zip(e.keys, e.values):
-            key, _ = plain(self._eval(k, trace, b))
+            key, ks = plain(self._eval(k, trace, b))
+            secret_key |= ks
             if isinstance(key, Unknown):
                 return Unknown(f"an object key is not known: {key.reason}", key.error)
             skey = to_string(key)
             if isinstance(skey, Unknown):
                 return skey
             result[skey] = self._eval(v, trace, b)
-        return result
+        return Sensitive(result) if secret_key else result
 
     def _cond(self, e: Cond, trace: list[Step], b: dict[str, Any]) -> Any:
         c, s = plain(self._eval(e.cond, trace, b))
@@ -180,7 +182,7 @@ class Evaluator:
                 return yes
             return Unknown(f"the condition {describe(e.cond)} is not known: {c.reason}", c.error)
         if not isinstance(c, bool):
-            return Unknown(f"a condition must be true or false, not {c!r}", error=True)
+            return Unknown(f"a condition must be true or false, not {shown(c, s)}", error=True)
         return self._eval(e.yes if c else e.no, trace, b)
 
     def _binop(self, e: BinOp, trace: list[Step], b: dict[str, Any]) -> Any:
@@ -194,7 +196,7 @@ class Evaluator:
         try:
             result = BINOPS[e.op](left, right)
         except (KeyError, TypeError, ZeroDivisionError):
-            return Unknown(f"cannot compute {left!r} {e.op} {right!r}", error=True)
+            return Unknown(f"cannot compute {shown(left, s1)} {e.op} {shown(right, s2)}", error=True)
         return Sensitive(result) if (s1 or s2) else result
 
     def _unop(self, e: UnOp, trace: list[Step], b: dict[str, Any]) -> Any:
@@ -206,7 +208,7 @@ class Evaluator:
         elif e.op == "-" and isinstance(v, (int, float)) and not isinstance(v, bool):
             r = -v
         else:
-            return Unknown(f"cannot apply {e.op} to {v!r}", error=True)
+            return Unknown(f"cannot apply {e.op} to {shown(v, s)}", error=True)
         return Sensitive(r) if s else r
 
     def _for(self, e: For, trace: list[Step], b: dict[str, Any]) -> Any:
@@ -218,7 +220,7 @@ class Evaluator:
         elif isinstance(coll, list):
             pairs = list(enumerate(coll))
         else:
-            return Unknown(f"cannot iterate over {coll!r}", error=True)
+            return Unknown(f"cannot iterate over {shown(coll, s)}", error=True)
         out_list: list[Any] = []
         out_map: dict[str, Any] = {}
         for k, v in pairs:
@@ -236,14 +238,15 @@ class Evaluator:
             if e.key is None:
                 out_list.append(value)
                 continue
-            key, _ = plain(self._eval(e.key, trace, inner))
+            key, ks = plain(self._eval(e.key, trace, inner))
+            s = s or ks  # a map with a key from a sensitive value is sensitive as a whole
             skey = key if isinstance(key, Unknown) else to_string(key)
             if isinstance(skey, Unknown):
                 return Unknown(f"a for expression's key is not known: {skey.reason}", skey.error)
             if e.grouping:
                 out_map.setdefault(skey, []).append(value)
             elif skey in out_map:
-                return Unknown(f"duplicate key {skey!r} in a for expression", error=True)
+                return Unknown(f"duplicate key {shown(skey, ks)} in a for expression", error=True)
             else:
                 out_map[skey] = value
         result: Any = out_list if e.key is None else out_map
@@ -257,8 +260,7 @@ class Evaluator:
             if isinstance(node, GetAttr):
                 steps.append(("attr", node.name))
             else:
-                key, _ = plain(self._eval(node.key, trace, b))
-                steps.append(("index", key))
+                steps.append(("index", self._eval(node.key, trace, b)))
             node = node.base
         steps.reverse()
         if not isinstance(node, Var):
@@ -285,6 +287,9 @@ class Evaluator:
             return Unknown("terraform.workspace is chosen when Terraform runs")
         if name == "data":
             return Unknown(f"{describe(e)} is a data source, read by Terraform at plan time")
+        if name in ("module", "data") or (steps and steps[0][0] == "attr" and "_" in name):
+            if any(isinstance(key, Sensitive) for _, key in steps):  # instance keys become addresses
+                return Unknown(f"{describe(e)}: an instance chosen by a sensitive value is not read")
         if name == "module":
             if not steps or steps[0][0] != "attr":
                 return Unknown("module must be followed by a name", error=True)
@@ -299,8 +304,10 @@ class Evaluator:
 
     @staticmethod
     def _apply(value: Any, steps: Sequence[tuple[str, Any]], what: str) -> Any:
-        for kind, key in steps:
+        for kind, marked in steps:
             value, s = plain(value)
+            key, ks = plain(marked)
+            s = s or ks  # an element chosen by a sensitive key is sensitive
             if isinstance(value, Unknown):
                 return value
             if isinstance(key, Unknown):
@@ -308,14 +315,14 @@ class Evaluator:
             if isinstance(value, dict):
                 skey = to_string(key)
                 if isinstance(skey, Unknown) or skey not in value:
-                    return Unknown(f"{what}: no {'attribute' if kind == 'attr' else 'key'} {key!r}", error=True)
+                    return Unknown(f"{what}: no {'attribute' if kind == 'attr' else 'key'} {shown(key, ks)}", error=True)
                 value = value[skey]
             elif isinstance(value, list) and kind == "index" and isinstance(key, int) and not isinstance(key, bool):
                 if not -len(value) <= key < len(value) or key < 0:
                     return Unknown(f"{what}: index {key} out of range", error=True)
                 value = value[key]
             else:
-                return Unknown(f"{what}: cannot read {key!r} from {type(value).__name__}", error=True)
+                return Unknown(f"{what}: cannot read {shown(key, ks)} from {type(value).__name__}", error=True)
             if s:
                 value = Sensitive(value)
         return value
@@ -349,7 +356,9 @@ class Evaluator:
                 return u
         try:
             result = fn(*plain_args)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+            if sensitive or any(holds_sensitive(a) for a in plain_args):  # the message may quote it
+                return Unknown(f"{e.name}(): invalid argument ({shown(None, True)})", error=True)
             return Unknown(f"{e.name}(): {exc}", error=True)
         return Sensitive(result) if sensitive and not isinstance(result, Unknown) else result
 

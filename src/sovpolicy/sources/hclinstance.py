@@ -20,6 +20,7 @@ from ..model import Location, Placement, Problem
 from .hcleval import Evaluator, Sensitive, Step, Unknown, apply_type, constant, plain
 from .hclmodule import EVERY, At, Loader, ModuleDef, display, key_text, literal, provider_ref
 from .hcltree import Attr, Expr, Obj
+from .hclvalues import holds_sensitive, shown
 
 
 def local_source(module: ModuleInstance, source: Any) -> Path | None:
@@ -218,20 +219,28 @@ class ModuleInstance:
         """The instances of a resource or module block (count / for_each)."""
         attrs = at.block.body.attrs
         if "count" in attrs:
-            n, _ = plain(self.eval(attrs["count"].expr, []))
+            n, secret = plain(self.eval(attrs["count"].expr, []))
+            if secret and not isinstance(n, Unknown):  # Terraform refuses it; never quoted
+                return _Expansion([(EVERY, {"count": {"index": Unknown("count.index of a sensitive count")}})],
+                                  "count is derived from a sensitive value, which Terraform refuses: "
+                                  "one entry stands for every instance")
             if isinstance(n, Unknown):
                 return _Expansion([(EVERY, {"count": {"index": Unknown("count.index of an unknown count")}})],
                                   f"count is not known from source ({n.reason}): one entry stands for every instance")
             if isinstance(n, bool) or not isinstance(n, (int, float)) or not n >= 0:
                 return _Expansion([(EVERY, {"count": {"index": Unknown("count.index of an invalid count")}})],
-                                  f"count is not a whole number ({n!r})")
+                                  f"count is not a whole number ({shown(n)})")
             if n > MAX_INSTANCES:
                 return self._over_limit(at, what, f"count = {n:g}", {"count": {"index": Unknown("count.index over the limit")}})
             return _Expansion([(i, {"count": {"index": i}}) for i in range(int(n))])
         if "for_each" in attrs:
-            coll, _ = plain(self.eval(attrs["for_each"].expr, []))
+            coll, secret = plain(self.eval(attrs["for_each"].expr, []))
             unknown_each = {"each": {"key": Unknown("each.key of an unknown for_each"),
                                      "value": Unknown("each.value of an unknown for_each")}}
+            if not isinstance(coll, Unknown) and (secret or (isinstance(coll, list) and holds_sensitive(coll))):
+                # its keys would become addresses: Terraform refuses it, sovpolicy never prints them
+                return _Expansion([(EVERY, unknown_each)], "for_each is derived from a sensitive value, which Terraform "
+                                  "refuses (its keys would be addresses): one entry stands for every instance")
             if isinstance(coll, (dict, list)) and len(coll) > MAX_INSTANCES:
                 return self._over_limit(at, what, f"for_each of {len(coll):,} keys", unknown_each)
             if isinstance(coll, dict):

@@ -10,6 +10,7 @@ waivers), and top-level blocks with theirs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ class Loader:
     def __init__(self, cache: ParseCache) -> None:
         self.cache = cache
         self.defs: dict[Path, ModuleDef] = {}
+        self.files: dict[str, tuple[int, str]] = {}  # every file read: display path -> (bytes, SHA-256)
 
     def parse(self, path: Path, display: str, problems: list[Problem]) -> tuple[Body, list[Comment]] | None:
         try:
@@ -100,6 +102,7 @@ class Loader:
         except OSError as exc:
             problems.append(Problem("unreadable-file", f"cannot read: {exc.strerror}", display))
             return None
+        self.files[display] = (len(data), hashlib.sha256(data).hexdigest())
         parsed = self.cache.parse(data, path.name)
         if parsed.error is not None:
             err = parsed.error

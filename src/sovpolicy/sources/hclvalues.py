@@ -63,6 +63,31 @@ def plain(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
+#: how a message quotes a sensitive value (Terraform's words)
+SENSITIVE_VALUE = "(sensitive value)"
+
+
+def holds_sensitive(value: Any) -> bool:
+    """True when ``value`` is, or contains at any depth, a :class:`Sensitive` value."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Sensitive):
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+def shown(value: Any, sensitive: bool = False) -> str:
+    """A value as an error message or a reason may quote it: ``(sensitive value)`` when it
+    is sensitive (``sensitive``: it was unwrapped by :func:`plain`) or holds a sensitive
+    part, else its ``repr``. The one way the evaluator quotes values."""
+    return SENSITIVE_VALUE if sensitive or holds_sensitive(value) else repr(value)
+
+
 def redact(value: Any) -> Any:
     """The value with every sensitive part replaced by ``(sensitive)`` (for reports)."""
     if isinstance(value, Sensitive):

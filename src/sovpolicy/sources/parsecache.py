@@ -5,7 +5,8 @@ stored under ``<dir>/v<IR_VERSION>-hcl2-<version>/<2 hex>/<sha256 of kind and by
 covers the file's bytes and how it is parsed (native, JSON, tfvars JSON), never its
 name or date, so a renamed or touched file still hits. Entries are written atomically;
 an unreadable, corrupt or unwritable cache is ignored (the file is parsed again), never
-an error. Parse errors are cached too.
+an error. Parse errors are cached too. Variables files are never cached (they may hold
+secrets).
 
 Default directory: ``$SOVPOLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/sovpolicy``, else the
 platform's user cache directory (``platformdirs``); ``--cache-dir`` overrides it and
@@ -75,8 +76,12 @@ class ParseCache:
         self.misses = 0
 
     def parse(self, data: bytes, name: str) -> ParsedFile:
-        """The parsed file for ``data`` (the bytes of a file called ``name``)."""
-        if self.directory is None:
+        """The parsed file for ``data`` (the bytes of a file called ``name``).
+
+        Variables files (``.tfvars``, ``.tfvars.json``) are never cached: they may hold
+        secrets (``-var-file`` with passwords) that must not land on disk in clear.
+        """
+        if self.directory is None or name.endswith((".tfvars", ".tfvars.json")):
             self.misses += 1
             return parse_source(data, name)
         digest = hashlib.sha256(_kind(name) + b"\0" + data).hexdigest()

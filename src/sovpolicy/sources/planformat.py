@@ -198,3 +198,5 @@ class PlanInstance:
     evidence_root: str
     notes: list[str] = field(default_factory=list)
     placement: Placement | None = None
+    sensitive: Any = None
+    """The ``after_sensitive`` mask (None when nothing is marked)."""

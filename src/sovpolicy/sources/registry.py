@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import hashlib
 import importlib
 import os
 import stat
@@ -27,7 +28,8 @@ from typing import Any
 import msgspec
 
 from ..errors import InputError, UsageError
-from .base import Source
+from ..model import SourceKind
+from .base import ReadContext, Source, SourceOutput
 
 HCL_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 
@@ -280,8 +282,32 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
                     out.append(HclSource(root, found_under=under))
             continue
         kind, peek = detect(path)
-        out.append(kind.make(path, peek))
+        digest = (len(peek.data), hashlib.sha256(peek.data).hexdigest())
+        out.append(_Digested(kind.make(path, peek), str(path), digest))
     return out
+
+
+@dataclass
+class _Digested:
+    """A file source whose bytes were digested as the registry read them (once): its
+    output lists that file, for the evidence bundle."""
+
+    inner: Source
+    path: str
+    digest: tuple[int, str]
+
+    @property
+    def kind(self) -> SourceKind:
+        return self.inner.kind
+
+    @property
+    def input(self) -> str:
+        return self.inner.input
+
+    def read(self, ctx: ReadContext) -> SourceOutput:
+        out = self.inner.read(ctx)
+        out.files.setdefault(self.path, self.digest)
+        return out
 
 
 def add_live_arguments(parser: argparse.ArgumentParser) -> None:

@@ -73,4 +73,4 @@ class HclSource:
         label = self.input
         resources = [r if r.input == label else replace(r, input=label) for r in hcl.resources]
         notes = [f"{label}: root module found under {self.found_under}"] if self.found_under is not None else []
-        return SourceOutput(resources, list(hcl.problems), dict(hcl.module_dirs), notes)
+        return SourceOutput(resources, list(hcl.problems), dict(hcl.module_dirs), notes, files=dict(hcl.files))

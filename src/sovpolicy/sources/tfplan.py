@@ -280,6 +280,9 @@ class _PlanReader:
             nonlocal exprs
             value = getattr(inst.fields, name, msgspec.UNSET)
             evidence = (f"{inst.evidence_root}.after.{name}",)
+            mask = getattr(inst.sensitive, name, None) if inst.sensitive is not None else None
+            if mask and value is not msgspec.UNSET and value is not None:  # never read, never printed
+                return Value.unresolved(f"{name} is marked sensitive: its value is not read", evidence, sensitive=True)
             if name in info.resource_regions:
                 return Value.given(value, evidence) if isinstance(value, list) else None
             if isinstance(value, str) and value:
@@ -433,7 +436,7 @@ class _PlanReader:
         unk = self._mask(unk, root)
         sens = self._mask(sens, root)
         config = self.config_index.get((addr.module_path, addr.mode, addr.type or rtype, addr.name))
-        inst = PlanInstance(i, address, addr, rtype or addr.type, provider, action, fields, unk, config, root)
+        inst = PlanInstance(i, address, addr, rtype or addr.type, provider, action, fields, unk, config, root, sensitive=sens)
         return inst, sens
 
 
