@@ -171,7 +171,13 @@ class Certification:
         status: ``certified``/``qualified`` satisfy a requirement; ``in_progress``,
             ``not_qualified``, ``reported_unverified`` and ``unsourced`` never do.
         referential: version of the scheme's referential, e.g. ``"2024"`` for HDS v2.
-        since, expires: validity dates when known.
+        since, expires: validity dates when known; ``expires`` may be derived from the
+            scheme's validity period (then ``expiry_basis`` says how).
+        expiry_basis: None when ``expires`` is given by the source (or absent), else how it
+            was derived (``derived: 3-year validity from 2025-12-17``).
+        transition_ends, superseded_by: for a certificate on a referential that another
+            replaced, the day that referential's transition ended and its successor.
+        conditions: ids of scope conditions a project must confirm (``schemes.yaml``).
     """
 
     id: str
@@ -188,6 +194,10 @@ class Certification:
     expires: dt.date | None
     source: SourceRef
     note: str | None = None
+    expiry_basis: str | None = None
+    transition_ends: dt.date | None = None
+    superseded_by: str | None = None
+    conditions: tuple[str, ...] = ()
 
     SATISFYING = frozenset({"certified", "qualified"})
 

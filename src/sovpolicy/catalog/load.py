@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import CatalogError
 from ..model import Adequacy, Certification, Entity, Law, SourceRef
 from .flowrules import FlowCatalog, build_flow_catalog
+from .schemes import Referential, Scheme, ScopeCondition, with_scheme_dates
 from ..yamlutil import json_path, load_yaml
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
@@ -38,6 +39,7 @@ FILE_KINDS = {
     "providers": "providers",
     "global_types": "global_types",
     "certifications": "certifications",
+    "schemes": "schemes",
     "flows": "flows",
 }
 
@@ -128,6 +130,10 @@ class Catalog:
     _lookups: dict[str, ProviderInfo | None] = field(default_factory=dict, repr=False, compare=False)
     flows: FlowCatalog = field(default_factory=FlowCatalog)
     """Data flows (``flows.yaml``): flow and propagation rules, region pairs, location groups."""
+    schemes: dict[str, Scheme] = field(default_factory=dict)
+    """Certification schemes (``schemes.yaml``): validity periods and referential transitions."""
+    conditions: dict[str, ScopeCondition] = field(default_factory=dict)
+    """Scope conditions a project confirms (``schemes.yaml``: ``conditions``)."""
 
     def provider(self, address: str) -> ProviderInfo | None:
         """Look up a provider by any spelling Terraform uses.
@@ -257,7 +263,8 @@ class _Builder:
         self.raw_sources: dict[str, dict[str, Any]] = {}
         self.countries_doc: dict[str, Any] = {}
         self.raw: dict[str, dict[Any, tuple[Path, dict[str, Any]]]] = {
-            "laws": {}, "entities": {}, "providers": {}, "certifications": {}, "global_types": {},
+            "laws": {}, "entities": {}, "providers": {}, "certifications": {}, "global_types": {}, "schemes": {},
+            "conditions": {},
             "flow_rules": {}, "propagation": {}, "region_pairs": {}, "unpaired": {}, "location_groups": {},
         }
         self.clouds: dict[str, tuple[Path, dict[str, Any]]] = {}
@@ -288,6 +295,10 @@ class _Builder:
             self.clouds[cloud_id] = (path, doc)
         elif kind == "flows":
             self._add_flows(path, doc)
+        elif kind == "schemes":
+            for table in ("schemes", "conditions"):
+                for i, item in enumerate(doc.get(table) or []):
+                    self.raw[table][item["id"]] = (path, {**item, "_where": f"{path}: $.{table}[{i}]"})
         else:
             key_field = {"providers": "provider", "global_types": "cloud"}.get(kind, "id")
             for i, item in enumerate(doc.get(kind) or []):
@@ -388,6 +399,14 @@ class _Builder:
         global_types = [GlobalTypes(item["cloud"], tuple(item.get("prefixes") or ()), item.get("note"), self.source(item, item["_where"]))
                         for _, item in self.raw["global_types"].values()]
 
+        schemes = {sid: Scheme(sid, item["name"], item.get("validity_years"),
+                               {str(r["id"]): Referential(str(r["id"]), None if r.get("superseded_by") is None else str(r["superseded_by"]),
+                                                          _opt_date(r.get("transition_ends"), item["_where"]))
+                                for r in item.get("referentials") or []},
+                               self.source(item, item["_where"]), item.get("note"))
+                   for sid, (_, item) in self.raw["schemes"].items()}
+        conditions = {cid: ScopeCondition(cid, item["text"], self.source(item, item["_where"]))
+                      for cid, (_, item) in self.raw["conditions"].items()}
         certs = []
         for cid, (_, item) in self.raw["certifications"].items():
             w = item["_where"]
@@ -401,11 +420,15 @@ class _Builder:
                 for r in regions:
                     if r != "*" and r not in clouds[cloud].regions:
                         raise CatalogError(f"region {r!r} is not a region of cloud {cloud!r}", w)
-            certs.append(Certification(
+            for cond in item.get("conditions") or ():
+                if cond not in conditions:
+                    raise CatalogError(f"unknown scope condition {cond!r} (not in schemes.yaml: conditions)", w)
+            certs.append(with_scheme_dates(Certification(
                 cid, item["scheme"], item["holder"], cloud, item.get("offer", ""), regions,
                 tuple(item.get("resource_types") or ()), item["status"], bool(item.get("regions_unlisted")),
                 None if item.get("referential") is None else str(item["referential"]),
-                _opt_date(item.get("since"), w), _opt_date(item.get("expires"), w), self.source(item, w), item.get("note")))
+                _opt_date(item.get("since"), w), _opt_date(item.get("expires"), w), self.source(item, w), item.get("note"),
+                conditions=tuple(item.get("conditions") or ())), schemes.get(item["scheme"])))
 
         adequacy = {c: Adequacy(c, a["decision"], a["scope"], self.source(a, a["_where"]), a.get("note"))
                      for c, a in self.countries_doc.get("adequacy", {}).items()}
@@ -418,7 +441,8 @@ class _Builder:
             as_of=_date(self.meta.get("as_of", "1970-01-01"), "catalog.yaml: $.as_of"),
             sources=self.sources, eea=frozenset(eea_doc.get("members") or ()), eea_source=eea_source,
             countries=countries, laws=laws, entities=entities, clouds=clouds, providers=providers,
-            global_types=global_types, certifications=certs, files=files, flows=flows)
+            global_types=global_types, certifications=certs, files=files, flows=flows, schemes=schemes,
+            conditions=conditions)
 
 
 def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) -> Catalog:
