@@ -193,6 +193,46 @@ EOF
   write_json "$wd" "$out"
 }
 
+# deployed_state SRC OUT : apply SRC/main.tf against moto, then write the real
+# state (`terraform show -json`) to OUT.
+deployed_state() {
+  local src="$1" out="$2" name="state-deployed"
+  if ! command -v moto_server >/dev/null 2>&1; then
+    echo "make_plans: moto_server not found; skipping $name (committed state.json kept)."
+    return 0
+  fi
+  local wd log port
+  wd="$WORK/$name"
+  log="$WORK/$name.log"
+  mkdir -p "$wd"
+  cp "$src/main.tf" "$wd/main.tf"
+  port="$(free_port)"
+  MOTO_ACCOUNT_ID=111122223333 moto_server -H 127.0.0.1 -p "$port" >"$WORK/moto-state.log" 2>&1 &
+  MOTO_PID=$!
+  sleep 2
+  local p
+  for p in "" virginia; do
+    {
+      echo 'provider "aws" {'
+      [ -n "$p" ] && echo "  alias = \"$p\""
+      echo '  s3_use_path_style = true'
+      echo "  endpoints {"
+      echo "    s3       = \"http://127.0.0.1:$port\""
+      echo "    dynamodb = \"http://127.0.0.1:$port\""
+      echo "  }"
+      echo "}"
+    } >>"$wd/moto_override.tf"
+  done
+  tf "$log" "$wd" init -input=false
+  tf "$log" "$wd" apply -input=false -auto-approve
+  kill "$MOTO_PID" 2>/dev/null || true
+  wait "$MOTO_PID" 2>/dev/null || true
+  MOTO_PID=""
+  terraform -chdir="$wd" show -json -no-color >"$wd/state.raw.json"
+  python3 -m json.tool --indent 2 "$wd/state.raw.json" >"$out"
+  echo "make_plans: wrote ${out#"$ROOT"/}"
+}
+
 # wanted NAME : true when NAME was asked for (or nothing was asked for).
 wanted() {
   [ ${#ONLY[@]} -eq 0 ] && return 0
@@ -202,7 +242,7 @@ wanted() {
 }
 ONLY=("$@")
 for n in ${ONLY[@]+"${ONLY[@]}"}; do
-  if [ "$n" != example ] && [ ! -f "$ROOT/fixtures/plans/$n/main.tf" ]; then
+  if [ "$n" != example ] && [ "$n" != state-deployed ] && [ ! -f "$ROOT/fixtures/plans/$n/main.tf" ]; then
     echo "make_plans: no case $n (fixtures/plans/$n/main.tf)" >&2
     exit 2
   fi
@@ -224,7 +264,9 @@ for dir in "$ROOT"/fixtures/plans/*/; do
   fi
   case "$name" in
     region-from-variable)
-      plan_case "$dir" "$dir/plan.json" "$name" -- -var region=eu-west-3 ;;
+      plan_case "$dir" "$dir/plan.json" "$name" -- -var region=eu-west-3
+      # the same configuration for a second environment: same addresses, another region
+      plan_case "$dir" "$dir/plan-us-east-1.json" "$name-us" -- -var region=us-east-1 ;;
     no-region-anywhere)
       plan_case "$dir" "$dir/plan.json" "$name" AWS_REGION=eu-west-3 ;;
     replace-and-delete)
@@ -233,5 +275,9 @@ for dir in "$ROOT"/fixtures/plans/*/; do
       plan_case "$dir" "$dir/plan.json" "$name" ;;
   esac
 done
+
+if wanted state-deployed; then
+  deployed_state "$ROOT/fixtures/states/deployed" "$ROOT/fixtures/states/deployed/state.json"
+fi
 
 echo "make_plans: done."

@@ -47,12 +47,13 @@ def example_scan(catalog):
     from sovpolicy.config import load_config
     from sovpolicy.pipeline import scan
     from sovpolicy.policy import load_packs
+    from sovpolicy.sources.registry import file_sources
 
     policies = load_packs(None)
     here = os.getcwd()
     os.chdir(ROOT)
     try:
-        result = scan([Path(EXAMPLE_REL)], load_config(None), catalog, policies, AS_OF)
+        result = scan(file_sources([Path(EXAMPLE_REL)]), load_config(None), catalog, policies, AS_OF)
     finally:
         os.chdir(here)
     return result, policies

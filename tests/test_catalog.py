@@ -8,7 +8,6 @@ import pytest
 
 from sovpolicy.catalog import load_catalog, resolve_host
 from sovpolicy.catalog.load import DATA_DIR
-from sovpolicy.catalog.resolve import zone_to_region
 from sovpolicy.cli import main
 from sovpolicy.errors import CatalogError
 from sovpolicy.model import Origin, Placement
@@ -92,11 +91,25 @@ def test_unknown_region_has_no_facts(catalog):
     assert (h.known_region, h.country, h.operator, h.certifications) == (False, None, None, ())
 
 
-def test_zone_rules():
-    assert zone_to_region("strip-letter", "eu-west-3a") == "eu-west-3"
-    assert zone_to_region("strip-letter", "europe-west9-b") == "europe-west9"
-    assert zone_to_region("strip-letter", "US") is None
-    assert zone_to_region("scaleway", "fr-par-2") == "fr-par"
+def test_zone_patterns(catalog):
+    aws, google, scw = (catalog.provider(p) for p in ("hashicorp/aws", "hashicorp/google", "scaleway/scaleway"))
+    assert aws.zone_region("eu-west-3a") == "eu-west-3"
+    assert google.zone_region("europe-west9-b") == "europe-west9"
+    assert google.zone_region("US") is None
+    assert scw.zone_region("fr-par-2") == "fr-par"
+    assert catalog.provider("hashicorp/azurerm").zone_region("francecentral") is None
+
+
+def test_region_spelling_is_data(catalog):
+    """Azure display names and Google's upper-case locations become the catalog's ids;
+    a location group keeps the catalog's spelling; clouds without a rule are as written."""
+    assert catalog.normalise_region("azure", "France Central") == "francecentral"
+    assert catalog.normalise_region("azure", "FranceCentral") == "francecentral"
+    assert catalog.normalise_region("google", "EUROPE-WEST9") == "europe-west9"
+    assert catalog.normalise_region("google", "eu") == "EU"
+    assert catalog.normalise_region("aws", "eu-west-3") == "eu-west-3"
+    assert catalog.normalise_region("ovh", "GRA") == "GRA"
+    assert catalog.normalise_region(None, "x") == "x"
 
 
 def _copy(tmp_path):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sovpolicy.classify import Classifier
-from sovpolicy.config import Config, ClassRule
+from sovpolicy.config import ClassRule, Config
 from sovpolicy.model import Origin, Placement, Resource, SourceKind
 
 P = Placement("aws", "eu-west-3", Origin.PROVIDER)

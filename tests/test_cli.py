@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXAMPLE_PLAN, FIXTURES
+
 from sovpolicy.cli import main
 
 AS_OF = ["--as-of", "2026-11-30"]
@@ -37,7 +37,8 @@ def test_example_json_report_contract(capsys):
     code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--format", "json", *AS_OF)
     assert code == 1
     report = json.loads(out)
-    assert report["schema_version"] == "1.2"
+    assert report["schema_version"] == "1.3"
+    assert {r["input"] for r in report["resources"]} == {str(EXAMPLE_PLAN)}
     res = {r["address"]: r for r in report["resources"]}
     assert all(r["flows"] == [] for r in report["resources"])  # the example copies nothing elsewhere
     assert all(f["flow"] is None for f in report["findings"])

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLE_PLAN, EXAMPLE_REL, GENERATED_AT, ROOT
 from schema_check import errors, oscal_validator
+
 from sovpolicy.cli import main
 from sovpolicy.errors import InputError, UsageError
 from sovpolicy.evidence import sha256_file, verify_bundle, write_bundle
@@ -74,6 +74,7 @@ def test_oscal_document_is_schema_valid(bundle):
 
 def test_waived_finding_in_oscal_is_schema_valid(example_result):
     from conftest import variant, waiver
+
     from sovpolicy.model import Status
     from sovpolicy.report.oscal import assessment_results
 

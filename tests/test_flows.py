@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import AS_OF, FIXTURES
+
 from sovpolicy.cli import main
 from sovpolicy.config import load_config
 from sovpolicy.model import FlowKind, Origin, Status
 from sovpolicy.pipeline import scan
 from sovpolicy.policy import load_packs
+from sovpolicy.sources.registry import file_sources
 
 PLANS = FIXTURES / "plans"
 
@@ -28,7 +29,12 @@ def hds():
 
 
 def run(case, catalog, policies):
-    return scan([PLANS / case / "plan.json"], load_config(None), catalog, policies, AS_OF)
+    return scan(file_sources([PLANS / case / "plan.json"]), load_config(None), catalog, policies, AS_OF)
+
+
+def host_of(result, address):
+    res = next(x for x in result.resources if x.address == address)
+    return result.host(res)
 
 
 def flows_of(result, address):
@@ -166,11 +172,11 @@ def test_google_multi_and_dual_regions(catalog, hds):
     r = run("google-locations", catalog, hds)
     assert eea(r, "google_storage_bucket.eu") == {None: Status.PASS}
     assert flows_of(r, "google_storage_bucket.eu") == []
-    eu_host = r.hosts["google_storage_bucket.eu"]
+    eu_host = host_of(r, "google_storage_bucket.eu")
     assert (eu_host.country, eu_host.eea, eu_host.group) == (None, True, "multi-region")
     assert [reg for _, _, reg, _ in flows_of(r, "google_storage_bucket.eur4")] == ["europe-north1", "europe-west4"]
     assert eea(r, "google_storage_bucket.eur4") == {None: Status.PASS, "europe-north1": Status.PASS, "europe-west4": Status.PASS}
-    assert r.hosts["google_storage_bucket.eur4"].countries == ("FI", "NL")
+    assert host_of(r, "google_storage_bucket.eur4").countries == ("FI", "NL")
     assert eea(r, "google_storage_bucket.eur5") == {None: Status.FAIL, "europe-west1": Status.PASS, "europe-west2": Status.FAIL}
     assert eea(r, "google_storage_bucket.us") == {None: Status.FAIL}
     assert eea(r, "google_storage_bucket.asia") == {None: Status.FAIL}
@@ -182,7 +188,7 @@ def test_json_report_lists_flows_and_flow_findings(capsys):
     code = main(["scan", str(PLANS / "s3-replication" / "plan.json"), "--format", "json", "--pack", "hds",
                  "--as-of", AS_OF.isoformat()])
     report = json.loads(capsys.readouterr().out)
-    assert code == 1 and report["schema_version"] == "1.2"
+    assert code == 1 and report["schema_version"] == "1.3"
     bucket = next(r for r in report["resources"] if r["address"] == "aws_s3_bucket.records")
     first = bucket["flows"][0]
     assert {k: first["to"][k] for k in ("cloud", "region", "country", "eea", "origin")} == {

@@ -17,12 +17,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
 from conftest import AS_OF, corpus_dir
+
 from sovpolicy.config import load_config
 from sovpolicy.model import FlowKind, Status
 from sovpolicy.pipeline import scan
 from sovpolicy.policy import load_packs
+from sovpolicy.sources.registry import file_sources
 from sovpolicy.sources.tfplan import read_plan
 
 
@@ -55,14 +56,14 @@ def test_replication_attributes_that_copy_nothing(catalog, plan, addresses):
 def test_geo_redundant_corpus_account_is_checked_in_the_paired_region(catalog):
     path = corpus_dir("plan") / "azurerm-fv0.1-regula-view03.json"
     config = replace(load_config(None), default_classes=("health",))  # the corpus plan has no health tag
-    result = scan([path], config, catalog, load_packs(["hds"]), AS_OF)
+    result = scan(file_sources([path]), config, catalog, load_packs(["hds"]), AS_OF)
     eea = {(f.flow.to.region if f.flow else None): f.status for f in result.findings
            if f.policy_id == "SOV-HDS-002" and f.address == "azurerm_storage_account.main"}
     assert eea == {None: Status.PASS, "northeurope": Status.PASS}  # Netherlands, then Ireland
 
 
 def scan_tree(name, catalog):
-    return scan([corpus_dir("hcl") / name], load_config(None), catalog, load_packs(["hds"]), AS_OF)
+    return scan(file_sources([corpus_dir("hcl") / name]), load_config(None), catalog, load_packs(["hds"]), AS_OF)
 
 
 def test_hospital_ehr_aws_flows(catalog):

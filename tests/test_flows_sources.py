@@ -8,12 +8,14 @@ import json
 import textwrap
 
 from conftest import AS_OF, FIXTURES
+
 from sovpolicy.cli import main
 from sovpolicy.config import load_config
 from sovpolicy.model import Status
 from sovpolicy.pipeline import scan
 from sovpolicy.policy import load_packs
 from sovpolicy.sources.hcl import read_module
+from sovpolicy.sources.registry import file_sources
 from sovpolicy.sources.tfplan import read_plan
 
 PROVIDERS = """
@@ -157,11 +159,11 @@ def test_flow_findings_have_unique_keys_in_every_report(tmp_path, capsys):
 def test_residency_of_a_global_edge_with_and_without_adequacy_countries(tmp_path, catalog):
     plan = FIXTURES / "plans" / "cloudfront-cache" / "plan.json"
     packs = load_packs(["eea-residency"])
-    plain = scan([plan], load_config(None), catalog, packs, AS_OF)
+    plain = scan(file_sources([plan]), load_config(None), catalog, packs, AS_OF)
     edge = [f for f in plain.findings if f.address == "aws_s3_bucket.portal" and f.flow is not None]
     assert [f.status for f in edge] == [Status.FAIL]  # no adequacy country: the EEA alone decides
     cfg = tmp_path / ".sovpolicy.yaml"
     cfg.write_text("residency:\n  adequacy: [CH]\n")
-    with_ch = scan([plan], load_config(cfg), catalog, packs, AS_OF)
+    with_ch = scan(file_sources([plan]), load_config(cfg), catalog, packs, AS_OF)
     edge = [f for f in with_ch.findings if f.address == "aws_s3_bucket.portal" and f.flow is not None]
     assert [f.status for f in edge] == [Status.UNKNOWN]  # worldwide edges: cannot show they are only in EEA + CH

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import EXAMPLE_PLAN
+
 from sovpolicy.cli import main
 from sovpolicy.sources.parsecache import ParseCache
 

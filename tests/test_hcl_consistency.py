@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import AS_OF, EXAMPLE_PLAN, FIXTURES
+
 from sovpolicy.config import load_config
 from sovpolicy.pipeline import scan
 from sovpolicy.policy import load_packs
+from sovpolicy.sources.registry import file_sources
 
 CASES = sorted(p.parent for p in (FIXTURES / "plans").glob("*/plan.json")) + [EXAMPLE_PLAN.parent]
 
@@ -41,8 +42,8 @@ def test_hcl_and_plan_agree(case, tmp_path, catalog, policies):
     var_file = tmp_path / "plan.tfvars.json"
     var_file.write_text(json.dumps(variables))
     config = load_config(None)
-    from_plan = scan([plan_json], config, catalog, policies, AS_OF)
-    from_hcl = scan([case], config, catalog, policies, AS_OF, var_files=[var_file])
+    from_plan = scan(file_sources([plan_json]), config, catalog, policies, AS_OF)
+    from_hcl = scan(file_sources([case]), config, catalog, policies, AS_OF, var_files=[var_file])
     assert from_hcl.problems == ()
     plan_res = {r.address: r for r in from_plan.resources}
     hcl_res = {r.address: r for r in from_hcl.resources}

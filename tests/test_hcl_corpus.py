@@ -7,8 +7,8 @@ where sovpolicy deliberately says less (unresolved) the reason is checked instea
 from __future__ import annotations
 
 import pytest
-
 from conftest import corpus_dir
+
 from sovpolicy.sources.hcl import read_module
 
 EXPECTED = {

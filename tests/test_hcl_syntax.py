@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import corpus_dir
-from sovpolicy.sources.hclsyntax import (BinOp, Call, Cond, GetAttr, Lit, Obj, Raw, Tmpl, Var, parse_native,
-                                          parse_source)
+
+from sovpolicy.sources.hclsyntax import BinOp, Call, Cond, GetAttr, Lit, Obj, Raw, Tmpl, Var, parse_native, parse_source
 
 
 def attrs(text: str) -> dict:

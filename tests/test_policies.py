@@ -10,8 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from sovpolicy.catalog import resolve_host
 from sovpolicy.errors import PolicyError
 from sovpolicy.model import Classification, Origin, Placement, Resource, SourceKind, Status
@@ -130,6 +130,7 @@ def test_malformed_policy_names_file_line_and_problem(tmp_path, bad, line, needl
     assert needle in err.value.message
 
 
+@pytest.mark.slow
 def test_installed_wheel_finds_its_policies(tmp_path):
     """Build the wheel, install it into a bare target dir, and load the packs from there."""
     wheel_dir = tmp_path / "wheel"

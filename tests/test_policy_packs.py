@@ -6,8 +6,8 @@ import json
 import shutil
 
 import pytest
-
 from conftest import EXAMPLE_PLAN, ROOT
+
 from sovpolicy.cli import main
 from sovpolicy.errors import PolicyError
 from sovpolicy.policy import available_packs, load_packs, load_policy, pack_roots
@@ -19,7 +19,7 @@ def test_policies_test_passes_on_the_shipped_fixtures(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     assert main(["policies", "test"]) == 0
     out = capsys.readouterr().out
-    assert "8 policies, 40 cases: 40 passed, 0 failed" in out
+    assert "8 policies, 44 cases: 44 passed, 0 failed" in out
 
 
 def test_policies_test_fails_for_a_policy_without_fixtures(tmp_path, capsys):

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 BAD = '''provider "aws" {
@@ -88,6 +87,7 @@ def _user_repo(hook_env: dict, path: Path, hook: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_commit_blocked_then_passing(hook_env, tmp_path):
     env = hook_env["env"]
     # Block on the critical policies (HDS-certified host, data in the EEA) only.

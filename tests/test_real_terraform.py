@@ -13,10 +13,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
-from sovpolicy.sources.tfplan import read_plan
 from test_tfplan_fixtures import EXPECTED
+
+from sovpolicy.sources.tfplan import read_plan
 
 MIRROR = Path(os.environ.get("SOVPOLICY_TF_MIRROR", "/opt/tf-plugins"))
 
@@ -52,6 +52,7 @@ def _plan(case: str, tmp_path: Path, env: dict[str, str], *args: str, extra_env:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "args", "extra_env"), [
     ("aliases-three-regions", (), None),
     ("module-region-argument", (), None),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conftest import variant
+
 from sovpolicy.model import Location, Problem, Status
 from sovpolicy.report.github import command, escape_data, escape_property, render_github
 

@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import GENERATED_AT
+
 from sovpolicy.report import FORMATS, renderer
 from sovpolicy.report.oscal import render_oscal
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
+from conftest import variant, waiver
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from conftest import variant, waiver
 from sovpolicy.model import Problem, Status
 from sovpolicy.report.junit import render_junit
 

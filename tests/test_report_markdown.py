@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from conftest import variant
+
 from sovpolicy.model import Problem, Status
 from sovpolicy.report.markdown import MAX_BYTES, render_markdown
 
@@ -30,7 +31,7 @@ def multiply(result, copies: int, status: Status | None = None):
     findings.sort(key=lambda f: (f.policy_id, f.address))
     unique = list({r.address: r for r in resources}.values())
     return replace(result, findings=tuple(findings), resources=tuple(unique),
-                   hosts={r.address: result.hosts.get(r.address.rsplit("[", 1)[0]) for r in unique})
+                   hosts={r.key: result.hosts.get((r.input, r.address.rsplit("[", 1)[0])) for r in unique})
 
 
 def test_example_comment(example_result):

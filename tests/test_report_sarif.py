@@ -7,6 +7,7 @@ import os
 
 from conftest import ROOT, variant, waiver
 from schema_check import errors, sarif_validator
+
 from sovpolicy.model import Location, Problem, Severity, Status
 from sovpolicy.report.sarif import SECURITY_SEVERITY, render_sarif
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import CORPUS, ROOT, corpus_dir
+
 from sovpolicy.cli import main
 from sovpolicy.errors import InputError
 from sovpolicy.sources.tfplan import read_plan

@@ -6,8 +6,8 @@ Expected values were worked out by hand from each fixture's .tf files (fixtures/
 from __future__ import annotations
 
 import pytest
-
 from conftest import EXAMPLE_PLAN, FIXTURES
+
 from sovpolicy.model import Origin
 from sovpolicy.sources.tfplan import read_plan
 

@@ -7,10 +7,11 @@ import json
 import shutil
 
 import pytest
-
 from conftest import EXAMPLE_PLAN
+
 from sovpolicy.cli import main
 from sovpolicy.errors import InputError
+from sovpolicy.model import Origin, Placement, Resource, SourceKind
 from sovpolicy.waivers import Waiver, inline_waivers
 
 DAY = "2026-11-30"
@@ -116,9 +117,17 @@ def test_inline_waivers_above_and_inside_blocks(tmp_path):
     assert [(w.policy_id, w.address, w.origin.rsplit(":", 1)[1]) for w in ws] == [
         ("SOV-EXT-001", "aws_s3_bucket.patient_records", "3"), ("SOV-HDS-004", "aws_s3_bucket.other", "13")]
     assert ws[0].decision == "CNIL 2023-146" and ws[0].decision_expires == dt.date(2026, 12, 21)
-    assert ws[0].matches("SOV-EXT-001", "aws_s3_bucket.patient_records")
-    assert ws[0].matches("SOV-EXT-001", 'aws_s3_bucket.patient_records["a"]')
-    assert not ws[0].matches("SOV-EXT-001", "module.m.aws_s3_bucket.patient_records")
+    assert ws[0].matches("SOV-EXT-001", _res("aws_s3_bucket.patient_records"))
+    assert ws[0].matches("SOV-EXT-001", _res('aws_s3_bucket.patient_records["a"]'))
+    assert not ws[0].matches("SOV-EXT-001", _res("module.m.aws_s3_bucket.patient_records"))
+    # the module path is the source's, not parsed from the address
+    assert not ws[0].matches("SOV-EXT-001", _res("aws_s3_bucket.patient_records", module="module.m"))
+    assert not ws[0].matches("SOV-EXT-001", _res("arn:aws:s3:::patient-records"))
+
+
+def _res(address: str, module: str | None = None) -> Resource:
+    return Resource(address=address, type="aws_s3_bucket", source=SourceKind.PLAN, module=module,
+                    placement=Placement("aws", "eu-west-3", Origin.PROVIDER))
 
 
 @pytest.mark.parametrize(("text", "needle"), [

@@ -15,7 +15,6 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -23,9 +22,10 @@ from .catalog import load_catalog
 from .catalog.load import DATA_DIR, read_documents
 from .config import find_config, load_config
 from .errors import ExitCode, SovpolicyError, UsageError
-from .model import ScanResult, Severity
+from .gate import Gate
+from .model import Resource, ScanResult, Severity
 from .report import FORMATS, renderer, streamer
-
+from .sources.registry import add_live_arguments, file_sources, live_sources
 
 
 def _date(text: str) -> dt.date:
@@ -64,8 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--no-cache", action="store_true", help="parse every Terraform file, read and write no cache")
 
     scan = sub.add_parser("scan", parents=[common, source], help="scan Terraform plans, .tf files or module directories")
-    scan.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                      help="plan JSON (`terraform show -json PLANFILE > plan.json`), .tf/.tf.json/.tfvars files or module directories")
+    scan.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                      help="plan or state JSON (`terraform show -json`), .tf/.tf.json/.tfvars files, module directories, "
+                           "or inventory exports; JSON inputs are recognised by content")
     scan.add_argument("--format", "-f", action="append", default=[], metavar="FORMAT[:FILE]",
                       help=f"output format ({', '.join(FORMATS)}); repeatable; FORMAT:FILE writes to FILE")
     scan.add_argument("--output", "-o", action="append", default=[], type=Path, metavar="FILE",
@@ -77,11 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write an evidence bundle (digests, policies, inventory, findings, OSCAL, manifest) to DIR")
     scan.add_argument("--sign-key", type=Path, metavar="KEY.pem",
                       help="sign the evidence manifest with this Ed25519 private key (needs sovpolicy[sign])")
+    add_live_arguments(scan)
 
     explain = sub.add_parser("explain", parents=[common, source], help="the whole chain for one resource")
-    explain.add_argument("address", help="resource address, e.g. aws_s3_bucket.records")
-    explain.add_argument("path", nargs="?", type=Path, help="module directory or Terraform file (instead of --plan)")
-    explain.add_argument("--plan", type=Path, help="plan JSON")
+    explain.add_argument("address", help="resource address, e.g. aws_s3_bucket.records (or an ARN, an Azure resource ID)")
+    explain.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                         help="inputs as for scan: module directories, Terraform files, plan or state JSON, exports")
+    explain.add_argument("--plan", type=Path, action="append", default=[], help="plan JSON (repeatable; same as a PATH)")
+    explain.add_argument("--input", metavar="INPUT", help="which input, when the address is in several")
 
     cat = sub.add_parser("catalog", help="the catalog's facts, their sources and freshness")
     cat_sub = cat.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -132,13 +136,6 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
     return outputs
 
 
-def _apply_gate(result: ScanResult, fail_on: Severity | None) -> ScanResult:
-    if fail_on is None:
-        return result
-    findings = tuple(replace(f, blocking=f.blocking and f.severity.rank >= fail_on.rank) for f in result.findings)
-    return replace(result, findings=findings)
-
-
 def _setup(args: argparse.Namespace, start: Path) -> tuple:
     from .policy import available_packs, load_packs, pack_roots, with_enforcement
     from .setupcache import cached, files_key
@@ -155,7 +152,8 @@ def _setup(args: argparse.Namespace, start: Path) -> tuple:
     key = files_key(files, repr((catalog_dirs, packs, roots)))
     catalog, loaded = cached(_cache_dir(args), key,
                              lambda: (load_catalog(catalog_dirs[1:]), load_packs(packs, roots)))
-    policies = with_enforcement(loaded, config.enforcement, str(config_path) if config_path else None)
+    policies = with_enforcement(loaded, config.enforcement, str(config_path) if config_path else None,
+                                config.enforcement_where)
     as_of = args.as_of or dt.date.today()
     return config, catalog, policies, as_of
 
@@ -184,11 +182,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
         sign_key = evidence.load_private_key(args.sign_key)
     if args.evidence is not None:
         evidence.prepare_directory(args.evidence)
-    config, catalog, policies, as_of = _setup(args, args.paths[0])
-    result = _apply_gate(scan(args.paths, config, catalog, policies, as_of, var_files=args.var_file,
-                              cache_dir=_cache_dir(args)), args.fail_on)
-    if args.soft_fail:
-        result = replace(result, soft_fail=True)
+    sources = [*file_sources(args.paths), *live_sources(args)]
+    if not sources:
+        raise UsageError("nothing to scan: give a plan, state, Terraform files, a module directory or an "
+                         "inventory export, or a live scan flag")
+    config, catalog, policies, as_of = _setup(args, args.paths[0] if args.paths else Path.cwd())
+    result = scan(sources, config, catalog, policies, as_of, var_files=args.var_file, cache_dir=_cache_dir(args),
+                  gate=Gate(args.fail_on, args.soft_fail), progress=_progress_wanted())
     if args.evidence is not None:
         evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
     for fmt, target in outputs:
@@ -237,23 +237,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _explained(result: ScanResult, address: str, which: str | None, paths: Sequence[Path]) -> Resource:
+    """The one resource ``explain`` is about; asks which input when the address is in several."""
+    found = [r for r in result.resources if r.address == address and (which is None or r.input == which)]
+    if len(found) > 1:
+        inputs = ", ".join(r.input for r in found)
+        raise UsageError(f"{address!r} is in {len(found)} inputs ({inputs}): choose one with --input")
+    if not found:
+        near = sorted({r.address for r in result.resources if address.split(".")[-1] in r.address})[:5]
+        hint = f" (did you mean: {', '.join(near)}?)" if near else ""
+        where = f"input {which!r}" if which is not None else "the inputs"
+        raise UsageError(f"no resource {address!r} in {where}{hint}", ", ".join(str(p) for p in paths))
+    return found[0]
+
+
+def _progress_wanted() -> bool:
+    """A progress display only on an interactive terminal, never in CI logs."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     """``sovpolicy explain ADDRESS --plan FILE``: placement, host, flows (where the data is
     copied), the references its data comes through, and every applicable policy."""
     from .pipeline import scan
     from .policy.evaluate import destination_reason, host_reasons, placement_reason
 
-    target = args.plan or args.path
-    if target is None or (args.plan is not None and args.path is not None):
-        raise UsageError("give either --plan FILE or a module directory / Terraform file")
-    config, catalog, policies, as_of = _setup(args, target)
-    result = scan([target], config, catalog, policies, as_of, var_files=args.var_file, cache_dir=_cache_dir(args))
-    res = next((r for r in result.resources if r.address == args.address), None)
-    if res is None:
-        near = sorted(r.address for r in result.resources if args.address.split(".")[-1] in r.address)[:5]
-        hint = f" (did you mean: {', '.join(near)}?)" if near else ""
-        raise UsageError(f"no resource {args.address!r} in {'the plan' if args.plan else 'the configuration'}{hint}", str(target))
-    host = result.hosts.get(res.address)
+    paths = [*args.plan, *args.paths]
+    if not paths:
+        raise UsageError("give the inputs to look in: a module directory, Terraform files, or --plan FILE")
+    config, catalog, policies, as_of = _setup(args, paths[0])
+    result = scan(file_sources(paths), config, catalog, policies, as_of, var_files=args.var_file, cache_dir=_cache_dir(args))
+    res = _explained(result, args.address, args.input, paths)
+    host = result.host(res)
     out = [f"{res.address} ({res.type}, {res.action or res.source.value})" + (f" at {res.location}" if res.location and res.location.line else "")]
     out.append("placement:")
     out.append(f"  {placement_reason(res.placement).text}")
@@ -280,7 +295,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         for ev in fl.evidence:
             out.append(f"    via {ev}")
         out.append(f"    {destination_reason(fl.to).text}")
-        dest = result.flow_hosts.get((res.address, i))
+        dest = result.flow_host(res, i)
         for r in host_reasons(dest, catalog) if dest is not None else ():
             out.append(f"    {r.text}" + (f"  [source: {r.source.cite()}]" if r.source else ""))
     if res.data_from:
@@ -288,7 +303,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         for link in res.data_from:
             out.append(f"  {link.hop(res.address)}  [propagation rule {link.rule}]")
     out.append("data classes: " + (", ".join(f"{c.data_class} ({c.reason})" for c in res.classifications) or "none"))
-    mine = [f for f in result.findings if f.address == res.address]
+    mine = [f for f in result.findings if f.key == res.key]
     out.append("policies:" if mine else "policies: none applies (the resource holds no data class a policy targets)")
     for f in mine:
         copy = f" [copy: {f.flow.describe(res.placement)}]" if f.flow is not None else ""
@@ -404,7 +419,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return int(ExitCode.OK)
-    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit 4
+    except Exception as exc:
         log = _crash_log(exc)
         sys.stderr.write(f"sovpolicy: internal error ({type(exc).__name__}); details written to {log}\n")
         return int(ExitCode.INTERNAL)

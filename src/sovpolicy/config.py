@@ -27,8 +27,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import datetime as dt
-
 from .errors import ConfigError
 from .model import Enforcement
 from .waivers import Waiver, from_config
@@ -75,6 +73,8 @@ class Config:
     rules: tuple[ClassRule, ...] = ()
     default_classes: tuple[str, ...] = ()
     enforcement: dict[str, Enforcement] = field(default_factory=dict)
+    enforcement_where: dict[str, str] = field(default_factory=dict)
+    """Where each ``enforcement:`` entry is written (``file:line``)."""
     adequacy: tuple[str, ...] = ()
     adequacy_where: dict[str, str] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
@@ -153,6 +153,7 @@ def load_config(path: Path | None) -> Config:
         rules=rules,
         default_classes=tuple(cls.get("default") or ()),
         enforcement={k: Enforcement(v) for k, v in (doc.get("enforcement") or {}).items()},
+        enforcement_where={k: f"{path}:{line_of(node, ['enforcement', k])}" for k in doc.get("enforcement") or {}},
         adequacy=adequacy,
         adequacy_where=adequacy_where,
         waivers=tuple(from_config(waivers, str(path), waiver_lines)),

@@ -7,14 +7,13 @@ policies -> ``Finding`` -> reporters -> ``ScanResult``. Nothing here does I/O.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .waivers import Waiver
+from pathlib import Path
+from typing import Any
 
 
 class Origin(str, Enum):
@@ -47,6 +46,7 @@ class SourceKind(str, Enum):
     """Which reader produced a resource."""
 
     PLAN = "plan"
+    STATE = "state"
     HCL = "hcl"
     AWS = "aws"
     AZURE = "azure"
@@ -336,6 +336,9 @@ class Classification:
 class Resource:
     """One resource instance from any source, in Terraform's vocabulary.
 
+    A resource's identity is ``(input, address)``: two plans of one configuration share
+    addresses.
+
     Attributes:
         address: Terraform resource address (ARN or Azure resource ID when live).
         type: Terraform resource type name.
@@ -351,6 +354,11 @@ class Resource:
             CDN edges), its own and those of the resources its data reaches.
         data_from: the resources whose data it holds through a reference (classification
             follows these links).
+        input: the label of the input it was read from (the file or directory as given,
+            ``aws:ACCOUNT``...), the first half of its identity.
+        module: its module path (``module.a.module.b``, ``""`` for the root module and for
+            live resources) as the source knows it; None when the source did not say, in
+            which case it is read from a Terraform address.
     """
 
     address: str
@@ -365,6 +373,13 @@ class Resource:
     notes: tuple[str, ...] = ()
     flows: tuple[Flow, ...] = ()
     data_from: tuple[DataLink, ...] = ()
+    input: str = ""
+    module: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The resource's identity: ``(input, address)``."""
+        return (self.input, self.address)
 
     @cached_property
     def data_classes(self) -> frozenset[str]:
@@ -373,10 +388,20 @@ class Resource:
 
     @cached_property
     def module_path(self) -> str:
-        """Module part of the address without instance keys (``module.a.module.b``), or ``""``."""
-        from .address import parse_address
+        """Module part of the address without instance keys (``module.a.module.b``), or ``""``.
 
-        return parse_address(self.address).module_path
+        The source's own ``module`` when it gave one; else read from a Terraform address;
+        ``""`` for an address that is not a Terraform address (an ARN, an Azure ID).
+        """
+        if self.module is not None:
+            return self.module
+        from .address import parse_address
+        from .errors import InputError
+
+        try:
+            return parse_address(self.address).module_path
+        except InputError:
+            return ""
 
 
 @dataclass(frozen=True)
@@ -472,6 +497,11 @@ class Finding:
     flow_reasons: int = 0
 
     @property
+    def key(self) -> tuple[str, str]:
+        """Its resource's identity ``(input, address)``."""
+        return (self.resource.input, self.address)
+
+    @property
     def subject(self) -> str:
         """What the finding is about: the address, or for a flow ``address → destination
         (kind by via)``; unique per (policy, input, subject)."""
@@ -495,11 +525,14 @@ class ScanResult:
     """Everything a reporter renders. Findings are sorted (policy, path, address, flow:
     the resource's own placement first, then its flows in order).
 
-    ``flow_hosts`` maps ``(address, index in resource.flows)`` to the flow destination's host.
+    ``hosts`` maps each resource's identity ``(input, address)`` to its host;
+    ``flow_hosts`` maps ``(input, address, index in resource.flows)`` to the flow
+    destination's host. ``notes`` are what the sources said about how they read (the
+    inventory path used and its freshness...).
     """
 
     resources: tuple[Resource, ...]
-    hosts: Mapping[str, Host | None]
+    hosts: Mapping[tuple[str, str], Host | None]
     findings: tuple[Finding, ...]
     problems: tuple[Problem, ...]
     inputs: tuple[str, ...]
@@ -510,7 +543,8 @@ class ScanResult:
     warnings: tuple[str, ...] = ()
     soft_fail: bool = False
     """``--soft-fail``: blocking findings are reported but do not fail the exit code."""
-    flow_hosts: Mapping[tuple[str, int], Host | None] = field(default_factory=dict)
+    flow_hosts: Mapping[tuple[str, str, int], Host | None] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -523,6 +557,14 @@ class ScanResult:
         if self.blocking and not self.soft_fail:
             return 1
         return 3 if self.problems else 0
+
+    def host(self, resource: Resource) -> Host | None:
+        """The host of one of its resources."""
+        return self.hosts.get(resource.key)
+
+    def flow_host(self, resource: Resource, index: int) -> Host | None:
+        """The host of one of its resource's flow destinations (``index`` in ``resource.flows``)."""
+        return self.flow_hosts.get((resource.input, resource.address, index))
 
     def counts(self) -> dict[str, int]:
         """Summary counts: resources, blocking, failed, unknown, waived, passed."""
@@ -537,3 +579,81 @@ class ScanResult:
             "waived": by_status[Status.WAIVED],
             "passed": by_status[Status.PASS],
         }
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One validated policy. ``require`` is a tuple of ``(condition name, arguments)``."""
+
+    id: str
+    pack: str
+    title: str
+    description: str
+    severity: Severity
+    enforcement: Enforcement
+    data_classes: frozenset[str]
+    types: tuple[str, ...]
+    require: tuple[tuple[str, dict[str, Any]], ...]
+    unresolved: str
+    remediation: str
+    references: tuple[tuple[str, str], ...]
+    path: Path
+    when: str | None = None
+
+    @cached_property
+    def has_cel(self) -> bool:
+        """True when a ``require`` condition is a CEL expression (its verdict depends on the resource)."""
+        return any(name == "cel" for name, _ in self.require)
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """One waiver (see :mod:`sovpolicy.waivers`). ``origin`` is where it was declared (``file:line``)."""
+
+    policy_id: str
+    address: str
+    reason: str
+    expires: dt.date
+    origin: str
+    approved_by: str | None = None
+    decision: str | None = None
+    decision_expires: dt.date | None = None
+    module_path: str | None = None
+    """For inline waivers: the module the ``.tf`` file belongs to (``""`` for root)."""
+    input: str | None = None
+    """For inline waivers: the input whose files hold it; it applies to that input's resources only."""
+
+    def matches(self, policy_id: str, resource: Resource) -> bool:
+        """True when the waiver names this policy and its address pattern matches the resource."""
+        if policy_id != self.policy_id or (self.input is not None and self.input != resource.input):
+            return False
+        if self.module_path is not None:  # inline: TYPE.NAME within its module, any instance
+            if resource.module_path != self.module_path:
+                return False
+            from .address import parse_address
+            from .errors import InputError
+
+            try:
+                a = parse_address(resource.address)
+            except InputError:
+                return False
+            return f"{a.type}.{a.name}" == self.address
+        return _glob(self.address).fullmatch(resource.address) is not None
+
+    def end(self) -> dt.date:
+        """The earlier of its own expiry and its decision's end."""
+        return min(self.expires, self.decision_expires) if self.decision_expires else self.expires
+
+    def describe(self) -> str:
+        """One line: who, why, until when, under which decision."""
+        parts = [f"waived at {self.origin} until {self.expires.isoformat()}: {self.reason}"]
+        if self.approved_by:
+            parts.append(f"approved by {self.approved_by}")
+        if self.decision:
+            end = f" (ends {self.decision_expires.isoformat()})" if self.decision_expires else ""
+            parts.append(f"decision {self.decision}{end}")
+        return "; ".join(parts)
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(p) for p in pattern.split("*")))

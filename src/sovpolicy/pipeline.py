@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -11,34 +12,21 @@ from .catalog import Catalog, resolve_host
 from .classify import Classifier
 from .config import Config
 from .errors import ConfigError, UsageError
-from .model import Finding, Flow, Host, Placement, Problem, Resource, ScanResult
-from .policy import Policy, applies, evaluate
-from .sources.tfplan import read_plan
-from .waivers import Waiver, apply_waivers, inline_waivers
+from .gate import NO_GATE, Gate
+from .model import Finding, Flow, Host, Placement, Policy, Problem, Resource, ScanResult, Waiver
+from .policy import applies, evaluate
+from .sources.base import ReadContext, Source
+from .waivers import apply_waivers, inline_waivers
 
 
-def source_dirs(plan: Path, module_sources: dict[str, str]) -> dict[str, Path]:
-    """Module path -> directory of its ``.tf`` files, for a plan made next to its root module.
-
-    Only local module sources (``./`` or ``../``) can be followed; the root module is the
-    plan file's directory.
-    """
-    dirs = {"": plan.resolve().parent}
-    for path in sorted(module_sources, key=lambda p: p.count(".")):
-        parent = path.rpartition(".module.")[0] if ".module." in path else ""
-        src = module_sources[path]
-        if parent in dirs and src.startswith(("./", "../")):
-            dirs[path] = (dirs[parent] / src).resolve()
-    return dirs
-
-
-def collect_inline_waivers(dirs: dict[str, Path]) -> list[Waiver]:
-    """Inline ``# sovpolicy:waive`` comments of every ``.tf`` file of those module directories."""
+def collect_inline_waivers(input_label: str, dirs: dict[str, Path]) -> list[Waiver]:
+    """Inline ``# sovpolicy:waive`` comments of every ``.tf`` file of one input's module
+    directories; they apply to that input's resources only."""
     found: list[Waiver] = []
     for module_path, d in sorted(dirs.items()):
         if d.is_dir():
             for tf in sorted(d.glob("*.tf")):
-                found.extend(inline_waivers(tf, module_path))
+                found.extend(replace(w, input=input_label) for w in inline_waivers(tf, module_path))
     return found
 
 
@@ -60,70 +48,22 @@ def check_adequacy(config: Config, catalog: Catalog) -> frozenset[str]:
     return frozenset(config.adequacy)
 
 
-def input_kind(path: Path) -> str:
-    """``plan`` (plan JSON), ``hcl`` (.tf/.tf.json/.tfvars/.tfvars.json file or a directory) or ``other``."""
-    if path.is_dir():
-        return "hcl"
-    name = path.name.lower()
-    if name.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json")):
-        return "hcl"
-    return "plan" if name.endswith(".json") else "other"
-
-
-def read_inputs(paths: Sequence[Path], catalog: Catalog, *, var_files: Sequence[Path] = (),
-                cache_dir: Path | None = None) -> tuple[list[Resource], list[Problem], dict[str, Path]]:
-    """Read every input into resources: plan JSON files, and Terraform source.
-
-    Terraform files are mapped to the root modules to scan (a module directory given as
-    such, else the file's directory or the module above that calls it), each scanned
-    once; see :func:`~sovpolicy.sources.hcl.module_roots`.
-
-    Args:
-        paths: plan JSON files, ``.tf``/``.tf.json``/``.tfvars`` files, module directories.
-        catalog: the loaded catalog.
-        var_files: ``-var-file`` files for the root modules, in order.
-        cache_dir: the parse cache directory, or None for no cache.
-
-    Returns the resources, the problems, and the module directories where inline
-    waivers are looked for (see :func:`source_dirs`).
-
-    Raises:
-        UsageError: a path that does not exist or is of no known kind.
-        InputError: a malformed plan.
-    """
+def read_sources(sources: Sequence[Source], ctx: ReadContext) -> tuple[list[Resource], list[Problem], list[Waiver], list[str]]:
+    """Read every source: their resources, problems, inline waivers and notes."""
     resources: list[Resource] = []
     problems: list[Problem] = []
-    dirs: dict[str, Path] = {}
-    sources: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            raise UsageError("no such file or directory", str(path))
-        kind = input_kind(path)
-        if kind == "other":
-            raise UsageError("expected a Terraform plan in JSON (`terraform show -json PLANFILE > plan.json`), "
-                             ".tf/.tf.json/.tfvars files or a module directory", str(path))
-        if kind == "hcl":
-            sources.append(path)
-            continue
-        scan = read_plan(path, catalog)
-        resources.extend(scan.resources)
-        dirs.update({k: v for k, v in source_dirs(path, scan.info.module_sources).items() if k not in dirs})
-        if scan.info.errored:
-            problems.append(Problem("plan-errored", "Terraform reported errors while planning: the plan may be partial", str(path)))
-    for path in var_files:
-        if not path.is_file():
-            raise UsageError("variable file not found", str(path))
-    if sources:
-        from .sources.hcl import module_roots, read_module
-        from .sources.parsecache import ParseCache
-
-        cache = ParseCache(cache_dir)
-        for root in module_roots(sources):
-            hcl = read_module(root, catalog, var_files, cache)
-            resources.extend(hcl.resources)
-            problems.extend(hcl.problems)
-            dirs.update({k: v for k, v in hcl.module_dirs.items() if k not in dirs})
-    return resources, problems, dirs
+    waivers: list[Waiver] = []
+    notes: list[str] = []
+    for var_file in ctx.var_files:
+        if not var_file.is_file():
+            raise UsageError("variable file not found", str(var_file))
+    for source in sources:
+        out = source.read(ctx)
+        resources.extend(out.resources)
+        problems.extend(out.problems)
+        notes.extend(out.notes)
+        waivers.extend(collect_inline_waivers(source.input, out.module_dirs))
+    return resources, problems, waivers, notes
 
 
 def flow_targets(resource: Resource) -> list[tuple[int, Flow]]:
@@ -147,18 +87,18 @@ def flow_targets(resource: Resource) -> list[tuple[int, Flow]]:
 
 
 def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], catalog: Catalog,
-                 as_of: dt.date, adequacy: frozenset[str] = frozenset()
-                 ) -> tuple[list[Finding], dict[str, Host | None], dict[tuple[str, int], Host | None]]:
+                 as_of: dt.date, adequacy: frozenset[str] = frozenset(), gate: Gate = NO_GATE
+                 ) -> tuple[list[Finding], dict[tuple[str, str], Host | None], dict[tuple[str, str, int], Host | None]]:
     """Resolve each resource's host (and each flow destination's) once and evaluate every
     applicable policy on the resource and on each of its flows.
 
-    Returns the findings sorted by (policy, input path, address, flow: the resource
-    itself first, then its flows in order), the hosts by address, and the flow
-    destinations' hosts by (address, index in ``resource.flows``).
+    Returns the findings sorted by (policy, input, address, flow: the resource itself
+    first, then its flows in order), the hosts by resource identity ``(input, address)``,
+    and the flow destinations' hosts by ``(input, address, index in resource.flows)``.
     """
     findings: list[tuple[int, Finding]] = []
-    hosts: dict[str, Host | None] = {}
-    flow_hosts: dict[tuple[str, int], Host | None] = {}
+    hosts: dict[tuple[str, str], Host | None] = {}
+    flow_hosts: dict[tuple[str, str, int], Host | None] = {}
     cache: dict[tuple[str | None, str | None, str], Host | None] = {}
     eval_cache: dict[object, object] = {}  # host chains and condition outcomes, keyed by id(host)
 
@@ -169,47 +109,51 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
         return cache[key]
 
     for res in resources:
-        host = hosts[res.address] = host_of(res.placement, res.type)
+        host = hosts[(res.input, res.address)] = host_of(res.placement, res.type)
         targets = flow_targets(res) if res.flows else []
         for i, f in enumerate(res.flows):
-            flow_hosts[(res.address, i)] = host_of(f.to, res.type)
+            flow_hosts[(res.input, res.address, i)] = host_of(f.to, res.type)
         if not res.classifications:  # every policy targets data classes: nothing applies
             continue
         for pol in policies:
             if applies(pol, res):
-                finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache)
+                finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, gate=gate)
                 if finding is not None:
                     findings.append((-1, finding))
                 for i, f in targets:
-                    finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, f, flow_hosts[(res.address, i)])
+                    finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, f,
+                                       flow_hosts[(res.input, res.address, i)], gate=gate)
                     if finding is not None:
                         findings.append((i, finding))
-    path_of = {r.address: (r.location.path if r.location else "") for r in resources}
-    findings.sort(key=lambda rf: (rf[1].policy_id, path_of.get(rf[1].address, ""), rf[1].address, rf[0]))
+    findings.sort(key=lambda rf: (rf[1].policy_id, rf[1].resource.input, rf[1].address, rf[0]))
     return [f for _, f in findings], hosts, flow_hosts
 
 
-def scan(paths: Sequence[Path], config: Config, catalog: Catalog, policies: Sequence[Policy],
-         as_of: dt.date, *, var_files: Sequence[Path] = (), cache_dir: Path | None = None) -> ScanResult:
-    """Run the whole pipeline on ``paths``.
+def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: Sequence[Policy],
+         as_of: dt.date, *, var_files: Sequence[Path] = (), cache_dir: Path | None = None,
+         gate: Gate = NO_GATE, progress: bool = False) -> ScanResult:
+    """Run the whole pipeline on ``sources`` (see :mod:`~sovpolicy.sources.registry`).
 
     Args:
-        paths: inputs (plan JSON, Terraform files, module directories).
-        config: project configuration (classification rules).
+        sources: the inputs, as sources.
+        config: project configuration (classification rules, waivers).
         catalog: loaded catalog.
         policies: loaded policies to evaluate.
         as_of: the date certifications must be valid on.
         var_files: ``-var-file`` files for Terraform source inputs.
         cache_dir: parse cache directory for Terraform source (None: no cache).
+        gate: ``--fail-on`` and ``--soft-fail``.
+        progress: the sources may show a progress display.
     """
     adequacy = check_adequacy(config, catalog)
-    resources, problems, dirs = read_inputs(paths, catalog, var_files=var_files, cache_dir=cache_dir)
+    ctx = ReadContext(catalog, tuple(var_files), cache_dir, progress)
+    resources, problems, inline, notes = read_sources(sources, ctx)
     resources = Classifier(config).classify_all(resources)
-    findings, hosts, flow_hosts = evaluate_all(resources, policies, catalog, as_of, adequacy)
-    waivers = [*config.waivers, *collect_inline_waivers(dirs)]
-    findings, warnings = apply_waivers(findings, waivers, as_of, config.warn_days)
+    findings, hosts, flow_hosts = evaluate_all(resources, policies, catalog, as_of, adequacy, gate)
+    findings, warnings = apply_waivers(findings, [*config.waivers, *inline], as_of, config.warn_days)
     return ScanResult(
         warnings=tuple(warnings),
         resources=tuple(resources), hosts=hosts, findings=tuple(findings), problems=tuple(problems),
-        inputs=tuple(str(p) for p in paths), tool_version=__version__, catalog_version=catalog.version,
-        catalog_as_of=catalog.as_of, as_of=as_of, flow_hosts=flow_hosts)
+        inputs=tuple(s.input for s in sources), tool_version=__version__, catalog_version=catalog.version,
+        catalog_as_of=catalog.as_of, as_of=as_of, flow_hosts=flow_hosts, soft_fail=gate.soft_fail,
+        notes=tuple(notes))

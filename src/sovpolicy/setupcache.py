@@ -46,8 +46,8 @@ def cached(directory: Path | None, key: str, build: Callable[[], T]) -> T:
     path = directory / "setup" / f"{key}.pickle"
     try:
         with path.open("rb") as fh:
-            return pickle.load(fh)  # noqa: S301 - written by this program in the user's own cache
-    except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
+            return pickle.load(fh)
+    except Exception:
         pass
     value = build()
     try:

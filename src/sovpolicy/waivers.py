@@ -23,61 +23,15 @@ import datetime as dt
 import re
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from .address import parse_address
 from .errors import ConfigError, InputError
-from .model import Enforcement, Finding, Reason, Status
+from .gate import blocks
+from .model import Enforcement, Finding, Reason, Status, Waiver
 
 INLINE_MARK = "sovpolicy:waive"
 _FIELDS = {"expires", "reason", "approved_by", "decision", "decision_expires"}
-
-
-@dataclass(frozen=True)
-class Waiver:
-    """One waiver. ``origin`` is where it was declared (``file:line``)."""
-
-    policy_id: str
-    address: str
-    reason: str
-    expires: dt.date
-    origin: str
-    approved_by: str | None = None
-    decision: str | None = None
-    decision_expires: dt.date | None = None
-    module_path: str | None = None
-    """For inline waivers: the module the ``.tf`` file belongs to (``""`` for root)."""
-
-    def matches(self, policy_id: str, address: str) -> bool:
-        """True when the waiver names this policy and its address pattern matches."""
-        if policy_id != self.policy_id:
-            return False
-        if self.module_path is not None:  # inline: TYPE.NAME within its module, any instance
-            try:
-                a = parse_address(address)
-            except InputError:
-                return False
-            return a.module_path == self.module_path and f"{a.type}.{a.name}" == self.address
-        return _glob(self.address).fullmatch(address) is not None
-
-    def end(self) -> dt.date:
-        """The earlier of its own expiry and its decision's end."""
-        return min(self.expires, self.decision_expires) if self.decision_expires else self.expires
-
-    def describe(self) -> str:
-        """One line: who, why, until when, under which decision."""
-        parts = [f"waived at {self.origin} until {self.expires.isoformat()}: {self.reason}"]
-        if self.approved_by:
-            parts.append(f"approved by {self.approved_by}")
-        if self.decision:
-            end = f" (ends {self.decision_expires.isoformat()})" if self.decision_expires else ""
-            parts.append(f"decision {self.decision}{end}")
-        return "; ".join(parts)
-
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(p) for p in pattern.split("*")))
 
 
 def _date(value: object, where: str, error: type[Exception]) -> dt.date:
@@ -107,7 +61,7 @@ _BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"\s*\{')
 
 def _code_part(line: str, state: dict[str, object]) -> str:
     """The line without strings and comments, tracking heredocs and block comments."""
-    out = []
+    out: list[str] = []
     i = 0
     heredoc = state.get("heredoc")
     if heredoc:
@@ -245,7 +199,7 @@ def apply_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver], as_of:
     warnings: list[str] = []
     used: set[int] = set()
     for f in findings:
-        idx = [i for i, w in enumerate(waivers) if w.matches(f.policy_id, f.address)]
+        idx = [i for i, w in enumerate(waivers) if w.matches(f.policy_id, f.resource)]
         used.update(idx)
         if not idx or f.status not in (Status.FAIL, Status.UNKNOWN):
             out.append(f)
@@ -265,7 +219,7 @@ def apply_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver], as_of:
         left = (w.end() - as_of).days
         if left <= warn_days:
             warnings.append(f"waiver at {w.origin} for {f.policy_id} {f.address} expires in {left} days ({w.end().isoformat()})")
-        out.append(replace(f, status=Status.WAIVED, blocking=False, waiver=w,
+        out.append(replace(f, status=Status.WAIVED, blocking=blocks(Status.WAIVED, f.enforcement, f.severity), waiver=w,
                            reasons=f.reasons + (Reason(w.describe()),)))
     for i, w in enumerate(waivers):
         if i not in used:

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import CatalogError
 from ..model import Adequacy, Certification, Entity, Law, SourceRef
+from ..yamlutil import json_path, load_yaml
 from .flowrules import FlowCatalog, build_flow_catalog
 from .schemes import Referential, Scheme, ScopeCondition, with_scheme_dates
-from ..yamlutil import json_path, load_yaml
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
 SCHEMA_PATH = Path(str(resources.files("sovpolicy.catalog") / "schema.json"))
@@ -69,6 +70,34 @@ class Cloud:
 
 
 @dataclass(frozen=True)
+class RegionSpelling:
+    """How a region written in another accepted spelling becomes the catalog's id.
+
+    Azure: ``"France Central"`` / ``"FranceCentral"`` -> ``francecentral`` (lower case,
+    spaces removed); Google Cloud Storage reads locations back upper-case
+    (``EUROPE-WEST9`` -> ``europe-west9``).
+    """
+
+    case: str = "as-written"
+    remove: str = ""
+    fact: SourceRef | None = None
+
+    def apply(self, text: str, known: Mapping[str, str] | None = None) -> str:
+        """``text`` in this spelling; with ``case: lower``, the name as ``known`` (casefolded
+        name -> the catalog's own spelling, e.g. Google's ``EU`` group) writes it, else
+        lower case."""
+        out = text
+        for ch in self.remove:
+            out = out.replace(ch, "")
+        if self.case != "lower":
+            return out
+        return (known or {}).get(out.casefold(), out.lower())
+
+
+AS_WRITTEN = RegionSpelling()
+
+
+@dataclass(frozen=True)
 class ProviderInfo:
     """How one Terraform provider places its resources (``providers.yaml``).
 
@@ -78,12 +107,16 @@ class ProviderInfo:
         provider_region: attribute paths of the region in the provider block.
         resource_region: resource attributes that hold a region, most specific first.
         resource_zone: resource attributes that hold a zone.
-        zone_rule: how a zone gives its region (``strip-letter``, ``scaleway``, ``none``).
+        zone_pattern: a regular expression a zone matches in full, whose group ``region``
+            is its region (``eu-west-3a`` -> ``eu-west-3``), or None (no zones).
         default_region: a documented provider default, or None.
-        location_normalize: ``lower-no-spaces`` for Azure, else ``none``.
+        spelling: how its region names become the catalog's ids.
         zone_in_region: a zone must lie in the region set above it (AWS), so an
             unknown zone defers to that region.
         resource_regions: attributes holding several locations at once.
+        provider_zone: attribute paths of the zone in the provider block.
+        zonal_types: types placed in one zone: the provider's zone places them before
+            its region.
     """
 
     source: str
@@ -91,12 +124,26 @@ class ProviderInfo:
     provider_region: tuple[tuple[str, ...], ...]
     resource_region: tuple[str, ...]
     resource_zone: tuple[str, ...]
-    zone_rule: str
+    zone_pattern: str | None
     default_region: str | None
-    location_normalize: str
+    spelling: RegionSpelling
     fact: SourceRef
     zone_in_region: bool = False
     resource_regions: tuple[str, ...] = ()
+    provider_zone: tuple[tuple[str, ...], ...] = ()
+    zonal_types: frozenset[str] = frozenset()
+
+    def zone_region(self, zone: str) -> str | None:
+        """The region of a zone by the provider's pattern, or None when it does not apply."""
+        if not self.zone_pattern:
+            return None
+        m = _zone_re(self.zone_pattern).fullmatch(zone)
+        return m.group("region") if m else None
+
+
+@cache
+def _zone_re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 @dataclass(frozen=True)
@@ -107,6 +154,38 @@ class GlobalTypes:
     prefixes: tuple[str, ...]
     note: str | None
     source: SourceRef
+
+
+def _paths(value: Any) -> tuple[tuple[str, ...], ...]:
+    """One attribute path (a list of names) or several (a list of lists), as paths."""
+    paths = value or []
+    if paths and all(isinstance(p, str) for p in paths):
+        paths = [paths]
+    return tuple(tuple(p) for p in paths)
+
+
+def _check_pattern(pattern: str, where: str) -> None:
+    try:
+        compiled = _zone_re(pattern)
+    except re.error as exc:
+        raise CatalogError(f"zone_pattern {pattern!r} is not a regular expression: {exc}", where) from None
+    if "region" not in compiled.groupindex:
+        raise CatalogError(f"zone_pattern {pattern!r} has no (?P<region>...) group", where)
+
+
+def _spellings(providers: Mapping[str, ProviderInfo]) -> dict[str, RegionSpelling]:
+    """Each cloud's region spelling: the one its providers give (they must agree)."""
+    out: dict[str, tuple[RegionSpelling, str]] = {}
+    for p in providers.values():
+        if p.cloud is None:
+            continue
+        seen = out.get(p.cloud)
+        if seen is None or seen[0] is AS_WRITTEN:
+            out[p.cloud] = (p.spelling, p.source)
+        elif p.spelling is not AS_WRITTEN and (p.spelling.case, p.spelling.remove) != (seen[0].case, seen[0].remove):
+            raise CatalogError(f"providers {seen[1]} and {p.source} spell regions of cloud {p.cloud!r} differently "
+                               "(region_spelling must agree)", p.source)
+    return {cloud: s for cloud, (s, _) in out.items()}
 
 
 @dataclass
@@ -134,6 +213,22 @@ class Catalog:
     """Certification schemes (``schemes.yaml``): validity periods and referential transitions."""
     conditions: dict[str, ScopeCondition] = field(default_factory=dict)
     """Scope conditions a project confirms (``schemes.yaml``: ``conditions``)."""
+    spellings: dict[str, RegionSpelling] = field(default_factory=dict)
+    """Cloud id -> how its region names are spelled (from its providers' ``region_spelling``)."""
+    _known_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def normalise_region(self, cloud: str | None, text: str) -> str:
+        """Spell a region as the catalog does: ``("azure", "France Central")`` -> ``francecentral``,
+        ``("google", "EUROPE-WEST9")`` -> ``europe-west9``; other clouds' names as written."""
+        spelling = self.spellings.get(cloud or "")
+        if spelling is None:
+            return text
+        known = self._known_names.get(cloud or "")
+        if known is None:
+            c = self.clouds.get(cloud or "")
+            names = [g.code for (gc, _), g in self.flows.groups.items() if gc == cloud] + list(c.regions if c else ())
+            known = self._known_names[cloud or ""] = {n.casefold(): n for n in names}
+        return spelling.apply(text, known)
 
     def provider(self, address: str) -> ProviderInfo | None:
         """Look up a provider by any spelling Terraform uses.
@@ -387,14 +482,18 @@ class _Builder:
             cloud = item.get("cloud")
             if cloud is not None and cloud not in clouds:
                 raise CatalogError(f"provider {psrc!r} names unknown cloud {cloud!r}", w)
-            paths = item.get("provider_region") or []
-            if paths and all(isinstance(p, str) for p in paths):
-                paths = [paths]
+            spell = item.get("region_spelling")
+            spelling = AS_WRITTEN if not spell else RegionSpelling(
+                spell["case"], spell.get("remove", ""), self.source({"source": spell["source"], "as_of": item["as_of"]}, w))
             providers[provider_key(psrc)] = ProviderInfo(
-                provider_key(psrc), cloud, tuple(tuple(p) for p in paths), tuple(item.get("resource_region") or ()),
-                tuple(item.get("resource_zone") or ()), item.get("zone_rule", "none"), item.get("default_region"),
-                item.get("location_normalize", "none"), self.source(item, w),
-                bool(item.get("zone_in_region")), tuple(item.get("resource_regions") or ()))
+                provider_key(psrc), cloud, _paths(item.get("provider_region")), tuple(item.get("resource_region") or ()),
+                tuple(item.get("resource_zone") or ()), item.get("zone_pattern"), item.get("default_region"),
+                spelling, self.source(item, w), bool(item.get("zone_in_region")),
+                tuple(item.get("resource_regions") or ()), _paths(item.get("provider_zone")),
+                frozenset(item.get("zonal_types") or ()))
+            if item.get("zone_pattern"):
+                _check_pattern(item["zone_pattern"], w)
+        spellings = _spellings(providers)
 
         global_types = [GlobalTypes(item["cloud"], tuple(item.get("prefixes") or ()), item.get("note"), self.source(item, item["_where"]))
                         for _, item in self.raw["global_types"].values()]
@@ -413,18 +512,18 @@ class _Builder:
             if item["holder"] not in entities:
                 raise CatalogError(f"unknown holder entity {item['holder']!r}", w)
             cloud = item.get("cloud")
-            regions = tuple(str(r) for r in item.get("regions") or ())
+            scope = tuple(str(r) for r in item.get("regions") or ())
             if cloud is not None:
                 if cloud not in clouds:
                     raise CatalogError(f"unknown cloud {cloud!r}", w)
-                for r in regions:
+                for r in scope:
                     if r != "*" and r not in clouds[cloud].regions:
                         raise CatalogError(f"region {r!r} is not a region of cloud {cloud!r}", w)
             for cond in item.get("conditions") or ():
                 if cond not in conditions:
                     raise CatalogError(f"unknown scope condition {cond!r} (not in schemes.yaml: conditions)", w)
             certs.append(with_scheme_dates(Certification(
-                cid, item["scheme"], item["holder"], cloud, item.get("offer", ""), regions,
+                cid, item["scheme"], item["holder"], cloud, item.get("offer", ""), scope,
                 tuple(item.get("resource_types") or ()), item["status"], bool(item.get("regions_unlisted")),
                 None if item.get("referential") is None else str(item["referential"]),
                 _opt_date(item.get("since"), w), _opt_date(item.get("expires"), w), self.source(item, w), item.get("note"),
@@ -441,8 +540,8 @@ class _Builder:
             as_of=_date(self.meta.get("as_of", "1970-01-01"), "catalog.yaml: $.as_of"),
             sources=self.sources, eea=frozenset(eea_doc.get("members") or ()), eea_source=eea_source,
             countries=countries, laws=laws, entities=entities, clouds=clouds, providers=providers,
-            global_types=global_types, certifications=certs, files=files, flows=flows, schemes=schemes,
-            conditions=conditions)
+            global_types=global_types, certifications=certs, files=files, flows=flows, spellings=spellings,
+            schemes=schemes, conditions=conditions)
 
 
 def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) -> Catalog:

@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from fnmatch import fnmatchcase
 
 from ..model import Certification, Host, Law, Placement
 from .flowrules import LocationGroup
 from .load import Catalog
-
-
-def normalize_region(catalog: Catalog, provider: str | None, region: str) -> str:
-    """Spell a region as the catalog does (Azure: ``"West Europe"`` -> ``westeurope``)."""
-    info = catalog.provider(provider) if provider else None
-    if info is not None and info.location_normalize == "lower-no-spaces":
-        return region.replace(" ", "").lower()
-    return region
-
-
-def zone_to_region(rule: str, zone: str) -> str | None:
-    """Derive a region from a zone by the provider's documented rule.
-
-    ``strip-letter``: ``eu-west-3a`` -> ``eu-west-3``, ``europe-west9-b`` -> ``europe-west9``;
-    ``scaleway``: ``fr-par-1`` -> ``fr-par``. Returns None when the rule does not apply.
-    """
-    if rule == "strip-letter":
-        m = re.fullmatch(r"(.+?\d)-?[a-z]", zone)
-        return m.group(1) if m else None
-    if rule == "scaleway":
-        parts = zone.split("-")
-        return "-".join(parts[:2]) if len(parts) >= 3 else None
-    return None
 
 
 def is_global_type(catalog: Catalog, cloud: str | None, rtype: str) -> bool:

@@ -1,6 +1,15 @@
 """Policies: load packs, the condition registry, the generated schema, and evaluation."""
 
 from .evaluate import applies, evaluate
-from .load import DEFAULT_PACKS, Policy, available_packs, builtin_policy_dir, load_packs, load_policy, pack_roots, with_enforcement
+from .load import (
+    DEFAULT_PACKS,
+    Policy,
+    available_packs,
+    builtin_policy_dir,
+    load_packs,
+    load_policy,
+    pack_roots,
+    with_enforcement,
+)
 
 __all__ = ["DEFAULT_PACKS", "Policy", "pack_roots", "with_enforcement", "applies", "available_packs", "builtin_policy_dir", "evaluate", "load_packs", "load_policy"]

@@ -81,7 +81,7 @@ def evaluate_expr(expr: str, env: dict[str, Any]) -> tuple[bool | None, str | No
     """Evaluate to a boolean: ``(value, None)``, or ``(None, error)`` when it errs or is not a bool."""
     try:
         value = compile_expr(expr).execute(env)
-    except Exception as exc:  # noqa: BLE001 - the library raises plain TypeError/ValueError/KeyError
+    except Exception as exc:
         return None, str(exc).splitlines()[0]
     if not isinstance(value, bool):
         return None, f"the expression gave {type(value).__name__} {value!r}, not a boolean"

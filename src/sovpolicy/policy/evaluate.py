@@ -7,10 +7,10 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ..catalog import Catalog
+from ..gate import NO_GATE, Gate, blocks
 from ..memo import memoised
-from ..model import Enforcement, Entity, Finding, Flow, Host, Origin, Placement, Reason, Resource, Status
+from ..model import Entity, Finding, Flow, Host, Origin, Placement, Policy, Reason, Resource, Status
 from .conditions import REGISTRY, Context
-from .load import Policy
 
 _ORIGIN_TEXT = {
     Origin.RESOURCE: "its own attribute",
@@ -100,7 +100,7 @@ def _verdict(policy: Policy, resource: Resource, host: Host, catalog: Catalog, a
 
 def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Catalog, as_of: dt.date,
              adequacy: frozenset[str] = frozenset(), cache: dict[Any, Any] | None = None,
-             flow: Flow | None = None, flow_host: Host | None = None) -> Finding | None:
+             flow: Flow | None = None, flow_host: Host | None = None, gate: Gate = NO_GATE) -> Finding | None:
     """Evaluate one policy on one resource it applies to (see :func:`applies`).
 
     ``host`` is the resource's own host. With ``flow``, the policy is evaluated for that
@@ -112,6 +112,7 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
 
     Returns None when the policy's ``when`` CEL expression is false for the resource;
     a ``when`` that cannot be evaluated applies the policy and makes it UNKNOWN.
+    ``gate`` carries ``--fail-on`` to :func:`~sovpolicy.gate.blocks`.
     ``cache`` (one dict per scan) reuses classification and placement reasons, host
     chains, and the verdicts of policies whose conditions depend only on the host and the
     resource type (all but ``cel``).
@@ -169,9 +170,8 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
                                        policy, resource, host, catalog, as_of, adequacy, flow)
             chain_key += (id(tail),)
         reasons.extend(tail)
-    blocking = status in (Status.FAIL, Status.UNKNOWN) and policy.enforcement is not Enforcement.ADVISORY
-    if status is Status.UNKNOWN and host is None and policy.unresolved == "warn":
-        blocking = False
+    blocking = blocks(status, policy.enforcement, policy.severity, gate,
+                      unresolved_warn=host is None and policy.unresolved == "warn")
     where = memoised(memo, ("where", id(host), placement.cloud), host, _where, placement, host)
     if flow is not None:
         message = (f"{resource.address} ({classes}) {flow.describe(resource.placement)}, in {where}: "

@@ -7,44 +7,19 @@ The built-in packs live in the repository's ``policies/`` and ship inside the wh
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from dataclasses import replace
+from functools import lru_cache
 from importlib import resources
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from ..errors import PolicyError
-from ..model import Enforcement, Severity
+from ..model import Enforcement, Policy, Severity
 from ..yamlutil import dates_to_text, json_path, line_of, load_yaml
 from .cel import compile_expr
 from .conditions import REGISTRY
 from .schema import policy_schema
-
-
-@dataclass(frozen=True)
-class Policy:
-    """One validated policy. ``require`` is a tuple of ``(condition name, arguments)``."""
-
-    id: str
-    pack: str
-    title: str
-    description: str
-    severity: Severity
-    enforcement: Enforcement
-    data_classes: frozenset[str]
-    types: tuple[str, ...]
-    require: tuple[tuple[str, dict[str, Any]], ...]
-    unresolved: str
-    remediation: str
-    references: tuple[tuple[str, str], ...]
-    path: Path
-    when: str | None = None
-
-    @cached_property
-    def has_cel(self) -> bool:
-        """True when a ``require`` condition is a CEL expression (its verdict depends on the resource)."""
-        return any(name == "cel" for name, _ in self.require)
 
 
 def builtin_policy_dir() -> Path:
@@ -86,12 +61,12 @@ def load_policy(path: Path, pack: str, validate: bool = True) -> Policy:
         raise PolicyError(f"{json_path(list(err.absolute_path))}: {msg}", where)
     if doc["id"] != path.stem:
         raise PolicyError(f"policy id {doc['id']!r} differs from the file name {path.stem!r}", f"{path}:{line_of(node, ['id'])}")
-    exprs = [(["when"], doc["when"])] if "when" in doc else []
+    exprs: list[tuple[list[str | int], str]] = [(["when"], doc["when"])] if "when" in doc else []
     exprs += [(["require", i, "cel", "expr"], item["cel"]["expr"]) for i, item in enumerate(doc["require"]) if "cel" in item]
     for place, expr in exprs:
         try:
             compile_expr(expr)
-        except Exception as exc:  # noqa: BLE001 - the CEL library raises ValueError with a caret diagram
+        except Exception as exc:
             raise PolicyError(f"{json_path(place)}: invalid CEL: {str(exc).splitlines()[0]}", f"{path}:{line_of(node, place)}") from None
     applies = doc["applies_to"]
     return Policy(
@@ -115,7 +90,7 @@ def pack_roots(extra: Sequence[Path] = ()) -> list[Path]:
         try:
             obj = ep.load()
             roots.append(Path(obj() if callable(obj) else obj))
-        except Exception as exc:  # noqa: BLE001 - a broken plugin is a configuration error
+        except Exception as exc:
             raise PolicyError(f"policy pack plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
     for d in extra:
         if not Path(d).is_dir():
@@ -169,14 +144,24 @@ def load_packs(names: Sequence[str] | None = None, roots: Sequence[Path] | None 
     return sorted(policies.values(), key=lambda p: p.id)
 
 
-def with_enforcement(policies: Sequence[Policy], overrides: Mapping[str, Enforcement], where: str | None = None) -> list[Policy]:
+def with_enforcement(policies: Sequence[Policy], overrides: Mapping[str, Enforcement], where: str | None = None,
+                     lines: Mapping[str, str] | None = None) -> list[Policy]:
     """Apply per-project enforcement levels (``enforcement:`` in .sovpolicy.yaml).
 
+    A hard-mandatory policy cannot be lowered (as in Sentinel): it is the floor the
+    policy's authors set, so a project may only raise enforcement for it.
+
     Raises:
-        PolicyError: an override names a policy that is not loaded.
+        PolicyError: an override names a policy that is not loaded, or lowers a
+            hard-mandatory one (naming the line, from ``lines``: policy id -> ``file:line``).
     """
     ids = {p.id for p in policies}
     unknown = sorted(set(overrides) - ids)
     if unknown:
-        raise PolicyError(f"enforcement override for unknown or unloaded policy {', '.join(unknown)}", where)
+        first = (lines or {}).get(unknown[0], where)
+        raise PolicyError(f"enforcement override for unknown or unloaded policy {', '.join(unknown)}", first)
+    for p in policies:
+        if p.id in overrides and p.enforcement is Enforcement.HARD_MANDATORY and overrides[p.id] is not Enforcement.HARD_MANDATORY:
+            raise PolicyError(f"$.enforcement.{p.id}: {p.id} is hard-mandatory and cannot be lowered to "
+                              f"{overrides[p.id].value} by a project configuration", (lines or {}).get(p.id, where))
     return [replace(p, enforcement=overrides[p.id]) if p.id in overrides else p for p in policies]

@@ -86,7 +86,7 @@ def run_policy_tests(policies: list[Policy], fixtures: Path, base: Catalog) -> t
         adequacy = frozenset(doc.get("adequacy") or ())
         for item in doc.get("resources") or []:
             name = item["name"]
-            want = (expected or {}).get(name)
+            want: Any = (expected or {}).get(name)
             reason = None
             if isinstance(want, dict):
                 want, reason = want.get("status"), want.get("reason")

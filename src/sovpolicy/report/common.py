@@ -35,8 +35,8 @@ def display_path(path: str) -> str:
 
 
 def resource_key(r: Resource) -> tuple[str, str]:
-    """``(input path, address)``: identifies a resource across several inputs."""
-    return (r.location.path if r.location else "", r.address)
+    """``(input, address)``: identifies a resource across several inputs."""
+    return r.key
 
 
 def finding_location(f: Finding) -> tuple[str | None, int | None]:

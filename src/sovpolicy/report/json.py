@@ -14,7 +14,7 @@ import msgspec
 from ..memo import memoised
 from ..model import Certification, Finding, Flow, Host, Placement, Reason, Resource, ScanResult, SourceRef
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 """1.1 added ``warnings`` and the ``waiver`` object; 1.2 fills ``resources[].flows``, adds
 ``findings[].flow`` and ``placement.countries``."""
 
@@ -77,6 +77,7 @@ def _flow_ref(f: Flow, h: Host | None) -> dict[str, Any]:
 
 def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]:
     return {
+        "input": r.input,
         "address": r.address,
         "type": r.type,
         "source": r.source,
@@ -86,7 +87,7 @@ def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]
         "host": _host(h),
         "data_classes": sorted(r.data_classes),
         "classified_by": [{"class": c.data_class, "reason": c.reason} for c in r.classifications],
-        "flows": [_flow(f, result.flow_hosts.get((r.address, i))) for i, f in enumerate(r.flows)] if r.flows else (),
+        "flows": [_flow(f, result.flow_host(r, i)) for i, f in enumerate(r.flows)] if r.flows else (),
         "notes": list(r.notes),
     }
 
@@ -108,7 +109,7 @@ def _waiver(w: Any) -> dict[str, Any] | None:
 def _finding(f: Finding) -> dict[str, Any]:
     return {
         "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status, "blocking": f.blocking,
-        "severity": f.severity, "enforcement": f.enforcement, "address": f.address,
+        "severity": f.severity, "enforcement": f.enforcement, "input": f.resource.input, "address": f.address,
         "message": f.message, "reasons": _reasons(f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
         "flow": None if f.flow is None else _flow_ref(f.flow, f.host),
     }
@@ -123,10 +124,11 @@ def _sections(result: ScanResult) -> Iterator[tuple[str, Any, bool]]:
     yield "catalog", {"version": result.catalog_version, "as_of": result.catalog_as_of.isoformat()}, False
     yield "as_of", result.as_of.isoformat(), False
     yield "inputs", list(result.inputs), False
-    yield "resources", (_resource(r, result.hosts.get(r.address), result) for r in result.resources), True
+    yield "resources", (_resource(r, result.host(r), result) for r in result.resources), True
     yield "findings", (_finding(f) for f in result.findings), True
     yield "problems", ({"kind": p.kind, "message": p.message, "where": p.where} for p in result.problems), True
     yield "warnings", list(result.warnings), False
+    yield "notes", list(result.notes), False
     yield "summary", {**result.counts(), "exit_code": result.exit_code}, False
 
 

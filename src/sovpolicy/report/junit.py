@@ -72,7 +72,7 @@ def render_junit(result: ScanResult) -> str:
         packs.setdefault(f.pack, []).append(f)
     root = ET.Element("testsuites", name="sovpolicy")
     for pack in sorted(packs):
-        suite = ET.SubElement(root, "testsuite", name=pack, **_counts(packs[pack]))
+        suite = ET.SubElement(root, "testsuite", {"name": pack, **_counts(packs[pack])})
         _properties(suite, {"sovpolicy.version": result.tool_version, "catalog.version": result.catalog_version,
                             "catalog.as_of": result.catalog_as_of.isoformat(), "as_of": result.as_of.isoformat()})
         for f in packs[pack]:

@@ -52,10 +52,10 @@ def _props(**values: object) -> list[dict[str, str]]:
 
 
 def _inventory_item(r: Resource, result: ScanResult, uid: str) -> dict[str, Any]:
-    host = result.hosts.get(r.address)
+    host = result.host(r)
     p = r.placement
     item: dict[str, Any] = {"uuid": uid, "description": f"Terraform resource {r.address} ({r.type})"}
-    props = _props(address=r.address, resource_type=r.type, source=r.source.value, cloud=p.cloud, region=p.region,
+    props = _props(input=r.input, address=r.address, resource_type=r.type, source=r.source.value, cloud=p.cloud, region=p.region,
                    placement_origin=p.origin.value, country=host.country if host else None,
                    operator=host.operator.name if host and host.operator else None,
                    data_classes=", ".join(sorted(r.data_classes)) or None,

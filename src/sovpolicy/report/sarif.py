@@ -86,7 +86,7 @@ def _location(f: Finding) -> dict[str, Any]:
 
 
 def _result(f: Finding, rule_index: int) -> dict[str, Any]:
-    fingerprint = hashlib.sha256(f"{f.policy_id}\0{f.subject}".encode()).hexdigest()
+    fingerprint = hashlib.sha256(f"{f.policy_id}\0{display_path(f.resource.input)}\0{f.subject}".encode()).hexdigest()
     result: dict[str, Any] = {
         "ruleId": f.policy_id,
         "ruleIndex": rule_index,
@@ -97,6 +97,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "properties": {
             "status": f.status.value,
             "blocking": f.blocking,
+            "input": display_path(f.resource.input),
             "reasons": [r.text for r in f.reasons],
         },
     }

@@ -34,21 +34,22 @@ def render_text(result: ScanResult) -> str:
     notes = Footnotes()
     out = [f"sovpolicy {result.tool_version} | catalog {result.catalog_version} (as of {result.catalog_as_of}) | "
            f"certifications checked on {result.as_of} | inputs: {', '.join(result.inputs)}", ""]
-    by_res: dict[str, list[Finding]] = {}
+    by_res: dict[tuple[str, str], list[Finding]] = {}
     for f in result.findings:
-        by_res.setdefault(f.address, []).append(f)
-    order = {r.address: i for i, r in enumerate(result.resources)}
+        by_res.setdefault(f.key, []).append(f)
+    order = {r.key: i for i, r in enumerate(result.resources)}
+    several = len(result.inputs) > 1
     groups = sorted(by_res.items(), key=lambda kv: (not any(f.blocking for f in kv[1]),
                                                      all(f.status is Status.PASS for f in kv[1]), order.get(kv[0], 0)))
     passing = []
-    for address, findings in groups:
+    for (_, address), findings in groups:
         if all(f.status is Status.PASS for f in findings):
             passing.append((address, findings))
             continue
         res = findings[0].resource
         head = "BLOCKING" if any(f.blocking for f in findings) else "NOT BLOCKING"
         classes = ", ".join(sorted(res.data_classes))
-        out.append(f"{head} {address} ({classes}) [{res.location or ''}]")
+        out.append(f"{head} {address} ({classes}) [{res.location or res.input}]")
         chain = findings[0].reasons[: findings[0].chain_length]
         for r in chain:
             out.append(f"    {r.text}{notes.mark(r.source)}")
@@ -80,11 +81,14 @@ def render_text(result: ScanResult) -> str:
         where = f"{host.cloud} {host.region}" if host else "?"
         ids = ", ".join(sorted({f.policy_id for f in findings}))
         copies = sorted({f.flow.to.region or "?" for f in findings if f.flow is not None})
-        out.append(f"PASS {address} in {where}: {ids}" + (f" (and its copies in {', '.join(copies)})" if copies else ""))
+        source = f" [{findings[0].resource.input}]" if several else ""
+        out.append(f"PASS {address}{source} in {where}: {ids}" + (f" (and its copies in {', '.join(copies)})" if copies else ""))
     if passing:
         out.append("")
     for w in result.warnings:
         out.append(f"WARNING {w}")
+    for n in result.notes:
+        out.append(f"NOTE {n}")
     for p in result.problems:
         out.append(f"PROBLEM {p.kind}: {p.message}" + (f" ({p.where})" if p.where else ""))
     out.append(summary_line(result))

@@ -32,7 +32,6 @@ from typing import Any, Protocol
 
 from ..catalog import Catalog
 from ..catalog.flowrules import FlowRule, PropagationRule, norm_value
-from ..catalog.resolve import normalize_region
 from ..model import DataLink, Flow, Origin, Placement
 
 Step = str | int
@@ -88,9 +87,14 @@ class Refs:
 class Subject(Protocol):
     """One resource instance as a reader exposes it for flow extraction."""
 
-    address: str
-    type: str
-    placement: Placement
+    @property
+    def address(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def placement(self) -> Placement: ...
 
     def value(self, path: Sequence[Step]) -> Any:
         """The plain value at ``path`` (names and list indices), :data:`UNKNOWN`,
@@ -166,11 +170,7 @@ class _Resolver:
 
     # ------------------------------------------------------------------ placements
     def _region(self, cloud: str | None, provider: str | None, value: str) -> str:
-        region = normalize_region(self.catalog, provider, value)
-        c = self.catalog.clouds.get(cloud or "")
-        if c is not None and region not in c.regions and region.lower() in c.regions:
-            return region.lower()  # google locations ignore case (EUROPE-WEST9)
-        return region
+        return self.catalog.normalise_region(cloud, value)
 
     def _unresolved(self, s: Subject, reason: str, evidence: Sequence[str]) -> Placement:
         return Placement(s.placement.cloud, None, Origin.UNRESOLVED, tuple(evidence), reason, s.placement.provider)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,18 @@ from .flows import SENSITIVE, UNKNOWN, Refs, Target, follow, path_text
 from .hcleval import Evaluator, Sensitive, Step, Unknown, apply_type, constant, describe, plain, redact, references
 from .hclsyntax import Attr, Block, Body, Comment, Cond, Expr, GetAttr, Index, Lit, Obj, Tmpl, Var
 from .parsecache import ParseCache
-from .placement import (UNPLACED, attribute_region, early_placement, many_locations, parent_attributes,
-                        provider_placement, region_attributes, resolve_parents, unset_provider_region)
+from .placement import (
+    UNPLACED,
+    ProviderSettings,
+    Value,
+    early_placement,
+    is_zonal,
+    own_placement,
+    parent_attributes,
+    parent_placement,
+    provider_placement,
+    resolve_parents,
+)
 
 HOW = "source files do not show"
 SENSITIVE_REASON = "the region comes from a sensitive value: sovpolicy does not read sensitive values"
@@ -53,6 +63,8 @@ _DEFAULT_TAGS: dict[str, tuple[str | None, str]] = {
     "hashicorp/google-beta": (None, "default_labels"),
 }
 _TAG_ATTRS = ("tags", "labels")
+#: first steps of a reference that never name a managed resource
+_NOT_RESOURCES = frozenset({"var", "local", "module", "data", "each", "count", "path", "self", "terraform"})
 _SKIP_DIRS = frozenset({".terraform", ".git"})
 
 
@@ -386,7 +398,7 @@ class _ModuleInstance:
             elif "default" in decl.block.body.attrs:
                 attr = decl.block.body.attrs["default"]
                 value = constant(attr.expr, steps)
-                steps.append(Step("variable", f"{decl.path}:{attr.line} default of var.{name}"))
+                steps.append(Step("variable", f"{decl.path}:{attr.line} default of var.{name}", default=True))
             else:
                 value = Unknown(f"root variable {name!r} has no value in the source (no default, no tfvars): "
                                 f"it is given with -var, TF_VAR_{name} or a var file not passed to sovpolicy")
@@ -400,7 +412,7 @@ class _ModuleInstance:
             elif "default" in decl.block.body.attrs:
                 attr = decl.block.body.attrs["default"]
                 value = constant(attr.expr, steps)
-                steps.append(Step("module", f"{decl.path}:{attr.line} default of {self.prefix('var.' + name)}"))
+                steps.append(Step("module", f"{decl.path}:{attr.line} default of {self.prefix('var.' + name)}", default=True))
             else:
                 value = Unknown(f"module call {self.address} does not set {name!r} and it has no default", error=True)
         type_attr = decl.block.body.attrs.get("type")
@@ -608,6 +620,10 @@ class HclScan:
     module_dirs: dict[str, Path] = field(default_factory=dict)
 
 
+def _nothing(path: tuple[str, ...]) -> Value | None:
+    return None
+
+
 class _Reader:
     def __init__(self, catalog: Catalog, loader: _Loader) -> None:
         self.catalog = catalog
@@ -679,105 +695,90 @@ class _Reader:
             inst.placement = early
             return
         inst.info = info
-        attrs = inst.at.block.body.attrs
-        for attr_name in info.resource_regions:
-            if attr_name in attrs:
-                many, _ = plain(inst.module.eval(attrs[attr_name].expr, [], inst.bindings))
-                if isinstance(many, list) and many:
-                    inst.placement = many_locations(info, inst.rtype, many, (inst.at.where(attrs[attr_name].line),))
-                    return
-        own = self._own(inst, info)
-        if own is not None:
-            inst.placement = own
+        own = own_placement(self.catalog, info, inst.rtype, self._attribute(inst, info))
+        if own is not None or not info.provider_region:
+            inst.placement = own  # None: a parent resource decides (resolve_parent)
             return
-        if not info.provider_region:
-            return  # a parent resource decides (azurerm, ovh): resolve_parent
-        inst.placement = self._provider_placement(inst, info)
+        inst.placement = provider_placement(self.catalog, info, is_zonal(info, inst.rtype), self._provider_settings(inst))
 
-    def _own(self, inst: _Inst, info: ProviderInfo) -> Placement | None:
+    def _attribute(self, inst: _Inst, info: ProviderInfo) -> Callable[[str], Value | None]:
+        """A resource's own attributes, evaluated from source, as ladder values."""
         attrs = inst.at.block.body.attrs
-        for attr_name, is_zone in region_attributes(info):
-            attr = attrs.get(attr_name)
+
+        def attribute(name: str) -> Value | None:
+            attr = attrs.get(name)
             if attr is None:
-                continue
+                return None
             trace: list[Step] = []
             value, secret = plain(inst.module.eval(attr.expr, trace, inst.bindings))
-            evidence = [f"{inst.at.where(attr.line)} {inst.address} {attr_name}"] + [s.where for s in trace]
+            if name in info.resource_regions:
+                return Value.given(value, (inst.at.where(attr.line),)) if isinstance(value, list) else None
+            evidence = [f"{inst.at.where(attr.line)} {inst.address} {name}"] + [s.where for s in trace]
             if secret:
-                return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence), SENSITIVE_REASON, info.source)
+                return Value.unresolved(SENSITIVE_REASON, evidence, sensitive=True)
             if isinstance(value, str) and value:
-                inst.attributes[attr_name] = value
-                region = attribute_region(self.catalog, info, value, is_zone)
-                if region is None:
-                    continue
-                return Placement(info.cloud, region, Origin.RESOURCE, tuple(evidence), None, info.source)
-            if value is None or (is_zone and info.zone_in_region):  # null is unset
-                continue
-            if not info.provider_region:
-                return None  # the parent decides
+                inst.attributes[name] = value
+                return Value.given(value, evidence, default=any(s.default for s in trace))
+            if value is None:  # null is unset
+                return None
             why = value.reason if isinstance(value, Unknown) else f"it is {value!r}"
-            return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence),
-                             f"{attr_name} = {describe(attr.expr)} is not known from source: {why}", info.source)
-        return None
+            return Value.unresolved(f"{name} = {describe(attr.expr)} is not known from source: {why}", evidence)
 
-    def _provider_placement(self, inst: _Inst, info: ProviderInfo) -> Placement:
+        return attribute
+
+    def _provider_settings(self, inst: _Inst) -> ProviderSettings:
+        """The provider configuration that serves ``inst`` (its block), as the ladder reads it."""
         cfg = inst.provider
         name, alias = inst.provider_key
         label = f"{name}.{alias}" if alias else name
         if cfg is None:
-            if alias:
-                return Placement(info.cloud, None, Origin.UNRESOLVED, (inst.at.where(),),
-                                 f"provider configuration {label} is not declared for {inst.module.address or 'the root module'}",
-                                 info.source)
-            return unset_provider_region(info, f"{label!r} (no provider block)", (inst.at.where(),), HOW)
+            missing = f"provider configuration {label} is not declared for {inst.module.address or 'the root module'}"
+            return ProviderSettings(f"{label!r} (no provider block)", (inst.at.where(),), HOW, _nothing,
+                                    missing if alias else None)
         body = cfg.at.block.body
         head = f'provider "{cfg.name}"' + (f' (alias "{cfg.alias}")' if cfg.alias else "")
-        for path in info.provider_region:
+
+        def setting(path: tuple[str, ...]) -> Value | None:
             node: Body | None = body
             for step in path[:-1]:
                 nested = node.blocks_of(step) if node is not None else []
                 node = nested[0].body if nested else None
             attr = node.attrs.get(path[-1]) if node is not None else None
             if attr is None:
-                continue
+                return None
             trace: list[Step] = []
             value, secret = plain(cfg.module.eval(attr.expr, trace))
             evidence = [f"{cfg.at.where(attr.line)} {head} {'.'.join(path)}"] + [s.where for s in trace]
             if secret:
-                return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence), SENSITIVE_REASON, info.source)
+                return Value.unresolved(SENSITIVE_REASON, evidence, sensitive=True)
             if isinstance(value, str) and value:
                 kinds = {s.kind for s in trace}
                 origin = Origin.MODULE if "module" in kinds else Origin.VARIABLE if "variable" in kinds else Origin.PROVIDER
-                return provider_placement(self.catalog, info, value, origin, evidence)
+                return Value.given(value, evidence, origin, default=any(s.default for s in trace))
             why = value.reason if isinstance(value, Unknown) else f"it is {value!r}"
-            return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence),
-                             f"the region {describe(attr.expr)} is not known from source: {why}", info.source)
-        return unset_provider_region(info, repr(cfg.label), (f"{cfg.at.where()} {head}",), HOW)
+            return Value.unresolved(f"the region {describe(attr.expr)} is not known from source: {why}", evidence)
+
+        return ProviderSettings(repr(cfg.label), (f"{cfg.at.where()} {head}",), HOW, setting)
 
     def resolve_parent(self, inst: _Inst, placed: dict[str, list[_Inst]]) -> None:
         info = inst.info
         assert info is not None
         attrs = inst.at.block.body.attrs
-        for attr_name in parent_attributes(info, attrs):
-            attr = attrs.get(attr_name)
-            if attr is None:
-                continue
-            for ref in references(attr.expr):
-                if len(ref) < 2 or ref[0] in ("var", "local", "module", "data", "each", "count", "path", "self", "terraform"):
-                    continue
-                target = inst.module.prefix(f"{ref[0]}.{ref[1]}")
-                candidates = [c for c in placed.get(target, []) if c is not inst and c.placement is not None]
-                regions = {c.placement.region for c in candidates if c.placement is not None}
-                if len(regions) == 1 and None not in regions:
-                    parent = candidates[0]
-                    assert parent.placement is not None
-                    inst.placement = Placement(info.cloud, parent.placement.region, Origin.PARENT,
-                                               (f"{inst.at.where(attr.line)} {attr_name} -> {'.'.join(ref)}",) + parent.placement.evidence,
-                                               None, info.source)
-                    return
+
+        def links() -> Iterator[tuple[str, list[Placement]]]:
+            for attr_name in parent_attributes(info, attrs):
+                attr = attrs.get(attr_name)
+                for ref in references(attr.expr) if attr is not None else []:
+                    if len(ref) < 2 or ref[0] in _NOT_RESOURCES:
+                        continue
+                    target = inst.module.prefix(f"{ref[0]}.{ref[1]}")
+                    assert attr is not None
+                    yield (f"{inst.at.where(attr.line)} {attr_name} -> {'.'.join(ref)}",
+                           [c.placement for c in placed.get(target, []) if c is not inst and c.placement is not None])
+
         names = "/".join(info.resource_region) or "region"
-        inst.placement = Placement(info.cloud, None, Origin.UNRESOLVED, (inst.at.where(),),
-                                   f"{inst.rtype} has no {names} known from source and no placed parent resource", info.source)
+        inst.placement = parent_placement(info, links(), (inst.at.where(),),
+                                          f"{inst.rtype} has no {names} known from source and no placed parent resource")
 
     # ---------------------------------------------------------------- tags
     def _tag_map(self, module: _ModuleInstance, attr: Attr | None, bindings: dict[str, Any],

@@ -25,8 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .hclsyntax import (BinOp, Call, Cond, Expr, For, GetAttr, Index, Lit, Obj, Raw, Splat, Tmpl, Tuple, UnOp,
-                        Var)
+from .hclsyntax import BinOp, Call, Cond, Expr, For, GetAttr, Index, Lit, Obj, Raw, Splat, Tmpl, Tuple, UnOp, Var
 
 REDACTED = "(sensitive)"
 
@@ -55,10 +54,12 @@ class Step:
             ``local``, ``resource`` (another resource's attribute), ``default`` (a
             variable's default), ``tfvars`` (a variables file).
         where: ``file:line`` and what was read there.
+        default: the value is a variable's declared default (not set by the caller).
     """
 
     kind: str
     where: str
+    default: bool = False
 
 
 class Scope(Protocol):
@@ -556,7 +557,7 @@ def _contains(xs: Any, v: Any) -> Any:
 def _element(xs: Any, i: Any) -> Any:
     if not isinstance(xs, list) or not xs:
         raise TypeError("element() takes a non-empty list")
-    return xs[_num(i) % len(xs)]
+    return xs[int(_num(i)) % len(xs)]
 
 
 def _join(sep: Any, *lists: Any) -> Any:
@@ -716,7 +717,9 @@ class _Constants:
     def resource(self, rtype: str, name: str, steps: list[tuple[str, Any]], trace: list[Step]) -> tuple[Any, int]:
         return Unknown("a resource cannot be used here", error=True), 0
 
-    module_output = resource
+    def module_output(self, name: str, steps: list[tuple[str, Any]], trace: list[Step]) -> tuple[Any, int]:
+        return Unknown("a module output cannot be used here", error=True), 0
+
 
     def instance(self) -> dict[str, Any]:
         return {}

@@ -36,7 +36,7 @@ IR_VERSION = 1
 class Lit(msgspec.Struct, tag="lit", array_like=True, frozen=True):
     """A literal: string, number, bool or null."""
 
-    value: Union[str, int, float, bool, None]
+    value: str | int | float | bool | None
 
 
 class Tmpl(msgspec.Struct, tag="tmpl", array_like=True, frozen=True):
@@ -119,12 +119,12 @@ class UnOp(msgspec.Struct, tag="un", array_like=True, frozen=True):
 class For(msgspec.Struct, tag="for", array_like=True, frozen=True):
     """``[for k, v in coll : value if cond]`` or ``{for k, v in coll : key => value... if cond}``."""
 
-    key_var: Union[str, None]
+    key_var: str | None
     value_var: str
     coll: Expr
-    key: Union[Expr, None]
+    key: Expr | None
     value: Expr
-    cond: Union[Expr, None]
+    cond: Expr | None
     grouping: bool = False
 
 
@@ -135,7 +135,7 @@ class Raw(msgspec.Struct, tag="raw", array_like=True, frozen=True):
     why: str
 
 
-Expr = Union[Lit, Tmpl, Var, GetAttr, Index, Splat, Call, Tuple, Obj, Cond, BinOp, UnOp, For, Raw]
+Expr = Union[Lit, Tmpl, Var, GetAttr, Index, Splat, Call, Tuple, Obj, Cond, BinOp, UnOp, For, Raw]  # noqa: UP007 (msgspec decodes this tagged union)
 
 
 class Attr(msgspec.Struct, array_like=True, frozen=True):
@@ -177,8 +177,8 @@ class SyntaxProblem(msgspec.Struct, array_like=True, frozen=True):
     """Why a file could not be parsed: a message and the 1-based line and column."""
 
     message: str
-    line: Union[int, None] = None
-    column: Union[int, None] = None
+    line: int | None = None
+    column: int | None = None
 
 
 class ParsedFile(msgspec.Struct, array_like=True, frozen=True):
@@ -186,7 +186,7 @@ class ParsedFile(msgspec.Struct, array_like=True, frozen=True):
 
     body: Body
     comments: list[Comment] = []
-    error: Union[SyntaxProblem, None] = None
+    error: SyntaxProblem | None = None
 
 
 # ----------------------------------------------------------------------------- pre-pass

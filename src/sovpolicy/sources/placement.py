@@ -1,27 +1,32 @@
-"""Placement rules shared by every Terraform reader (plan JSON and HCL source).
+"""The placement ladder: where a Terraform resource lands, decided once for every reader.
 
-The readers differ in where values come from (a plan's ``after`` values and provider
-expressions, or evaluated source); the rules that turn those values into a
-:class:`~sovpolicy.model.Placement` live here once, driven by the catalog's
-:class:`~sovpolicy.catalog.ProviderInfo`:
+Readers (plan JSON, HCL source, state) differ only in where values come from; each hands
+the ladder :class:`Value`\\ s that know whether they were set explicitly, defaulted or
+unresolved, with their evidence (as Trivy's IaC adapters do), and the ladder climbs, driven
+by the catalog's :class:`~sovpolicy.catalog.ProviderInfo`:
 
-1. :func:`early_placement`: a provider missing from the catalog, a provider that hosts no
-   data, a global service type;
-2. :func:`many_locations`: a resource that spans several locations;
-3. :func:`attribute_region`: a resource's own region or zone attribute, zones mapped to
-   regions by the provider's rule;
-4. :func:`provider_placement` / :func:`unset_provider_region`: the region of the provider
-   configuration that serves it, else the provider's documented default, else unresolved;
-5. :func:`parent_attributes`: in which order to follow references to a parent resource.
+0. :func:`early_placement`: a provider missing from the catalog (unresolved), a provider
+   that hosts no data (``none``), a global service type (unresolved: it has no region);
+1. ``resource_regions``: a resource that spans several locations (unresolved);
+2. ``resource``: its own region or zone attribute, zones mapped to regions by the
+   provider's ``zone_pattern``, names spelled as the catalog does;
+3. ``parent``: for providers without a provider-level region (azurerm), a referenced
+   resource once that one is placed (:func:`parent_placement`, :func:`resolve_parents`);
+4. ``provider`` / ``variable`` / ``module``: the provider configuration that serves it, its
+   zone first for a zonal type (``zonal_types``), else its region (:func:`provider_placement`);
+5. ``default``: the region the provider documents as its default;
+6. ``unresolved``, with the reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol, TypeVar
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol, TypeVar
 
 from ..catalog import Catalog, ProviderInfo
-from ..catalog.resolve import is_global_type, normalize_region, zone_to_region
+from ..catalog.resolve import is_global_type
 from ..model import Origin, Placement
 
 ENV_REASON = "it came from the environment (e.g. AWS_REGION) or a profile"
@@ -29,9 +34,86 @@ UNPLACED = Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
 """The placement of an instance no rule placed (never expected; fail closed)."""
 
 
+class How(Enum):
+    """How a reader came by a value."""
+
+    SET = "set"
+    """Written in the configuration (a literal, or through variables and module arguments)."""
+    DEFAULT = "default"
+    """A declared default (a variable's ``default``) the configuration did not override."""
+    UNRESOLVED = "unresolved"
+    """Set, but its value cannot be known (computed, a data source, sensitive...)."""
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value a reader found for a rung of the ladder.
+
+    Attributes:
+        how: set, defaulted or unresolved.
+        value: the value (a string, or a list for attributes with several locations);
+            None when unresolved.
+        evidence: where it was set, each hop (``file:line ...`` or a plan path).
+        origin: the rung it came through: ``resource``, ``provider``, ``variable``
+            (a root variable), ``module`` (a module call's argument).
+        reason: why it is unresolved.
+        sensitive: it comes from a sensitive value (never read, never followed).
+    """
+
+    how: How
+    value: Any = None
+    evidence: tuple[str, ...] = ()
+    origin: Origin = Origin.RESOURCE
+    reason: str | None = None
+    sensitive: bool = False
+
+    @classmethod
+    def given(cls, value: Any, evidence: Sequence[str], origin: Origin = Origin.RESOURCE,
+              default: bool = False) -> Value:
+        """A known value, set explicitly or (``default``) by a declared default."""
+        return cls(How.DEFAULT if default else How.SET, value, tuple(evidence), origin)
+
+    @classmethod
+    def unresolved(cls, reason: str, evidence: Sequence[str], sensitive: bool = False,
+                   origin: Origin = Origin.RESOURCE) -> Value:
+        """A value that is set but cannot be known, and why."""
+        return cls(How.UNRESOLVED, None, tuple(evidence), origin, reason, sensitive)
+
+    @property
+    def known(self) -> bool:
+        return self.how is not How.UNRESOLVED
+
+
+Attribute = Callable[[str], "Value | None"]
+"""A resource's own attribute by name: None when absent, null, or left for the provider to
+compute (then the rungs below apply)."""
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """The provider configuration that serves a resource, as one reader found it.
+
+    Attributes:
+        label: how to name it in a reason (``'aws.eu'``).
+        evidence: where it is (or where it was looked for).
+        how: what cannot see the environment, e.g. ``"a plan does not record"``.
+        setting: its setting at an attribute path (``("region",)``, ``("api", "region")``):
+            None when the block does not set it.
+        missing: no configuration serves the resource, and why (unresolved); None when
+            one does (or when none is declared and the provider's defaults apply:
+            ``setting`` then returns None for every path).
+    """
+
+    label: str
+    evidence: tuple[str, ...]
+    how: str
+    setting: Callable[[tuple[str, ...]], Value | None]
+    missing: str | None = None
+
+
 def early_placement(catalog: Catalog, provider: str | None, rtype: str,
                     evidence: Sequence[str] = ()) -> tuple[ProviderInfo | None, Placement | None]:
-    """Decide what needs no region: returns ``(info, placement)``.
+    """Rung 0, what needs no region: returns ``(info, placement)``.
 
     ``placement`` is set (and final) for a provider not in the catalog (unresolved), a
     provider that hosts no data (``none``) and a global service type (unresolved);
@@ -49,12 +131,6 @@ def early_placement(catalog: Catalog, provider: str | None, rtype: str,
     return info, None
 
 
-def many_locations(info: ProviderInfo, rtype: str, values: Sequence[object], evidence: Sequence[str]) -> Placement:
-    """The placement of a resource whose attribute lists several locations at once."""
-    return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence),
-                     f"{rtype} spans several locations ({', '.join(map(str, values))}), not one region", info.source)
-
-
 def region_attributes(info: ProviderInfo) -> list[tuple[str, bool]]:
     """The resource attributes that place it, most specific first: ``(name, is_zone)``."""
     return [(a, False) for a in info.resource_region] + [(a, True) for a in info.resource_zone]
@@ -63,44 +139,83 @@ def region_attributes(info: ProviderInfo) -> list[tuple[str, bool]]:
 def known_region(catalog: Catalog, info: ProviderInfo, region: str) -> bool:
     """True when the catalog lists ``region`` for the provider's cloud."""
     cloud = catalog.clouds.get(info.cloud or "")
-    return cloud is not None and normalize_region(catalog, info.source, region) in cloud.regions
+    return cloud is not None and catalog.normalise_region(info.cloud, region) in cloud.regions
 
 
 def attribute_region(catalog: Catalog, info: ProviderInfo, value: str, is_zone: bool) -> str | None:
     """The region named by a resource's location attribute, spelled as the catalog does.
 
-    A zone gives its region by the provider's rule (``eu-west-3a`` -> ``eu-west-3``); a
-    ``location`` that is not a known region but whose zone-rule region is (google
+    A zone gives its region by the provider's pattern (``eu-west-3a`` -> ``eu-west-3``); a
+    ``location`` that is not a known region but whose zone-pattern region is (google
     ``europe-west9-b``) gives that region. None when a zone has no derivable region.
     """
     region: str | None = value
-    if is_zone or (info.zone_rule != "none" and not known_region(catalog, info, value)):
-        derived = zone_to_region(info.zone_rule, value)
+    if is_zone or (info.zone_pattern and not known_region(catalog, info, value)):
+        derived = info.zone_region(catalog.normalise_region(info.cloud, value))
         region = derived if (is_zone or (derived and known_region(catalog, info, derived))) else value
     if region is None:
         return None
-    return normalize_region(catalog, info.source, region)
+    return catalog.normalise_region(info.cloud, region)
 
 
-def provider_placement(catalog: Catalog, info: ProviderInfo, region: str, origin: Origin,
-                       evidence: Sequence[str]) -> Placement:
-    """A placement from the region of the provider configuration that serves the resource."""
-    return Placement(info.cloud, normalize_region(catalog, info.source, region), origin, tuple(evidence), None, info.source)
+def own_placement(catalog: Catalog, info: ProviderInfo, rtype: str, attribute: Attribute) -> Placement | None:
+    """Rungs 1 and 2: several locations, or the resource's own region or zone attribute.
 
-
-def unset_provider_region(info: ProviderInfo, config: str, evidence: Sequence[str], how: str) -> Placement:
-    """The provider configuration sets no region: the documented default, else unresolved.
-
-    Args:
-        config: how to name the configuration in the reason (``'aws.eu'``).
-        evidence: where the configuration is.
-        how: what cannot see the environment, e.g. ``"a plan does not record"``.
+    None when the rungs below decide: no such attribute, or (for a provider without a
+    provider-level region) an unresolved one that a parent resource may still place.
     """
+    for name in info.resource_regions:
+        many = attribute(name)
+        if many is not None and many.known and isinstance(many.value, list) and many.value:
+            return Placement(info.cloud, None, Origin.UNRESOLVED, many.evidence,
+                             f"{rtype} spans several locations ({', '.join(map(str, many.value))}), "
+                             "not one region", info.source)
+    for name, is_zone in region_attributes(info):
+        v = attribute(name)
+        if v is None:
+            continue
+        if v.known and isinstance(v.value, str) and v.value:
+            region = attribute_region(catalog, info, v.value, is_zone)
+            if region is None:
+                continue
+            return Placement(info.cloud, region, Origin.RESOURCE, v.evidence, None, info.source)
+        if v.sensitive:
+            return Placement(info.cloud, None, Origin.UNRESOLVED, v.evidence, v.reason, info.source)
+        if is_zone and info.zone_in_region:
+            continue  # the zone lies in the region the rungs below find
+        if not info.provider_region:
+            return None  # the parent decides
+        return Placement(info.cloud, None, Origin.UNRESOLVED, v.evidence, v.reason, info.source)
+    return None
+
+
+def is_zonal(info: ProviderInfo, rtype: str) -> bool:
+    """True when the provider configuration's zone places ``rtype`` before its region."""
+    return bool(info.provider_zone) and rtype in info.zonal_types
+
+
+def provider_placement(catalog: Catalog, info: ProviderInfo, zonal: bool, settings: ProviderSettings) -> Placement:
+    """Rungs 4 to 6: the provider configuration's zone (``zonal`` types) or region, else
+    the provider's documented default, else unresolved."""
+    if settings.missing is not None:
+        return Placement(info.cloud, None, Origin.UNRESOLVED, settings.evidence, settings.missing, info.source)
+    paths = [(p, True) for p in info.provider_zone if zonal] + [(p, False) for p in info.provider_region]
+    for path, is_zone in paths:
+        v = settings.setting(path)
+        if v is None:
+            continue
+        if not v.known or not isinstance(v.value, str) or not v.value:
+            return Placement(info.cloud, None, Origin.UNRESOLVED, v.evidence, v.reason, info.source)
+        region = info.zone_region(catalog.normalise_region(info.cloud, v.value)) if is_zone else v.value
+        if region is None:
+            return Placement(info.cloud, None, Origin.UNRESOLVED, v.evidence,
+                             f"zone {v.value!r} does not name a region of {info.cloud}", info.source)
+        return Placement(info.cloud, catalog.normalise_region(info.cloud, region), v.origin, v.evidence, None, info.source)
     if info.default_region:
-        return Placement(info.cloud, info.default_region, Origin.DEFAULT, tuple(evidence),
+        return Placement(info.cloud, info.default_region, Origin.DEFAULT, settings.evidence,
                          f"provider {info.source} documents {info.default_region} as its default", info.source)
-    return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence),
-                     f"provider configuration {config} sets no region: {ENV_REASON}, which {how}", info.source)
+    return Placement(info.cloud, None, Origin.UNRESOLVED, settings.evidence,
+                     f"provider configuration {settings.label} sets no region: {ENV_REASON}, which {settings.how}", info.source)
 
 
 def parent_attributes(info: ProviderInfo, attrs: Iterable[str]) -> list[str]:
@@ -112,6 +227,19 @@ def parent_attributes(info: ProviderInfo, attrs: Iterable[str]) -> list[str]:
     names = list(attrs)
     rest = [k for k in names if k not in info.resource_region and k != "resource_group_name"]
     return list(info.resource_region) + rest + ["resource_group_name"]
+
+
+def parent_placement(info: ProviderInfo, links: Iterable[tuple[str, Sequence[Placement]]],
+                     evidence: Sequence[str], reason: str) -> Placement:
+    """Rung 3: the region of the first referenced parent whose instances are all placed in
+    one region; ``links`` are ``(hop, placements of the referenced instances placed so far)`` in
+    :func:`parent_attributes` order. Unresolved with ``reason`` when none is."""
+    for hop, placements in links:
+        regions = {p.region for p in placements}
+        if len(regions) == 1 and None not in regions:
+            parent = placements[0]
+            return Placement(info.cloud, parent.region, Origin.PARENT, (hop,) + parent.evidence, None, info.source)
+    return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence), reason, info.source)
 
 
 class Placeable(Protocol):

@@ -27,10 +27,10 @@ else sees them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -38,11 +38,22 @@ from ..address import Address, parse_address, split_reference
 from ..catalog import Catalog, ProviderInfo
 from ..errors import InputError
 from ..model import Location, Origin, Placement, Resource, SourceKind
-from .flows import SENSITIVE, UNKNOWN, Refs, Step, Target, follow, path_text
-from .placement import (UNPLACED, attribute_region, early_placement, many_locations, parent_attributes,
-                        provider_placement, region_attributes, resolve_parents, unset_provider_region)
+from .flows import SENSITIVE, UNKNOWN, Refs, Step, Subject, Target, follow, path_text
+from .placement import (
+    UNPLACED,
+    ProviderSettings,
+    Value,
+    early_placement,
+    is_zonal,
+    own_placement,
+    parent_attributes,
+    parent_placement,
+    provider_placement,
+    resolve_parents,
+)
 
 REDACTED = "(sensitive)"
+_HOW = "a plan does not record"
 _TAG_FIELDS = ("tags", "tags_all", "labels")
 _SCALARS = (str, int, float, bool)
 _NULL = msgspec.Raw(b"null")
@@ -124,6 +135,9 @@ class _Types:
     struct of only the fields some provider places resources by (``_Fields``), in the
     same single pass as the rest of the plan."""
 
+    Plan: Any
+    PlannedValues: Any
+
     def __init__(self, names: tuple[str, ...]) -> None:
         u = msgspec.UNSET
         self.Fields = msgspec.defstruct("_Fields", [(n, Any, u) for n in names], forbid_unknown_fields=False)
@@ -138,7 +152,7 @@ class _Types:
             ("index", int | str | None, None), ("module_address", str | None, None), ("provider_name", str, ""),
             ("deposed", str | None, None)])
         self.Deferred = msgspec.defstruct("_Deferred", [("resource_change", self.ResourceChange), ("reason", str, "")])
-        self.PVResource = msgspec.defstruct("_PVResource", [  # noqa: E501
+        self.PVResource = msgspec.defstruct("_PVResource", [
             ("address", str), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
             ("index", int | str | None, None), ("provider_name", str, ""), ("values", self.Fields | None, None),
             ("sensitive_values", self.mask_type, None)])
@@ -255,7 +269,10 @@ class _Instance:
     evidence_root: str
     notes: list[str] = field(default_factory=list)
     placement: Placement | None = None
-    needs_parent: bool = False
+
+
+def _nothing(path: tuple[str, ...]) -> Value | None:
+    return None
 
 
 class _PlanReader:
@@ -273,7 +290,7 @@ class _PlanReader:
         self.config_index: dict[tuple[str, str, str, str], _ConfigResource] = {}
         self._index_module("", self.config.root_module)
         self._expr_cache: dict[int, dict[str, Any]] = {}
-        self._provider_cache: dict[tuple[str | None, str, str], Placement] = {}
+        self._provider_cache: dict[tuple[str | None, str, str, bool], Placement] = {}
         self._address_cache: dict[str, Address] = {}
 
     # ----------------------------------------------------------------- configuration
@@ -307,42 +324,45 @@ class _PlanReader:
         return cached
 
     # ----------------------------------------------------------------- expressions
-    def _expr_region(self, expr: Any, module_path: str, evidence: list[str], depth: int = 0) -> tuple[str | None, Origin, str | None]:
-        """Evaluate a region expression from the plan: literal, root variable or module argument."""
+    def _expr_value(self, expr: Any, module_path: str, evidence: list[str], depth: int = 0) -> Value:
+        """A region or zone expression of the plan's configuration, as a ladder value: a
+        literal (``provider``), a root variable's value (``variable``) or a module call's
+        argument (``module``); anything else is unresolved."""
         if isinstance(expr, list):  # nested block given as a list of block-expressions
             expr = expr[0] if expr else {}
         if not isinstance(expr, dict):
-            return None, Origin.UNRESOLVED, "the region expression has an unexpected shape"
+            return Value.unresolved("the region expression has an unexpected shape", evidence)
         if "constant_value" in expr:
             value = expr["constant_value"]
             if isinstance(value, str) and value:
-                return value, Origin.PROVIDER, None
-            return None, Origin.UNRESOLVED, f"the region is set to {value!r}"
+                return Value.given(value, evidence, Origin.PROVIDER)
+            return Value.unresolved(f"the region is set to {value!r}", evidence)
         refs = [r for r in expr.get("references") or [] if isinstance(r, str)]
         names = {r.split(".")[1] for r in refs if r.startswith("var.") and r.count(".") >= 1}
         if not refs:
-            return None, Origin.UNRESOLVED, "the region expression has no value in the plan"
+            return Value.unresolved("the region expression has no value in the plan", evidence)
         if len(names) != 1 or any(not r.startswith("var.") for r in refs) or depth > 20:
-            return None, Origin.UNRESOLVED, f"the region comes from {', '.join(refs)}, which a plan does not evaluate"
+            return Value.unresolved(f"the region comes from {', '.join(refs)}, which a plan does not evaluate", evidence)
         name = names.pop()
         if not module_path:
             var = self.variables.get(name)
             evidence.append(f"variables.{name}.value")
             decl = self.config.root_module.variables.get(name)
             if decl is not None and decl.sensitive:
-                return None, Origin.UNRESOLVED, f"root variable {name!r} is sensitive: sovpolicy does not read sensitive values"
+                return Value.unresolved(f"root variable {name!r} is sensitive: sovpolicy does not read sensitive values",
+                                        evidence, sensitive=True)
             if var is None or not isinstance(var.value, str) or not var.value:
-                return None, Origin.UNRESOLVED, f"root variable {name!r} has no value in the plan"
-            return var.value, Origin.VARIABLE, None
+                return Value.unresolved(f"root variable {name!r} has no value in the plan", evidence)
+            return Value.given(var.value, evidence, Origin.VARIABLE)
         parent, call = self.calls.get(module_path, ("", None))
         if call is None:
-            return None, Origin.UNRESOLVED, f"module call {module_path} is not in the plan's configuration"
+            return Value.unresolved(f"module call {module_path} is not in the plan's configuration", evidence)
         arg = (call.expressions or {}).get(name)
         evidence.append(f"configuration module call {module_path} argument {name!r}")
         if arg is None:
-            return None, Origin.UNRESOLVED, f"module call {module_path} does not set {name!r}; its default is not in the plan"
-        value, _, reason = self._expr_region(arg, parent, evidence, depth + 1)
-        return value, (Origin.MODULE if value else Origin.UNRESOLVED), reason
+            return Value.unresolved(f"module call {module_path} does not set {name!r}; its default is not in the plan", evidence)
+        value = self._expr_value(arg, parent, evidence, depth + 1)
+        return Value.given(value.value, evidence, Origin.MODULE) if value.known else value
 
     # ----------------------------------------------------------------- provider configs
     def _aliases_of(self, name: str) -> list[str]:
@@ -385,106 +405,94 @@ class _PlanReader:
         return None, (f"no configuration of provider {name!r} in the plan: its region came from the environment "
                       f"(e.g. AWS_REGION) or a profile, which a plan does not record")
 
-    def _provider_placement(self, inst: _Instance, info: ProviderInfo) -> Placement:
+    def _provider_settings(self, inst: _Instance) -> ProviderSettings:
+        """The provider configuration that serves ``inst``, as the ladder reads it."""
         key = inst.config.provider_config_key if inst.config else None
         if key is None:
             key = f"{inst.addr.module_path}:{inst.provider.split('/')[-1]}" if inst.addr.module_path else inst.provider.split("/")[-1]
         found, reason = self._find_config(key, inst.addr.module_path)
         if found is None:
-            return Placement(info.cloud, None, Origin.UNRESOLVED, (f"configuration.provider_config[{key!r}]",), reason, info.source)
+            return ProviderSettings(repr(key), (f"configuration.provider_config[{key!r}]",), _HOW, _nothing, reason)
         cfg = self.config.provider_config[found]
         exprs = cfg.expressions or {}
         base = f"configuration.provider_config[{found!r}].expressions"
-        for path in info.provider_region:
+
+        def setting(path: tuple[str, ...]) -> Value | None:
             node: Any = exprs
             for step in path:
                 if isinstance(node, list):
                     node = node[0] if node else {}
                 node = node.get(step) if isinstance(node, dict) else None
             if node is None:
-                continue
-            evidence = [base + "." + ".".join(path)]
-            module_of_cfg = cfg.module_address or ""
-            region, origin, why = self._expr_region(node, module_of_cfg, evidence)
-            if region:
-                return provider_placement(self.catalog, info, region, origin, evidence)
-            return Placement(info.cloud, None, Origin.UNRESOLVED, tuple(evidence), why, info.source)
-        return unset_provider_region(info, repr(found), (f"configuration.provider_config[{found!r}]",), "a plan does not record")
+                return None
+            return self._expr_value(node, cfg.module_address or "", [base + "." + ".".join(path)])
+
+        return ProviderSettings(repr(found), (f"configuration.provider_config[{found!r}]",), _HOW, setting)
 
     # ----------------------------------------------------------------- resources
-    def _own_placement(self, inst: _Instance, info: ProviderInfo) -> Placement | None:
-        """Step 1: the resource's own region or zone attribute."""
+    def _attribute(self, inst: _Instance, info: ProviderInfo) -> Callable[[str], Value | None]:
+        """A resource's own attributes as ladder values: a known string is set; an unknown
+        one set by the configuration is unresolved; one left for the provider to compute is
+        absent (the provider's configuration applies)."""
         exprs: dict[str, Any] | None = None
-        for attr, is_zone in region_attributes(info):
-            value = getattr(inst.fields, attr, msgspec.UNSET)
-            unknown = getattr(inst.unknown, attr, msgspec.UNSET) if inst.unknown is not None else msgspec.UNSET
-            evidence = (f"{inst.evidence_root}.after.{attr}",)
+
+        def attribute(name: str) -> Value | None:
+            nonlocal exprs
+            value = getattr(inst.fields, name, msgspec.UNSET)
+            evidence = (f"{inst.evidence_root}.after.{name}",)
+            if name in info.resource_regions:
+                return Value.given(value, evidence) if isinstance(value, list) else None
             if isinstance(value, str) and value:
-                region = attribute_region(self.catalog, info, value, is_zone)
-                if region is None:
-                    continue
-                return Placement(info.cloud, region, Origin.RESOURCE, evidence, None, info.source)
-            if unknown is True:
-                if exprs is None:
-                    exprs = self.config_expressions(inst.config)
-                if attr in exprs and not (is_zone and info.zone_in_region):
-                    if not info.provider_region:
-                        inst.needs_parent = True
-                        return None
-                    return Placement(info.cloud, None, Origin.UNRESOLVED, evidence,
-                                     f"{attr} is set by an expression known only after apply", info.source)
-        return None
+                return Value.given(value, evidence)
+            unknown = getattr(inst.unknown, name, msgspec.UNSET) if inst.unknown is not None else msgspec.UNSET
+            if unknown is not True:
+                return None
+            if exprs is None:
+                exprs = self.config_expressions(inst.config)
+            if name not in exprs:
+                return None
+            return Value.unresolved(f"{name} is set by an expression known only after apply", evidence)
+
+        return attribute
 
     def resolve(self, inst: _Instance) -> None:
         info, early = early_placement(self.catalog, inst.provider, inst.type, (f"{inst.evidence_root}.provider_name",))
         if early is not None or info is None:
             inst.placement = early
             return
-        for attr in info.resource_regions:
-            many = getattr(inst.fields, attr, None)
-            if isinstance(many, list) and many:
-                inst.placement = many_locations(info, inst.type, many, (f"{inst.evidence_root}.after.{attr}",))
-                return
-        own = self._own_placement(inst, info)
-        if own is not None:
-            inst.placement = own
+        own = own_placement(self.catalog, info, inst.type, self._attribute(inst, info))
+        if own is not None or not info.provider_region:
+            inst.placement = own  # None: a parent resource decides (resolve_parent)
             return
-        if not info.provider_region:
-            inst.needs_parent = True
-            return
-        key = (inst.config.provider_config_key if inst.config else None, inst.addr.module_path, info.source)
+        zonal = is_zonal(info, inst.type)
+        key = (inst.config.provider_config_key if inst.config else None, inst.addr.module_path, info.source, zonal)
         cached = self._provider_cache.get(key)
         if cached is None:
-            cached = self._provider_cache[key] = self._provider_placement(inst, info)
+            cached = self._provider_cache[key] = provider_placement(self.catalog, info, zonal, self._provider_settings(inst))
         inst.placement = cached
 
     def resolve_parent(self, inst: _Instance, placed: dict[str, list[_Instance]]) -> None:
-        """Step 2, for providers without a provider-level region: follow references."""
+        """Rung 3, for providers without a provider-level region: follow references."""
         info = self.catalog.provider(inst.provider)
         assert info is not None
         exprs = self.config_expressions(inst.config)
-        ordered: list[tuple[str, str]] = []
-        for attr in parent_attributes(info, exprs):
-            expr = exprs.get(attr)
-            if isinstance(expr, dict):
-                ordered += [(attr, r) for r in expr.get("references") or [] if isinstance(r, str)]
         prefix = inst.addr.module_instance
-        for attr, ref in ordered:
-            parts = ref.split(".")
-            if len(parts) < 2 or parts[0] in ("var", "local", "module", "data", "each", "count", "path", "self", "terraform"):
-                continue
-            target = f"{prefix}.{parts[0]}.{parts[1]}" if prefix else f"{parts[0]}.{parts[1]}"
-            candidates = [c for c in placed.get(target, []) if c is not inst]
-            regions = {c.placement.region for c in candidates if c.placement is not None}
-            if len(regions) == 1 and None not in regions:
-                parent = candidates[0]
-                assert parent.placement is not None
-                inst.placement = Placement(info.cloud, parent.placement.region, Origin.PARENT,
-                                           (f"configuration expression {attr} -> {ref}",) + parent.placement.evidence, None, info.source)
-                return
-        inst.placement = Placement(info.cloud, None, Origin.UNRESOLVED, (f"{inst.evidence_root}.after",),
-                                   f"{inst.type} has no known {'/'.join(info.resource_region) or 'region'} and no placed parent resource in the plan",
-                                   info.source)
+
+        def links() -> Iterator[tuple[str, list[Placement]]]:
+            for attr in parent_attributes(info, exprs):
+                expr = exprs.get(attr)
+                refs = expr.get("references") or [] if isinstance(expr, dict) else []
+                for ref in refs:
+                    parts = ref.split(".") if isinstance(ref, str) else []
+                    if len(parts) < 2 or parts[0] in _NOT_RESOURCES:
+                        continue
+                    target = f"{prefix}.{parts[0]}.{parts[1]}" if prefix else f"{parts[0]}.{parts[1]}"
+                    yield (f"configuration expression {attr} -> {ref}",
+                           [c.placement for c in placed.get(target, []) if c is not inst and c.placement is not None])
+
+        inst.placement = parent_placement(
+            info, links(), (f"{inst.evidence_root}.after",),
+            f"{inst.type} has no known {'/'.join(info.resource_region) or 'region'} and no placed parent resource in the plan")
 
     def tags(self, fields: Any, unknown: Any, sensitive: Any, notes: list[str]) -> dict[str, str]:
         """Merge ``tags``, ``tags_all`` and ``labels`` (first one wins per key), redacted,
@@ -848,10 +856,10 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
     # attributes read only to follow flows are not kept on the resources (they can be large)
     skip = frozenset(_TAG_FIELDS) | (catalog.flows.value_attributes() - _placement_fields(catalog))
     graph = _Flows(reader, insts)
-    followed = follow(_Subjects(made, graph), catalog, [inst.type for inst in insts])
+    followed = follow(cast(Sequence[Subject], _Subjects(made, graph)), catalog, [inst.type for inst in insts])
     location = Location(spath)
     resources = []
-    for (inst, sens), data in zip(made, followed):
+    for (inst, sens), fdata in zip(made, followed):
         placement = inst.placement or UNPLACED
         notes = list(inst.notes)
         tags = reader.tags(inst.fields, inst.unknown, sens, notes)
@@ -865,7 +873,7 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
         resources.append(Resource(
             address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
             tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes),
-            flows=data.flows, data_from=data.data_from))
+            flows=fdata.flows, data_from=fdata.data_from, input=spath))
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
                     len(plan.resource_drift or []), plan.complete, plan.errored,
                     {child: call.source for child, (_, call) in reader.calls.items() if call.source})

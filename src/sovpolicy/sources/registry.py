@@ -1,0 +1,209 @@
+"""The registry of sources: which module reads which input.
+
+File inputs are recognised by content, not by name: a JSON document is a Terraform plan,
+a Terraform state, or one of the inventory exports below, decided by :attr:`FileKind.sniff`
+in the order of :data:`FILE_KINDS`. Terraform source (``.tf``, ``.tf.json``, ``.tfvars``,
+``.tfvars.json`` files and directories) is recognised by name, as Terraform itself does,
+and mapped to the root modules to scan. Live clouds are asked for by flags
+(:data:`LIVE_SOURCES`).
+
+Adding a source is one new module (a class with ``kind``, ``input`` and
+``read(ctx) -> SourceOutput``, see :mod:`.base`) plus one line here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from ..errors import InputError, UsageError
+from .base import Source
+
+HCL_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+
+
+class Peek:
+    """One JSON input file, read once, for the sniffers.
+
+    ``keys``: its top-level keys when it is an object (a fast pass that decodes no value),
+    else None. ``doc``: the whole document decoded (only sniffers of small exports ask).
+    """
+
+    def __init__(self, path: Path, data: bytes) -> None:
+        self.path = path
+        self.data = data
+
+    @cached_property
+    def keys(self) -> frozenset[str] | None:
+        start = self.data.lstrip()[:1]
+        if start != b"{":
+            return None
+        try:
+            return frozenset(msgspec.json.decode(self.data, type=dict[str, msgspec.Raw]))
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise _json_error(self.path, self.data, exc) from None
+
+    @cached_property
+    def doc(self) -> Any:
+        try:
+            return msgspec.json.decode(self.data)
+        except msgspec.DecodeError as exc:
+            raise _json_error(self.path, self.data, exc) from None
+
+
+def _json_error(path: Path, data: bytes, exc: Exception) -> InputError:
+    from .tfplan import _position
+
+    msg = str(exc)
+    if not data.strip():
+        return InputError("not valid JSON: the file is empty", str(path))
+    if "truncated" in msg:
+        msg = "the JSON ends before it is complete (truncated file?)"
+    return InputError(f"not valid JSON: {msg}", str(path) + _position(data, str(exc)))
+
+
+def _tf_keys(peek: Peek) -> frozenset[str]:
+    return (peek.keys or frozenset()) if peek.data.lstrip()[:1] == b"{" else frozenset()
+
+
+def _is_plan(peek: Peek) -> bool:
+    keys = _tf_keys(peek)
+    return "format_version" in keys and bool(keys & {"planned_values", "resource_changes", "prior_state",
+                                                     "configuration", "resource_drift"})
+
+
+def _is_state(peek: Peek) -> bool:
+    keys = _tf_keys(peek)
+    return "format_version" in keys and "values" in keys
+
+
+def _plan_source(path: Path, peek: Peek) -> Source:
+    from .terraform import PlanSource
+
+    return PlanSource(path, peek.data)
+
+
+def _state_source(path: Path, peek: Peek) -> Source:
+    from .tfstate import StateSource
+
+    return StateSource(path, peek.data)
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """One kind of JSON input.
+
+    Attributes:
+        name: short name (``plan``, ``state``, ``aws-tagging``...).
+        describe: what it is and how it is made, for the error naming what was expected.
+        sniff: True when the file is of this kind.
+        make: builds the source for the file.
+    """
+
+    name: str
+    describe: str
+    sniff: Callable[[Peek], bool]
+    make: Callable[[Path, Peek], Source]
+
+
+FILE_KINDS: list[FileKind] = [
+    FileKind("plan", "a Terraform plan (`terraform show -json PLANFILE > plan.json`)", _is_plan, _plan_source),
+    FileKind("state", "a Terraform state (`terraform show -json > state.json`)", _is_state, _state_source),
+]
+
+#: Terraform's other JSON outputs, named when given as an input.
+_OTHER_TERRAFORM = {
+    "provider_schemas": "`terraform providers schema -json` output",
+    "function_signatures": "`terraform metadata functions -json` output",
+    "diagnostics": "`terraform validate -json` output",
+}
+
+#: Live sources: modules with ``add_arguments(parser)`` and ``sources_from_args(args)``; they
+#: import their cloud SDK only when they read.
+LIVE_SOURCES: tuple[str, ...] = ()
+
+
+def detect(path: Path) -> tuple[FileKind, Peek]:
+    """The kind of a JSON input file.
+
+    Raises:
+        UsageError: the file cannot be read.
+        InputError: not valid JSON, or JSON of no known kind (naming what was expected).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read: {exc.strerror}", str(path)) from None
+    peek = Peek(path, data)
+    start = data.lstrip()[:1]
+    if start not in (b"{", b"["):
+        if not data.strip():
+            raise InputError("not valid JSON: the file is empty", str(path))
+        raise InputError("not JSON: " + _expected(), str(path))
+    for kind in FILE_KINDS:
+        if kind.sniff(peek):
+            return kind, peek
+    keys = _tf_keys(peek)
+    if "format_version" in keys:
+        what = next((v for k, v in _OTHER_TERRAFORM.items() if k in keys), "Terraform JSON with neither a plan nor state values")
+        raise InputError(f"this is {what}, not an input sovpolicy scans: " + _expected(), str(path))
+    raise InputError("not an input sovpolicy knows: " + _expected(), str(path))
+
+
+def _expected() -> str:
+    kinds = "; ".join(k.describe for k in FILE_KINDS)
+    return f"expected one of: {kinds}; or .tf/.tf.json/.tfvars files or a module directory"
+
+
+def is_hcl(path: Path) -> bool:
+    """Terraform source: a directory or a file named as Terraform reads it."""
+    return path.is_dir() or path.name.lower().endswith(HCL_SUFFIXES)
+
+
+def file_sources(paths: Sequence[Path]) -> list[Source]:
+    """The sources for the given files and directories, in order (Terraform source files
+    mapped to their root modules, each root once, where the first of its files stands).
+
+    Raises:
+        UsageError: a path that does not exist or cannot be read.
+        InputError: a file of no known kind, or malformed JSON.
+    """
+    from .hcl import module_roots
+    from .terraform import HclSource
+
+    out: list[Source] = []
+    seen_roots: set[Path] = set()
+    for path in paths:
+        if not path.exists():
+            raise UsageError("no such file or directory", str(path))
+        if is_hcl(path):
+            for root in module_roots([path]):
+                key = root.resolve()
+                if key not in seen_roots:
+                    seen_roots.add(key)
+                    out.append(HclSource(root))
+            continue
+        kind, peek = detect(path)
+        out.append(kind.make(path, peek))
+    return out
+
+
+def add_live_arguments(parser: argparse.ArgumentParser) -> None:
+    """Each live source's flags on ``sovpolicy scan``."""
+    for name in LIVE_SOURCES:
+        importlib.import_module(name).add_arguments(parser)
+
+
+def live_sources(args: argparse.Namespace) -> list[Source]:
+    """The live sources the flags ask for."""
+    out: list[Source] = []
+    for name in LIVE_SOURCES:
+        out.extend(importlib.import_module(name).sources_from_args(args))
+    return out

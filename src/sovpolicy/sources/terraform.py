@@ -1,0 +1,70 @@
+"""Terraform inputs as sources: a plan (``terraform show -json PLANFILE``) and a root
+module's source files. The readers themselves are :mod:`.tfplan` and :mod:`.hcl`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..model import Problem, SourceKind
+from .base import ReadContext, SourceOutput
+
+
+def source_dirs(plan: Path, module_sources: dict[str, str]) -> dict[str, Path]:
+    """Module path -> directory of its ``.tf`` files, for a plan made next to its root module.
+
+    Only local module sources (``./`` or ``../``) can be followed; the root module is the
+    plan file's directory.
+    """
+    dirs = {"": plan.resolve().parent}
+    for path in sorted(module_sources, key=lambda p: p.count(".")):
+        parent = path.rpartition(".module.")[0] if ".module." in path else ""
+        src = module_sources[path]
+        if parent in dirs and src.startswith(("./", "../")):
+            dirs[path] = (dirs[parent] / src).resolve()
+    return dirs
+
+
+@dataclass
+class PlanSource:
+    """A plan JSON file. ``data``: its bytes, when the registry has already read them."""
+
+    path: Path
+    data: bytes | None = None
+    kind: SourceKind = SourceKind.PLAN
+
+    @property
+    def input(self) -> str:
+        return str(self.path)
+
+    def read(self, ctx: ReadContext) -> SourceOutput:
+        from .tfplan import read_plan
+
+        data, self.data = self.data, None  # the reader frees the bytes as it goes
+        scan = read_plan(self.path, ctx.catalog, data)
+        problems = []
+        if scan.info.errored:
+            problems.append(Problem("plan-errored", "Terraform reported errors while planning: the plan may be partial",
+                                    str(self.path)))
+        return SourceOutput(scan.resources, problems, source_dirs(self.path, scan.info.module_sources))
+
+
+@dataclass
+class HclSource:
+    """A root module directory (the files given for it are mapped to it by the registry)."""
+
+    root: Path
+    kind: SourceKind = SourceKind.HCL
+
+    @property
+    def input(self) -> str:
+        return str(self.root)
+
+    def read(self, ctx: ReadContext) -> SourceOutput:
+        from .hcl import read_module
+        from .parsecache import ParseCache
+
+        hcl = read_module(self.root, ctx.catalog, ctx.var_files, ParseCache(ctx.cache_dir))
+        label = self.input
+        resources = [r if r.input == label else replace(r, input=label) for r in hcl.resources]
+        return SourceOutput(resources, list(hcl.problems), dict(hcl.module_dirs))
