@@ -22,6 +22,19 @@ def corpus_dir(name: str) -> Path:
     return path
 
 
+#: frozen copies of the shipped packs and catalog for the report tests (see tests/data/pinned/README.md)
+PINNED = Path(__file__).parent / "data" / "pinned"
+PINNED_ENV = {"SOVPOLICY_BUILTIN_POLICIES": str(PINNED / "policies"), "SOVPOLICY_BUILTIN_CATALOG": str(PINNED / "catalog")}
+
+
+@pytest.fixture
+def pinned(monkeypatch):
+    """Run on the pinned packs and catalog: what a test asserts about reports then does not
+    move when a policy is added to a shipped pack or a fact to the catalog."""
+    for k, v in PINNED_ENV.items():
+        monkeypatch.setenv(k, v)
+
+
 @pytest.fixture(scope="session")
 def catalog():
     from sovpolicy.catalog import load_catalog
@@ -36,7 +49,25 @@ EXAMPLE_REL = "examples/hospital/plan.json"
 
 
 @pytest.fixture(scope="session")
-def example_scan(catalog):
+def pinned_catalog():
+    """The pinned catalog (tests/data/pinned/catalog), loaded as the built-in one."""
+    import os
+
+    from sovpolicy.catalog import load_catalog
+
+    saved = os.environ.get("SOVPOLICY_BUILTIN_CATALOG")
+    os.environ["SOVPOLICY_BUILTIN_CATALOG"] = PINNED_ENV["SOVPOLICY_BUILTIN_CATALOG"]
+    try:
+        return load_catalog()
+    finally:
+        if saved is None:
+            os.environ.pop("SOVPOLICY_BUILTIN_CATALOG")
+        else:
+            os.environ["SOVPOLICY_BUILTIN_CATALOG"] = saved
+
+
+@pytest.fixture(scope="session")
+def example_scan(pinned_catalog):
     """``(result, policies)``: the example plan scanned with every pack on AS_OF, no project config.
 
     The input is passed relative to the checkout, as a CI job would, so the reports name it
@@ -49,13 +80,20 @@ def example_scan(catalog):
     from sovpolicy.policy import load_packs
     from sovpolicy.sources.registry import file_sources
 
-    policies = load_packs(None)
+    saved = {k: os.environ.get(k) for k in PINNED_ENV}
+    os.environ.update(PINNED_ENV)
     here = os.getcwd()
     os.chdir(ROOT)
     try:
-        result = scan(file_sources([Path(EXAMPLE_REL)]), load_config(None), catalog, policies, AS_OF)
+        policies = load_packs(None)
+        result = scan(file_sources([Path(EXAMPLE_REL)]), load_config(None), pinned_catalog, policies, AS_OF)
     finally:
         os.chdir(here)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return result, policies
 
 

@@ -11,6 +11,9 @@ from conftest import EXAMPLE_PLAN, FIXTURES
 
 from sovpolicy.cli import main
 
+# Reports are checked on the pinned packs and catalog (tests/data/pinned/README.md).
+pytestmark = pytest.mark.usefixtures("pinned")
+
 AS_OF = ["--as-of", "2026-11-30"]
 
 

@@ -14,6 +14,9 @@ from sovpolicy.cli import main
 from sovpolicy.errors import InputError, UsageError
 from sovpolicy.evidence import sha256_file, verify_bundle, write_bundle
 
+# Reports are checked on the pinned packs and catalog (tests/data/pinned/README.md).
+pytestmark = pytest.mark.usefixtures("pinned")
+
 AS_OF = ["--as-of", "2026-11-30"]
 EXPECTED = ["assessment-results.json", "catalog.json", "findings.json", "inputs.json", "inventory.json",
             "policies.json", "policies/extraterritorial/SOV-EXT-001.yaml", "policies/hds/SOV-HDS-001.yaml",
@@ -21,12 +24,12 @@ EXPECTED = ["assessment-results.json", "catalog.json", "findings.json", "inputs.
 
 
 @pytest.fixture
-def bundle(example_scan, catalog, tmp_path, monkeypatch):
+def bundle(example_scan, pinned_catalog, tmp_path, monkeypatch):
     """A bundle of the example scan written from the checkout, with the fixed clock."""
     result, policies = example_scan
     monkeypatch.chdir(ROOT)
     out = tmp_path / "evidence"
-    written = write_bundle(out, result, [Path(EXAMPLE_REL)], catalog, policies, GENERATED_AT)
+    written = write_bundle(out, result, [Path(EXAMPLE_REL)], pinned_catalog, policies, GENERATED_AT)
     assert written == EXPECTED + ["manifest.json"]
     return out
 
@@ -37,7 +40,8 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_bundle_contents(bundle, catalog):
+def test_bundle_contents(bundle, pinned_catalog):
+    catalog = pinned_catalog
     manifest = json.loads((bundle / "manifest.json").read_text())
     assert manifest["format"] == "sovpolicy-evidence/1" and manifest["generated_at"] == "2026-11-30T12:00:00Z"
     assert [f["path"] for f in manifest["files"]] == EXPECTED
@@ -87,10 +91,10 @@ def test_waived_finding_in_oscal_is_schema_valid(example_result):
         "remarks": "Not satisfied, accepted by a waiver: waived at main.tf:41 until 2027-06-30: ARS decision 42"}
 
 
-def test_same_scan_and_clock_give_the_same_bytes(bundle, example_scan, catalog, tmp_path):
+def test_same_scan_and_clock_give_the_same_bytes(bundle, example_scan, pinned_catalog, tmp_path):
     result, policies = example_scan
     again = tmp_path / "again"
-    write_bundle(again, result, [Path(EXAMPLE_REL)], catalog, policies, GENERATED_AT)
+    write_bundle(again, result, [Path(EXAMPLE_REL)], pinned_catalog, policies, GENERATED_AT)
     assert (again / "manifest.json").read_bytes() == (bundle / "manifest.json").read_bytes()
 
 

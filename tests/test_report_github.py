@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from conftest import variant
 
 from sovpolicy.model import Location, Problem, Status
 from sovpolicy.report.github import command, escape_data, escape_property, render_github
+
+# Reports are checked on the pinned packs and catalog (tests/data/pinned/README.md).
+pytestmark = pytest.mark.usefixtures("pinned")
 
 
 def test_escaping_follows_the_actions_toolkit():

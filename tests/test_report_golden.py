@@ -17,6 +17,9 @@ from conftest import GENERATED_AT
 from sovpolicy.report import FORMATS, renderer
 from sovpolicy.report.oscal import render_oscal
 
+# Reports are checked on the pinned packs and catalog (tests/data/pinned/README.md).
+pytestmark = pytest.mark.usefixtures("pinned")
+
 GOLDEN = Path(__file__).parent / "data" / "golden"
 UPDATE = os.environ.get("SOVPOLICY_UPDATE_GOLDEN") == "1"
 EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "github": "log"}

@@ -5,11 +5,15 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
+import pytest
 from conftest import variant, waiver
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from sovpolicy.model import Problem, Status
 from sovpolicy.report.junit import render_junit
+
+# Reports are checked on the pinned packs and catalog (tests/data/pinned/README.md).
+pytestmark = pytest.mark.usefixtures("pinned")
 
 
 def parse(result):

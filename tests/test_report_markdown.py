@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
 from conftest import variant
 
 from sovpolicy.model import Problem, Status
 from sovpolicy.report.markdown import MAX_BYTES, render_markdown
+
+# Reports are checked on the pinned packs and catalog (tests/data/pinned/README.md).
+pytestmark = pytest.mark.usefixtures("pinned")
 
 MORE = re.compile(r"… (\d+) more findings? not shown \(see the full report\)")
 ROW = re.compile(r"^\| (fail|unknown|waived|pass) \|", re.M)

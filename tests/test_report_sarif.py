@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from conftest import ROOT, variant, waiver
 from schema_check import errors, sarif_validator
 
 from sovpolicy.model import Location, Problem, Severity, Status
 from sovpolicy.report.sarif import SECURITY_SEVERITY, render_sarif
+
+# Reports are checked on the pinned packs and catalog (tests/data/pinned/README.md).
+pytestmark = pytest.mark.usefixtures("pinned")
 
 
 def sarif(result):

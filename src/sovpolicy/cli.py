@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .catalog import load_catalog
-from .catalog.load import DATA_DIR, read_documents
+from .catalog.load import data_dir, read_documents
 from .config import find_config, load_config
 from .errors import ExitCode, SovpolicyError, UsageError
 from .gate import Gate
@@ -144,7 +144,7 @@ def _setup(args: argparse.Namespace, start: Path) -> tuple:
     if args.config is not None and not args.config.is_file():
         raise UsageError("configuration file not found", str(args.config))
     config = load_config(config_path)
-    catalog_dirs = [DATA_DIR, *config.catalog_dirs, *args.catalog]
+    catalog_dirs = [data_dir(), *config.catalog_dirs, *args.catalog]
     packs = args.pack or (list(config.packs) if config.packs is not None else None)
     roots = pack_roots([*config.policy_dirs, *args.policy_dir])
     files = [f for d in catalog_dirs if d.is_dir() for f in [*d.glob("*.yaml"), *d.glob("clouds/*.yaml")]]
@@ -317,7 +317,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_catalog(args: argparse.Namespace) -> int:
     """``sovpolicy catalog check|show``."""
     if args.action == "check":
-        docs = read_documents([DATA_DIR, *args.catalog], validate=True)
+        docs = read_documents([data_dir(), *args.catalog], validate=True)
         catalog = load_catalog(args.catalog, validate=False)
         from .catalog.check import certificate_warnings
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from . import __version__
 from .catalog import Catalog
-from .catalog.load import DATA_DIR
+from .catalog.load import data_dir
 from .errors import InputError, UsageError
 from .model import ScanResult
 from .policy import Policy
@@ -132,7 +132,7 @@ def _bundle_files(result: ScanResult, inputs: Sequence[Path], catalog: Catalog, 
             {"path": display_path(str(p)), "bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in inputs]).encode()
         files["catalog.json"] = dump_json({
             "version": catalog.version, "as_of": catalog.as_of.isoformat(),
-            "files": [{"path": _origin(p, DATA_DIR), "sha256": sha256_file(p)} for p in catalog.files]}).encode()
+            "files": [{"path": _origin(p, data_dir()), "sha256": sha256_file(p)} for p in catalog.files]}).encode()
         builtin = builtin_policy_dir()
         listed = []
         for pol in sorted(policies, key=lambda p: p.id):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,15 @@ from .flowrules import FlowCatalog, build_flow_catalog
 from .schemes import Referential, Scheme, ScopeCondition, with_scheme_dates
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
+"""The catalog shipped with this version."""
+
+
+def data_dir() -> Path:
+    """The built-in catalog: :data:`DATA_DIR`, or the pinned copy named by
+    ``SOVPOLICY_BUILTIN_CATALOG`` (the tests' frozen catalog, or an old audit's)."""
+    pinned = os.environ.get("SOVPOLICY_BUILTIN_CATALOG")
+    return Path(pinned) if pinned else DATA_DIR
+
 SCHEMA_PATH = Path(str(resources.files("sovpolicy.catalog") / "schema.json"))
 
 _MISSING = object()
@@ -343,7 +353,7 @@ def read_documents(dirs: Iterable[Path], validate: bool | None = None) -> list[t
         for path in _catalog_files(root):
             kind = _kind_of(path, root)
             doc = _read_yaml(path)
-            must = validate if validate is not None else root.resolve() != DATA_DIR.resolve()
+            must = validate if validate is not None else root.resolve() != data_dir().resolve()
             if must:
                 validate_file(path, kind, doc)
             docs.append((path, kind, doc))
@@ -559,7 +569,7 @@ def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) 
             source, entity, law, cloud, region, country or provider (``flows.yaml``: also a
             resource type that is not its provider's).
     """
-    dirs = [DATA_DIR, *extra_dirs]
+    dirs = [data_dir(), *extra_dirs]
     docs = read_documents(dirs, validate)
     builder = _Builder()
     for path, kind, doc in docs:

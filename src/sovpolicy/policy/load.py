@@ -6,6 +6,7 @@ The built-in packs live in the repository's ``policies/`` and ship inside the wh
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -23,7 +24,11 @@ from .schema import policy_schema
 
 
 def builtin_policy_dir() -> Path:
-    """The built-in packs: ``sovpolicy/_policies`` in a wheel, ``policies/`` in a checkout."""
+    """The built-in packs: ``sovpolicy/_policies`` in a wheel, ``policies/`` in a checkout, or
+    the pinned copy named by ``SOVPOLICY_BUILTIN_POLICIES`` (the tests' frozen packs)."""
+    pinned = os.environ.get("SOVPOLICY_BUILTIN_POLICIES")
+    if pinned:
+        return Path(pinned)
     packaged = Path(str(resources.files("sovpolicy"))) / "_policies"
     if packaged.is_dir():
         return packaged
