@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from sovpolicy.model import Origin, SourceKind
-from sovpolicy.sources.hcl import module_roots, read_module
+from sovpolicy.sources.hcl import read_module
+from sovpolicy.sources.hclroots import module_roots
 
 
 def tree(root: Path, files: dict[str, str]) -> Path:

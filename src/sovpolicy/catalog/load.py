@@ -24,6 +24,7 @@ from ..errors import CatalogError
 from ..model import Adequacy, Certification, Entity, Law, SourceRef
 from ..yamlutil import json_path, load_yaml
 from .flowrules import FlowCatalog, build_flow_catalog
+from .livetypes import LiveTypes, build_live_types
 from .schemes import Referential, Scheme, ScopeCondition, with_scheme_dates
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
@@ -223,6 +224,8 @@ class Catalog:
     """Certification schemes (``schemes.yaml``): validity periods and referential transitions."""
     conditions: dict[str, ScopeCondition] = field(default_factory=dict)
     """Scope conditions a project confirms (``schemes.yaml``: ``conditions``)."""
+    live_types: dict[str, LiveTypes] = field(default_factory=dict)
+    """Live resource types by cloud (``live_types/<cloud>.yaml``)."""
     spellings: dict[str, RegionSpelling] = field(default_factory=dict)
     """Cloud id -> how its region names are spelled (from its providers' ``region_spelling``)."""
     _known_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
@@ -326,6 +329,8 @@ def validate_file(path: Path, kind: str, doc: Any) -> None:
 def _kind_of(path: Path, root: Path) -> str:
     if path.parent.name == "clouds":
         return "cloud"
+    if path.parent.name == "live_types":
+        return "live_types"
     kind = FILE_KINDS.get(path.stem)
     if kind is None:
         raise CatalogError("unknown catalog file (expected one of: " + ", ".join(sorted(FILE_KINDS)) + ", clouds/<id>.yaml)", str(path))
@@ -335,6 +340,7 @@ def _kind_of(path: Path, root: Path) -> str:
 def _catalog_files(root: Path) -> list[Path]:
     files = sorted(p for p in root.glob("*.yaml"))
     files += sorted((root / "clouds").glob("*.yaml"))
+    files += sorted((root / "live_types").glob("*.yaml"))
     return files
 
 
@@ -374,6 +380,7 @@ class _Builder:
         }
         self.clouds: dict[str, tuple[Path, dict[str, Any]]] = {}
         self.sources: dict[str, SourceRef] = {}
+        self.live_docs: list[tuple[str, dict[str, Any]]] = []
 
     def add(self, path: Path, kind: str, doc: Any) -> None:
         if not isinstance(doc, dict):
@@ -404,6 +411,8 @@ class _Builder:
             for table in ("schemes", "conditions"):
                 for i, item in enumerate(doc.get(table) or []):
                     self.raw[table][item["id"]] = (path, {**item, "_where": f"{path}: $.{table}[{i}]"})
+        elif kind == "live_types":
+            self.live_docs.append((str(path), doc))
         else:
             key_field = {"providers": "provider", "global_types": "cloud"}.get(kind, "id")
             for i, item in enumerate(doc.get(kind) or []):
@@ -551,7 +560,9 @@ class _Builder:
             sources=self.sources, eea=frozenset(eea_doc.get("members") or ()), eea_source=eea_source,
             countries=countries, laws=laws, entities=entities, clouds=clouds, providers=providers,
             global_types=global_types, certifications=certs, files=files, flows=flows, spellings=spellings,
-            schemes=schemes, conditions=conditions)
+            schemes=schemes, conditions=conditions,
+            live_types=build_live_types(self.live_docs, self.source,
+                                        {c: frozenset(cl.regions) for c, cl in clouds.items()}))
 
 
 def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) -> Catalog:

@@ -30,6 +30,8 @@ from ..catalog.resolve import is_global_type
 from ..model import Origin, Placement
 
 ENV_REASON = "it came from the environment (e.g. AWS_REGION) or a profile"
+#: first steps of a reference that never name a managed resource
+NOT_RESOURCES = frozenset({"var", "local", "module", "data", "each", "count", "path", "self", "terraform"})
 UNPLACED = Placement(None, None, Origin.UNRESOLVED, (), "no placement found")
 """The placement of an instance no rule placed (never expected; fail closed)."""
 

@@ -1,32 +1,27 @@
 """Read ``terraform show -json`` plans (Terraform 0.12+ and OpenTofu, format 0.x and 1.x).
 
-The plan is decoded with msgspec into typed structs holding only the fields a scan
-needs; resource attribute objects are kept as raw JSON slices and decoded into a
-small struct of placement and tag fields, so a 280 MB plan never becomes a full Python
-object tree. Each managed resource instance that exists after the plan becomes a
-:class:`~sovpolicy.model.Resource` whose placement says where its region came from:
+The plan is decoded by :mod:`.planformat`. Each managed resource instance that exists
+after the plan becomes a :class:`~sovpolicy.model.Resource`, placed by the one ladder of
+:mod:`.placement`, to which this reader hands the plan's values:
 
-1. ``resource``: its own attribute (AWS v6 ``region``, azurerm ``location``, google
-   ``region``/``location``/``zone``), unless that attribute is unknown at plan time and
-   set by the configuration (then unresolved), or unknown and merely computed (then
-   the provider's region applies);
-2. ``parent``: for providers with no provider-level region (azurerm), the resource it
-   references (server, storage account, resource group) once that one is placed;
-3. ``provider`` / ``variable`` / ``module``: the region in the provider configuration
-   that serves it (``provider_config_key``), as a literal, a root variable's value or a
-   module call's argument;
-4. ``default``: a default the provider documents (Scaleway);
-5. ``unresolved``, with the reason (e.g. the region came from an environment variable,
-   which a plan does not record).
+* a resource's own attribute (AWS v6 ``region``, azurerm ``location``, google
+  ``region``/``location``/``zone``) is set when known; unknown at plan time and set by the
+  configuration, it is unresolved; unknown and merely computed, it is absent (the
+  provider's configuration then applies);
+* the provider configuration that serves it (``provider_config_key``): its region (or
+  zone) as a literal, a root variable's value or a module call's argument; a plan does
+  not record the environment (``AWS_REGION``...), so a configuration without one is the
+  provider's documented default or unresolved;
+* for providers with no provider-level region (azurerm), the resources it references
+  (server, storage account, resource group), once those are placed.
 
-Deleted or forgotten objects and data sources host nothing afterwards and are left out.
-Sensitive values (``after_sensitive``) are replaced by ``"(sensitive)"`` before anything
-else sees them.
+Its data flows are read by :mod:`.planflows`. Deleted or forgotten objects and data
+sources host nothing afterwards and are left out. Sensitive values (``after_sensitive``)
+are replaced by ``"(sensitive)"`` before anything else sees them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,12 +29,13 @@ from typing import Any, cast
 
 import msgspec
 
-from ..address import Address, parse_address, split_reference
+from ..address import Address, parse_address
 from ..catalog import Catalog, ProviderInfo
 from ..errors import InputError
 from ..model import Location, Origin, Placement, Resource, SourceKind
-from .flows import SENSITIVE, UNKNOWN, Refs, Step, Subject, Target, follow, path_text
+from .flows import Subject, follow
 from .placement import (
+    NOT_RESOURCES,
     UNPLACED,
     ProviderSettings,
     Value,
@@ -51,61 +47,26 @@ from .placement import (
     provider_placement,
     resolve_parents,
 )
+from .planflows import PlanGraph, PlanSubjects
+from .planformat import (
+    NULL,
+    TAG_FIELDS,
+    ConfigModule,
+    ConfigResource,
+    Configuration,
+    ModuleCall,
+    PlanInstance,
+    PlanTypes,
+    ProviderConfig,
+    decode_plan,
+    placement_fields,
+    plan_action,
+    plan_types,
+)
 
 REDACTED = "(sensitive)"
 _HOW = "a plan does not record"
-_TAG_FIELDS = ("tags", "tags_all", "labels")
 _SCALARS = (str, int, float, bool)
-_NULL = msgspec.Raw(b"null")
-
-
-class _ProviderConfig(msgspec.Struct):
-    name: str = ""
-    full_name: str | None = None
-    alias: str | None = None
-    module_address: str | None = None
-    version_constraint: str | None = None
-    expressions: dict[str, Any] | None = None
-
-
-class _ConfigResource(msgspec.Struct):
-    address: str = ""
-    mode: str = "managed"
-    type: str = ""
-    name: str = ""
-    provider_config_key: str | None = None
-    expressions: msgspec.Raw = _NULL
-
-
-class _ModuleCall(msgspec.Struct):
-    source: str | None = None
-    expressions: dict[str, Any] | None = None
-    module: _ConfigModule | None = None
-
-
-class _VariableDecl(msgspec.Struct):
-    sensitive: bool = False
-
-
-class _Output(msgspec.Struct):
-    expression: Any = None
-
-
-class _ConfigModule(msgspec.Struct):
-    resources: list[_ConfigResource] = []
-    module_calls: dict[str, _ModuleCall] = {}
-    variables: dict[str, _VariableDecl] = {}
-    outputs: dict[str, _Output] = {}
-
-
-class _Configuration(msgspec.Struct):
-    provider_config: dict[str, _ProviderConfig] = {}
-    root_module: _ConfigModule = msgspec.field(default_factory=_ConfigModule)
-
-
-class _Variable(msgspec.Struct):
-    value: Any = None
-
 
 @dataclass(frozen=True)
 class PlanInfo:
@@ -130,110 +91,6 @@ class PlanScan:
     resources: list[Resource] = field(default_factory=list)
 
 
-class _Types:
-    """The decode types of one catalog: resource attribute objects are decoded into a
-    struct of only the fields some provider places resources by (``_Fields``), in the
-    same single pass as the rest of the plan."""
-
-    Plan: Any
-    PlannedValues: Any
-
-    def __init__(self, names: tuple[str, ...]) -> None:
-        u = msgspec.UNSET
-        self.Fields = msgspec.defstruct("_Fields", [(n, Any, u) for n in names], forbid_unknown_fields=False)
-        self.Mask = msgspec.defstruct("_Mask", [(n, Any, u) for n in names], forbid_unknown_fields=False)
-        self.mask_type = self.Mask | bool | None
-        self.ALL = self.Mask(**{n: True for n in names})  # a whole object marked unknown/sensitive
-        self.Change = msgspec.defstruct("_Change", [
-            ("actions", list[str], []), ("after", self.Fields | None, None),
-            ("after_unknown", self.mask_type, None), ("after_sensitive", self.mask_type, None)])
-        self.ResourceChange = msgspec.defstruct("_ResourceChange", [
-            ("address", str), ("change", self.Change), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
-            ("index", int | str | None, None), ("module_address", str | None, None), ("provider_name", str, ""),
-            ("deposed", str | None, None)])
-        self.Deferred = msgspec.defstruct("_Deferred", [("resource_change", self.ResourceChange), ("reason", str, "")])
-        self.PVResource = msgspec.defstruct("_PVResource", [
-            ("address", str), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
-            ("index", int | str | None, None), ("provider_name", str, ""), ("values", self.Fields | None, None),
-            ("sensitive_values", self.mask_type, None)])
-        pv_module = msgspec.defstruct("_PVModule", [("resources", list[self.PVResource], []),  # type: ignore[name-defined]
-                                                    ("child_modules", list[Any], [])])
-        self.PVModule = pv_module
-        self.PlannedValues = msgspec.defstruct("_PlannedValues", [("root_module", pv_module | None, None)])
-        self.Plan = msgspec.defstruct("_Plan", [
-            ("format_version", str | None, None), ("terraform_version", str | None, None),
-            ("variables", dict[str, _Variable] | None, None),
-            ("resource_changes", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
-            ("resource_drift", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
-            ("deferred_changes", list[self.Deferred] | None, None),  # type: ignore[name-defined]
-            ("configuration", _Configuration | None, None),
-            ("planned_values", msgspec.Raw, _NULL), ("values", msgspec.Raw, _NULL),
-            ("complete", bool | None, None), ("errored", bool | None, None)])
-
-
-_TYPES: dict[tuple[str, ...], _Types] = {}
-
-
-def _placement_fields(catalog: Catalog) -> set[str]:
-    """The resource attributes some provider places resources by."""
-    names: set[str] = set()
-    for p in catalog.providers.values():
-        names.update(p.resource_region)
-        names.update(p.resource_zone)
-        names.update(p.resource_regions)
-    return names
-
-
-def _types(catalog: Catalog) -> _Types:
-    names = set(_TAG_FIELDS) | catalog.flows.value_attributes() | _placement_fields(catalog)
-    key = tuple(sorted(names))
-    if key not in _TYPES:
-        _TYPES[key] = _Types(key)
-    return _TYPES[key]
-
-
-def _position(data: bytes, message: str) -> str:
-    m = re.search(r"\(byte (\d+)\)", message)
-    if m:
-        offset = int(m.group(1))
-    elif "truncated" in message and data:
-        offset = len(data.rstrip())
-    else:
-        return ""
-    line = data.count(b"\n", 0, offset) + 1
-    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-    return f":{line}:{col}"
-
-
-def _decode_plan(data: bytes, path: str, types: _Types) -> Any:
-    try:
-        plan = msgspec.json.decode(data, type=types.Plan)
-    except msgspec.ValidationError as exc:
-        raise InputError(f"not a valid Terraform plan: {exc}", path) from None
-    except msgspec.DecodeError as exc:
-        msg = str(exc)
-        where = path + _position(data, msg)
-        if not data.strip():
-            msg = "the file is empty"
-        elif "truncated" in msg:
-            msg = "the JSON ends before it is complete (truncated file?)"
-        raise InputError(f"not valid JSON: {msg}", where) from None
-    if plan.format_version is None:
-        raise InputError("not a Terraform plan: no format_version (expected the output of `terraform show -json PLANFILE`)", path)
-    major = plan.format_version.split(".", 1)[0]
-    if major not in ("0", "1"):
-        raise InputError(f"unsupported plan format_version {plan.format_version!r} (sovpolicy reads 0.x and 1.x)", path)
-    if plan.resource_changes is None and plan.planned_values is _NULL and plan.values is not _NULL:
-        raise InputError("this is a state (`terraform show -json` without a plan file), not a plan", path)
-    return plan
-
-
-def _action(actions: list[str]) -> str:
-    if "create" in actions and "delete" in actions:
-        return "replace"
-    if actions == ["create", "forget"]:
-        return "create"
-    return "-".join(actions) if actions else "no-op"
 
 
 def _is_true(mask: Any) -> bool:
@@ -253,23 +110,6 @@ def _redact(value: Any, mask: Any) -> Any:
     return value
 
 
-@dataclass
-class _Instance:
-    """One resource instance under resolution."""
-
-    index: int
-    rc_address: str
-    addr: Address
-    type: str
-    provider: str
-    action: str
-    fields: Any
-    unknown: Any
-    config: _ConfigResource | None
-    evidence_root: str
-    notes: list[str] = field(default_factory=list)
-    placement: Placement | None = None
-
 
 def _nothing(path: tuple[str, ...]) -> Value | None:
     return None
@@ -278,23 +118,23 @@ def _nothing(path: tuple[str, ...]) -> Value | None:
 class _PlanReader:
     """Resolution state for one plan."""
 
-    def __init__(self, plan: Any, path: str, catalog: Catalog, types: _Types) -> None:
+    def __init__(self, plan: Any, path: str, catalog: Catalog, types: PlanTypes) -> None:
         self.plan = plan
         self.path = path
         self.catalog = catalog
         self.types = types
-        self.config = plan.configuration or _Configuration()
+        self.config = plan.configuration or Configuration()
         self.variables = plan.variables or {}
-        self.modules: dict[str, _ConfigModule] = {}
-        self.calls: dict[str, tuple[str, _ModuleCall]] = {}
-        self.config_index: dict[tuple[str, str, str, str], _ConfigResource] = {}
+        self.modules: dict[str, ConfigModule] = {}
+        self.calls: dict[str, tuple[str, ModuleCall]] = {}
+        self.config_index: dict[tuple[str, str, str, str], ConfigResource] = {}
         self._index_module("", self.config.root_module)
         self._expr_cache: dict[int, dict[str, Any]] = {}
         self._provider_cache: dict[tuple[str | None, str, str, bool], Placement] = {}
         self._address_cache: dict[str, Address] = {}
 
     # ----------------------------------------------------------------- configuration
-    def _index_module(self, path: str, module: _ConfigModule) -> None:
+    def _index_module(self, path: str, module: ConfigModule) -> None:
         self.modules[path] = module
         for r in module.resources:
             r.expressions = r.expressions.copy()  # detach from the file's bytes, which read_plan frees early
@@ -312,7 +152,7 @@ class _PlanReader:
             if call.module is not None:
                 self._index_module(child, call.module)
 
-    def config_expressions(self, cfg: _ConfigResource | None) -> dict[str, Any]:
+    def config_expressions(self, cfg: ConfigResource | None) -> dict[str, Any]:
         if cfg is None:
             return {}
         key = id(cfg)
@@ -369,7 +209,7 @@ class _PlanReader:
         return sorted(k for k, c in self.config.provider_config.items() if c.alias and (c.name or k.split(":")[-1].split(".")[0]) == name)
 
     @staticmethod
-    def _is_stub(cfg: _ProviderConfig) -> bool:
+    def _is_stub(cfg: ProviderConfig) -> bool:
         """A child-module entry that only declares required_providers (no settings, no alias)."""
         return bool(cfg.module_address) and not cfg.expressions and not cfg.alias
 
@@ -405,7 +245,7 @@ class _PlanReader:
         return None, (f"no configuration of provider {name!r} in the plan: its region came from the environment "
                       f"(e.g. AWS_REGION) or a profile, which a plan does not record")
 
-    def _provider_settings(self, inst: _Instance) -> ProviderSettings:
+    def _provider_settings(self, inst: PlanInstance) -> ProviderSettings:
         """The provider configuration that serves ``inst``, as the ladder reads it."""
         key = inst.config.provider_config_key if inst.config else None
         if key is None:
@@ -430,7 +270,7 @@ class _PlanReader:
         return ProviderSettings(repr(found), (f"configuration.provider_config[{found!r}]",), _HOW, setting)
 
     # ----------------------------------------------------------------- resources
-    def _attribute(self, inst: _Instance, info: ProviderInfo) -> Callable[[str], Value | None]:
+    def _attribute(self, inst: PlanInstance, info: ProviderInfo) -> Callable[[str], Value | None]:
         """A resource's own attributes as ladder values: a known string is set; an unknown
         one set by the configuration is unresolved; one left for the provider to compute is
         absent (the provider's configuration applies)."""
@@ -455,7 +295,7 @@ class _PlanReader:
 
         return attribute
 
-    def resolve(self, inst: _Instance) -> None:
+    def resolve(self, inst: PlanInstance) -> None:
         info, early = early_placement(self.catalog, inst.provider, inst.type, (f"{inst.evidence_root}.provider_name",))
         if early is not None or info is None:
             inst.placement = early
@@ -471,7 +311,7 @@ class _PlanReader:
             cached = self._provider_cache[key] = provider_placement(self.catalog, info, zonal, self._provider_settings(inst))
         inst.placement = cached
 
-    def resolve_parent(self, inst: _Instance, placed: dict[str, list[_Instance]]) -> None:
+    def resolve_parent(self, inst: PlanInstance, placed: dict[str, list[PlanInstance]]) -> None:
         """Rung 3, for providers without a provider-level region: follow references."""
         info = self.catalog.provider(inst.provider)
         assert info is not None
@@ -484,7 +324,7 @@ class _PlanReader:
                 refs = expr.get("references") or [] if isinstance(expr, dict) else []
                 for ref in refs:
                     parts = ref.split(".") if isinstance(ref, str) else []
-                    if len(parts) < 2 or parts[0] in _NOT_RESOURCES:
+                    if len(parts) < 2 or parts[0] in NOT_RESOURCES:
                         continue
                     target = f"{prefix}.{parts[0]}.{parts[1]}" if prefix else f"{parts[0]}.{parts[1]}"
                     yield (f"configuration expression {attr} -> {ref}",
@@ -511,14 +351,14 @@ class _PlanReader:
                     value = _redact(value, mask)
                 tags.update({k: (v if type(v) is str else str(v)) for k, v in value.items() if type(v) in _SCALARS})
         if unknown is not None:
-            for name in _TAG_FIELDS:
+            for name in TAG_FIELDS:
                 unk = getattr(unknown, name, None)
                 if unk is True or (type(unk) is dict and True in unk.values()):
                     keys = "all" if unk is True else ", ".join(sorted(k for k, v in unk.items() if v is True))
                     notes.append(f"{name} known only after apply ({keys})")
         return tags
 
-    def instances(self) -> Iterator[tuple[_Instance, Any]]:
+    def instances(self) -> Iterator[tuple[PlanInstance, Any]]:
         plan = self.plan
         drifted = {rc.address for rc in plan.resource_drift or []}
         changes: list[tuple[str, Any, str | None]] = [
@@ -534,7 +374,7 @@ class _PlanReader:
             actions = rc.change.actions
             if not actions or actions in (["delete"], ["forget"], ["read"]):
                 continue
-            inst = self._make(i, rc.address, rc.type, rc.provider_name, _action(actions), root,
+            inst = self._make(i, rc.address, rc.type, rc.provider_name, plan_action(actions), root,
                               rc.change.after, rc.change.after_unknown, rc.change.after_sensitive, rc.module_address)
             if note:
                 inst[0].notes.append(note)
@@ -542,8 +382,8 @@ class _PlanReader:
                 inst[0].notes.append("changed outside Terraform since the last apply (resource_drift)")
             yield inst
 
-    def _planned_values(self) -> Iterator[tuple[_Instance, Any]]:
-        if self.plan.planned_values is _NULL:
+    def _planned_values(self) -> Iterator[tuple[PlanInstance, Any]]:
+        if self.plan.planned_values is NULL:
             return
         try:
             pv = msgspec.json.decode(self.plan.planned_values, type=self.types.PlannedValues)
@@ -586,233 +426,14 @@ class _PlanReader:
             raise InputError(f"{root.removesuffix('.change')}.address: {exc.message}", self.path) from None
 
     def _make(self, i: int, address: str, rtype: str, provider: str, action: str, root: str,
-              fields: Any, unk: Any, sens: Any, module_address: str | None = None) -> tuple[_Instance, Any]:
+              fields: Any, unk: Any, sens: Any, module_address: str | None = None) -> tuple[PlanInstance, Any]:
         addr = self._address(address, module_address, root)
         unk = self._mask(unk, root)
         sens = self._mask(sens, root)
         config = self.config_index.get((addr.module_path, addr.mode, addr.type or rtype, addr.name))
-        inst = _Instance(i, address, addr, rtype or addr.type, provider, action, fields, unk, config, root)
+        inst = PlanInstance(i, address, addr, rtype or addr.type, provider, action, fields, unk, config, root)
         return inst, sens
 
-
-# ----------------------------------------------------------------------------- data flows
-#: first steps of a reference that never name a managed resource
-_NOT_RESOURCES = frozenset({"var", "local", "module", "data", "each", "count", "path", "self", "terraform"})
-
-
-def _child(node: Any, step: Step) -> Any:
-    """One step down a decoded value or mask: a struct field, a map key, a list index."""
-    if node is None or node is True or node is False:
-        return None
-    if isinstance(step, int):
-        if isinstance(node, list):
-            return node[step] if step < len(node) else None
-        return node if step == 0 and isinstance(node, dict) else None  # a single nested block as an object
-    if isinstance(node, dict):
-        return node.get(step)
-    if isinstance(node, list):
-        return None
-    value = getattr(node, step, None)
-    return None if value is msgspec.UNSET else value
-
-
-def _collect(node: Any, out: list[str], deep: bool) -> bool:
-    """Add the references of an expression (``deep``: of every expression below) to ``out``;
-    True when a literal was met."""
-    constant = False
-    if isinstance(node, dict):
-        if "references" in node or "constant_value" in node:
-            out.extend(r for r in node.get("references") or () if isinstance(r, str))
-            constant = "constant_value" in node
-            if not deep:
-                return constant
-        if deep:
-            for key, value in node.items():
-                if key not in ("references", "constant_value"):
-                    constant = _collect(value, out, True) or constant
-    elif isinstance(node, list):
-        for item in node:
-            constant = _collect(item, out, deep) or constant
-    return constant
-
-
-class _Flows:
-    """Follows references through a plan's configuration for :mod:`~sovpolicy.sources.flows`:
-    a resource, a module variable (to the module call's argument), a module output (to the
-    output's expression in each instance of the module)."""
-
-    def __init__(self, reader: _PlanReader, insts: list[_Instance]) -> None:
-        self.reader = reader
-        self.insts = insts
-        self._by_target: dict[str, list[int]] | None = None
-        self.module_instances: dict[str, list[tuple[str, str]]] = {}  # module path -> [(instance, parent instance)]
-
-    @property
-    def by_target(self) -> dict[str, list[int]]:
-        """``module instance + type.name`` -> indexes of its instances; built on first use,
-        with the module instances, since most plans never follow a reference."""
-        if self._by_target is None:
-            self._by_target = {}
-            seen: set[str] = set()
-            for i, inst in enumerate(self.insts):
-                base = inst.addr.module_instance
-                self._by_target.setdefault(f"{base}.{inst.addr.type}.{inst.addr.name}" if base else
-                                           f"{inst.addr.type}.{inst.addr.name}", []).append(i)
-                parent = ""
-                for k, (name, key) in enumerate(inst.addr.modules):
-                    instance = (f"{parent}." if parent else "") + f"module.{name}" + (f"[{key}]" if key is not None else "")
-                    if instance not in seen:
-                        seen.add(instance)
-                        path = ".".join(f"module.{m}" for m, _ in inst.addr.modules[: k + 1])
-                        self.module_instances.setdefault(path, []).append((instance, parent))
-                    parent = instance
-        return self._by_target
-
-    def targets(self, instance: str, path: str, refs: list[str], trace: tuple[str, ...] = (),
-                depth: int = 0) -> tuple[list[Target], list[str]]:
-        """Resource instances that ``refs`` (written in module ``instance``, whose path
-        without keys is ``path``) lead to, and the references that lead to none."""
-        found: list[Target] = []
-        unfollowed: list[str] = []
-        by_target = self.by_target
-        if depth > 16:
-            return found, list(refs)
-        specific = [r for r in refs if not any(o != r and o.startswith((r + ".", r + "[")) for o in refs)]
-        for ref in specific:
-            steps = split_reference(ref)
-            head = steps[0][0] if steps else ""
-            hop = trace + (ref,)
-            if head == "var" and len(steps) >= 2 and path:
-                parent_path, call = self.reader.calls.get(path, ("", None))
-                arg = (call.expressions or {}).get(steps[1][0]) if call is not None else None
-                sub: list[str] = []
-                if arg is not None:
-                    _collect(arg, sub, True)
-                parent = next((p for inst, p in self.module_instances.get(path, []) if inst == instance), "")
-                got, lost = self.targets(parent, parent_path, sub, hop, depth + 1) if sub else ([], [ref])
-                found += got
-                unfollowed += lost
-            elif head == "module" and len(steps) >= 2:
-                name, key = steps[1]
-                child = f"{path}.module.{name}" if path else f"module.{name}"
-                module = self.reader.modules.get(child)
-                outputs = ([steps[2][0]] if len(steps) >= 3 else sorted(module.outputs)) if module is not None else []
-                sub = []
-                for out in outputs:
-                    o = module.outputs.get(out) if module is not None else None
-                    if o is not None:
-                        _collect(o.expression, sub, True)
-                want = f"module.{name}" + (f"[{key}]" if key is not None else "")
-                kids = [inst for inst, parent in self.module_instances.get(child, []) if parent == instance
-                        and (key is None or inst.endswith(want))]
-                if not sub or not kids:
-                    unfollowed.append(ref)
-                for kid in kids if sub else ():
-                    got, lost = self.targets(kid, child, sub, hop, depth + 1)
-                    found += got
-                    unfollowed += lost
-            elif head in _NOT_RESOURCES or len(steps) < 2:
-                unfollowed.append(ref)
-            else:
-                key = f"{head}.{steps[1][0]}"
-                hits = by_target.get(f"{instance}.{key}" if instance else key, [])
-                if not hits:
-                    unfollowed.append(ref)
-                found += [Target(i, hop) for i in hits]
-        unique: dict[int, Target] = {}
-        for t in found:
-            unique.setdefault(t.index, t)
-        return list(unique.values()), list(dict.fromkeys(unfollowed))
-
-
-class _Subjects(Sequence["_PlanSubject"]):
-    """The plan's instances as flow subjects, each built when first asked for."""
-
-    def __init__(self, made: list[tuple[_Instance, Any]], graph: _Flows) -> None:
-        self._made = made
-        self._graph = graph
-        self._built: dict[int, _PlanSubject] = {}
-
-    def __len__(self) -> int:
-        return len(self._made)
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        hit = self._built.get(i)
-        if hit is None:
-            inst, sens = self._made[i]
-            hit = self._built[i] = _PlanSubject(inst, sens, self._graph)
-        return hit
-
-
-class _PlanSubject:
-    """One plan resource instance seen by :func:`~sovpolicy.sources.flows.follow`."""
-
-    __slots__ = ("_inst", "_sens", "_flows")
-
-    def __init__(self, inst: _Instance, sens: Any, flows: _Flows) -> None:
-        self._inst = inst
-        self._sens = sens
-        self._flows = flows
-
-    @property
-    def address(self) -> str:
-        return self._inst.rc_address
-
-    @property
-    def type(self) -> str:
-        return self._inst.type
-
-    @property
-    def placement(self) -> Placement:
-        return self._inst.placement or UNPLACED
-
-    def value(self, path: Any) -> Any:
-        node, unknown, sensitive = self._inst.fields, self._inst.unknown, self._sens
-        for step in path:
-            if unknown is True:
-                return UNKNOWN
-            if sensitive is True:
-                return SENSITIVE
-            node, unknown, sensitive = _child(node, step), _child(unknown, step), _child(sensitive, step)
-        if unknown is True:
-            return UNKNOWN
-        if sensitive is True:
-            return SENSITIVE
-        return node
-
-    def refs(self, path: Any, deep: bool = False) -> Refs | None:
-        cfg = self._inst.config
-        if cfg is None or (path and isinstance(path[0], str) and f'"{path[0]}"'.encode() not in bytes(cfg.expressions)):
-            return None  # not set by the configuration: no need to decode it
-        nodes = [self._flows.reader.config_expressions(cfg)]
-        for step in path:
-            nxt: list[Any] = []
-            for n in nodes:
-                if isinstance(step, int):
-                    child = _child(n, step)
-                    if child is not None:
-                        nxt.append(child)
-                    continue
-                for elem in (n if isinstance(n, list) else [n]):  # None, or a name: every block of a list
-                    if step is None:
-                        nxt.append(elem)
-                    elif isinstance(elem, dict) and step in elem:
-                        nxt.append(elem[step])
-            nodes = nxt
-        if not nodes:
-            return None
-        raw: list[str] = []
-        constant = False
-        for n in nodes:
-            constant = _collect(n, raw, deep) or constant
-        addr = self._inst.addr
-        targets, unfollowed = self._flows.targets(addr.module_instance, addr.module_path, list(dict.fromkeys(raw)))
-        return Refs(tuple(targets), constant and not raw, tuple(unfollowed))
-
-    def where(self, path: Any) -> str:
-        return f"{self._inst.evidence_root}.after.{path_text(path)}"
 
 
 def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanScan:
@@ -837,15 +458,15 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read plan: {exc.strerror}", spath) from None
-    types = _types(catalog)
-    plan = _decode_plan(data, spath, types)
+    types = plan_types(catalog)
+    plan = decode_plan(data, spath, types)
     del data  # the decoded structs hold what the scan needs; let the file's bytes go...
     if plan.resource_changes or plan.deferred_changes:
-        plan.planned_values = _NULL  # ...which a raw slice of planned_values would keep alive
-    plan.values = _NULL
+        plan.planned_values = NULL  # ...which a raw slice of planned_values would keep alive
+    plan.values = NULL
     reader = _PlanReader(plan, spath, catalog, types)
-    made: list[tuple[_Instance, Any]] = list(reader.instances())
-    by_target: dict[str, list[_Instance]] = {}
+    made: list[tuple[PlanInstance, Any]] = list(reader.instances())
+    by_target: dict[str, list[PlanInstance]] = {}
     for inst, _ in made:
         reader.resolve(inst)
         base = inst.addr.module_instance
@@ -854,9 +475,9 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
     resolve_parents([inst for inst, _ in made if inst.placement is None], lambda i: reader.resolve_parent(i, by_target))
     insts = [inst for inst, _ in made]
     # attributes read only to follow flows are not kept on the resources (they can be large)
-    skip = frozenset(_TAG_FIELDS) | (catalog.flows.value_attributes() - _placement_fields(catalog))
-    graph = _Flows(reader, insts)
-    followed = follow(cast(Sequence[Subject], _Subjects(made, graph)), catalog, [inst.type for inst in insts])
+    skip = frozenset(TAG_FIELDS) | (catalog.flows.value_attributes() - placement_fields(catalog))
+    graph = PlanGraph(reader, insts)
+    followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
     location = Location(spath)
     resources = []
     for (inst, sens), fdata in zip(made, followed):
@@ -873,7 +494,7 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
         resources.append(Resource(
             address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
             tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes),
-            flows=fdata.flows, data_from=fdata.data_from, input=spath))
+            flows=fdata.flows, data_from=fdata.data_from, input=spath, module=inst.addr.module_path))
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
                     len(plan.resource_drift or []), plan.complete, plan.errored,
                     {child: call.source for child, (_, call) in reader.calls.items() if call.source})

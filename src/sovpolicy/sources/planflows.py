@@ -1,0 +1,246 @@
+"""Data flows in a plan: which resource instances a configuration expression refers to.
+
+:func:`~sovpolicy.sources.flows.follow` asks each plan resource instance (a
+:class:`PlanSubject`) for attribute values (its ``after`` values, unknown and sensitive
+marks applied) and for the references of the expressions that set them (the plan's
+``configuration``), which :class:`PlanGraph` follows to resource instances: through a
+module variable to the module call's argument, through a module output to its expression
+in each instance of the module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import msgspec
+
+from ..address import split_reference
+from ..model import Placement
+from .flows import SENSITIVE, UNKNOWN, Refs, Step, Target, path_text
+from .placement import NOT_RESOURCES, UNPLACED
+from .planformat import ConfigModule, ConfigResource, ModuleCall, PlanInstance
+
+
+class PlanConfig(Protocol):
+    """What the flows read from the plan's configuration (the plan reader)."""
+
+    calls: dict[str, tuple[str, ModuleCall]]
+    modules: dict[str, ConfigModule]
+
+    def config_expressions(self, cfg: ConfigResource | None) -> dict[str, Any]: ...
+
+
+def _child(node: Any, step: Step) -> Any:
+    """One step down a decoded value or mask: a struct field, a map key, a list index."""
+    if node is None or node is True or node is False:
+        return None
+    if isinstance(step, int):
+        if isinstance(node, list):
+            return node[step] if step < len(node) else None
+        return node if step == 0 and isinstance(node, dict) else None  # a single nested block as an object
+    if isinstance(node, dict):
+        return node.get(step)
+    if isinstance(node, list):
+        return None
+    value = getattr(node, step, None)
+    return None if value is msgspec.UNSET else value
+
+
+def _collect(node: Any, out: list[str], deep: bool) -> bool:
+    """Add the references of an expression (``deep``: of every expression below) to ``out``;
+    True when a literal was met."""
+    constant = False
+    if isinstance(node, dict):
+        if "references" in node or "constant_value" in node:
+            out.extend(r for r in node.get("references") or () if isinstance(r, str))
+            constant = "constant_value" in node
+            if not deep:
+                return constant
+        if deep:
+            for key, value in node.items():
+                if key not in ("references", "constant_value"):
+                    constant = _collect(value, out, True) or constant
+    elif isinstance(node, list):
+        for item in node:
+            constant = _collect(item, out, deep) or constant
+    return constant
+
+
+class PlanGraph:
+    """Follows references through a plan's configuration for :mod:`~sovpolicy.sources.flows`:
+    a resource, a module variable (to the module call's argument), a module output (to the
+    output's expression in each instance of the module)."""
+
+    def __init__(self, reader: PlanConfig, insts: list[PlanInstance]) -> None:
+        self.reader = reader
+        self.insts = insts
+        self._by_target: dict[str, list[int]] | None = None
+        self.module_instances: dict[str, list[tuple[str, str]]] = {}  # module path -> [(instance, parent instance)]
+
+    @property
+    def by_target(self) -> dict[str, list[int]]:
+        """``module instance + type.name`` -> indexes of its instances; built on first use,
+        with the module instances, since most plans never follow a reference."""
+        if self._by_target is None:
+            self._by_target = {}
+            seen: set[str] = set()
+            for i, inst in enumerate(self.insts):
+                base = inst.addr.module_instance
+                self._by_target.setdefault(f"{base}.{inst.addr.type}.{inst.addr.name}" if base else
+                                           f"{inst.addr.type}.{inst.addr.name}", []).append(i)
+                parent = ""
+                for k, (name, key) in enumerate(inst.addr.modules):
+                    instance = (f"{parent}." if parent else "") + f"module.{name}" + (f"[{key}]" if key is not None else "")
+                    if instance not in seen:
+                        seen.add(instance)
+                        path = ".".join(f"module.{m}" for m, _ in inst.addr.modules[: k + 1])
+                        self.module_instances.setdefault(path, []).append((instance, parent))
+                    parent = instance
+        return self._by_target
+
+    def targets(self, instance: str, path: str, refs: list[str], trace: tuple[str, ...] = (),
+                depth: int = 0) -> tuple[list[Target], list[str]]:
+        """Resource instances that ``refs`` (written in module ``instance``, whose path
+        without keys is ``path``) lead to, and the references that lead to none."""
+        found: list[Target] = []
+        unfollowed: list[str] = []
+        by_target = self.by_target
+        if depth > 16:
+            return found, list(refs)
+        specific = [r for r in refs if not any(o != r and o.startswith((r + ".", r + "[")) for o in refs)]
+        for ref in specific:
+            steps = split_reference(ref)
+            head = steps[0][0] if steps else ""
+            hop = trace + (ref,)
+            if head == "var" and len(steps) >= 2 and path:
+                parent_path, call = self.reader.calls.get(path, ("", None))
+                arg = (call.expressions or {}).get(steps[1][0]) if call is not None else None
+                sub: list[str] = []
+                if arg is not None:
+                    _collect(arg, sub, True)
+                parent = next((p for inst, p in self.module_instances.get(path, []) if inst == instance), "")
+                got, lost = self.targets(parent, parent_path, sub, hop, depth + 1) if sub else ([], [ref])
+                found += got
+                unfollowed += lost
+            elif head == "module" and len(steps) >= 2:
+                name, key = steps[1]
+                child = f"{path}.module.{name}" if path else f"module.{name}"
+                module = self.reader.modules.get(child)
+                outputs = ([steps[2][0]] if len(steps) >= 3 else sorted(module.outputs)) if module is not None else []
+                sub = []
+                for out in outputs:
+                    o = module.outputs.get(out) if module is not None else None
+                    if o is not None:
+                        _collect(o.expression, sub, True)
+                want = f"module.{name}" + (f"[{key}]" if key is not None else "")
+                kids = [inst for inst, parent in self.module_instances.get(child, []) if parent == instance
+                        and (key is None or inst.endswith(want))]
+                if not sub or not kids:
+                    unfollowed.append(ref)
+                for kid in kids if sub else ():
+                    got, lost = self.targets(kid, child, sub, hop, depth + 1)
+                    found += got
+                    unfollowed += lost
+            elif head in NOT_RESOURCES or len(steps) < 2:
+                unfollowed.append(ref)
+            else:
+                key = f"{head}.{steps[1][0]}"
+                hits = by_target.get(f"{instance}.{key}" if instance else key, [])
+                if not hits:
+                    unfollowed.append(ref)
+                found += [Target(i, hop) for i in hits]
+        unique: dict[int, Target] = {}
+        for t in found:
+            unique.setdefault(t.index, t)
+        return list(unique.values()), list(dict.fromkeys(unfollowed))
+
+
+class PlanSubjects(Sequence["PlanSubject"]):
+    """The plan's instances as flow subjects, each built when first asked for."""
+
+    def __init__(self, made: list[tuple[PlanInstance, Any]], graph: PlanGraph) -> None:
+        self._made = made
+        self._graph = graph
+        self._built: dict[int, PlanSubject] = {}
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        hit = self._built.get(i)
+        if hit is None:
+            inst, sens = self._made[i]
+            hit = self._built[i] = PlanSubject(inst, sens, self._graph)
+        return hit
+
+
+class PlanSubject:
+    """One plan resource instance seen by :func:`~sovpolicy.sources.flows.follow`."""
+
+    __slots__ = ("_inst", "_sens", "_flows")
+
+    def __init__(self, inst: PlanInstance, sens: Any, flows: PlanGraph) -> None:
+        self._inst = inst
+        self._sens = sens
+        self._flows = flows
+
+    @property
+    def address(self) -> str:
+        return self._inst.rc_address
+
+    @property
+    def type(self) -> str:
+        return self._inst.type
+
+    @property
+    def placement(self) -> Placement:
+        return self._inst.placement or UNPLACED
+
+    def value(self, path: Any) -> Any:
+        node, unknown, sensitive = self._inst.fields, self._inst.unknown, self._sens
+        for step in path:
+            if unknown is True:
+                return UNKNOWN
+            if sensitive is True:
+                return SENSITIVE
+            node, unknown, sensitive = _child(node, step), _child(unknown, step), _child(sensitive, step)
+        if unknown is True:
+            return UNKNOWN
+        if sensitive is True:
+            return SENSITIVE
+        return node
+
+    def refs(self, path: Any, deep: bool = False) -> Refs | None:
+        cfg = self._inst.config
+        if cfg is None or (path and isinstance(path[0], str) and f'"{path[0]}"'.encode() not in bytes(cfg.expressions)):
+            return None  # not set by the configuration: no need to decode it
+        nodes = [self._flows.reader.config_expressions(cfg)]
+        for step in path:
+            nxt: list[Any] = []
+            for n in nodes:
+                if isinstance(step, int):
+                    child = _child(n, step)
+                    if child is not None:
+                        nxt.append(child)
+                    continue
+                for elem in (n if isinstance(n, list) else [n]):  # None, or a name: every block of a list
+                    if step is None:
+                        nxt.append(elem)
+                    elif isinstance(elem, dict) and step in elem:
+                        nxt.append(elem[step])
+            nodes = nxt
+        if not nodes:
+            return None
+        raw: list[str] = []
+        constant = False
+        for n in nodes:
+            constant = _collect(n, raw, deep) or constant
+        addr = self._inst.addr
+        targets, unfollowed = self._flows.targets(addr.module_instance, addr.module_path, list(dict.fromkeys(raw)))
+        return Refs(tuple(targets), constant and not raw, tuple(unfollowed))
+
+    def where(self, path: Any) -> str:
+        return f"{self._inst.evidence_root}.after.{path_text(path)}"

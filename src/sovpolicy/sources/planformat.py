@@ -1,0 +1,197 @@
+"""The ``terraform show -json`` plan format, decoded into the records a scan needs.
+
+msgspec decodes the plan into typed structs holding only the fields a scan reads: the
+configuration (provider configurations, module calls, resources' expressions kept as raw
+JSON slices), the variables, the resource changes, and each resource's attributes decoded
+into a small struct of the placement, tag and flow fields the catalog names, so a 280 MB
+plan never becomes a full Python object tree. :class:`PlanInstance` is one managed
+resource instance taken from it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from ..address import Address
+from ..catalog import Catalog
+from ..errors import InputError
+from ..model import Placement
+
+TAG_FIELDS = ("tags", "tags_all", "labels")
+NULL = msgspec.Raw(b"null")
+
+
+class ProviderConfig(msgspec.Struct):
+    name: str = ""
+    full_name: str | None = None
+    alias: str | None = None
+    module_address: str | None = None
+    version_constraint: str | None = None
+    expressions: dict[str, Any] | None = None
+
+
+class ConfigResource(msgspec.Struct):
+    address: str = ""
+    mode: str = "managed"
+    type: str = ""
+    name: str = ""
+    provider_config_key: str | None = None
+    expressions: msgspec.Raw = NULL
+
+
+class ModuleCall(msgspec.Struct):
+    source: str | None = None
+    expressions: dict[str, Any] | None = None
+    module: ConfigModule | None = None
+
+
+class _VariableDecl(msgspec.Struct):
+    sensitive: bool = False
+
+
+class _Output(msgspec.Struct):
+    expression: Any = None
+
+
+class ConfigModule(msgspec.Struct):
+    resources: list[ConfigResource] = []
+    module_calls: dict[str, ModuleCall] = {}
+    variables: dict[str, _VariableDecl] = {}
+    outputs: dict[str, _Output] = {}
+
+
+class Configuration(msgspec.Struct):
+    provider_config: dict[str, ProviderConfig] = {}
+    root_module: ConfigModule = msgspec.field(default_factory=ConfigModule)
+
+
+class _Variable(msgspec.Struct):
+    value: Any = None
+
+
+class PlanTypes:
+    """The decode types of one catalog: resource attribute objects are decoded into a
+    struct of only the fields some provider places resources by (``_Fields``), in the
+    same single pass as the rest of the plan."""
+
+    Plan: Any
+    PlannedValues: Any
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        u = msgspec.UNSET
+        self.Fields = msgspec.defstruct("_Fields", [(n, Any, u) for n in names], forbid_unknown_fields=False)
+        self.Mask = msgspec.defstruct("_Mask", [(n, Any, u) for n in names], forbid_unknown_fields=False)
+        self.mask_type = self.Mask | bool | None
+        self.ALL = self.Mask(**{n: True for n in names})  # a whole object marked unknown/sensitive
+        self.Change = msgspec.defstruct("_Change", [
+            ("actions", list[str], []), ("after", self.Fields | None, None),
+            ("after_unknown", self.mask_type, None), ("after_sensitive", self.mask_type, None)])
+        self.ResourceChange = msgspec.defstruct("_ResourceChange", [
+            ("address", str), ("change", self.Change), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
+            ("index", int | str | None, None), ("module_address", str | None, None), ("provider_name", str, ""),
+            ("deposed", str | None, None)])
+        self.Deferred = msgspec.defstruct("_Deferred", [("resource_change", self.ResourceChange), ("reason", str, "")])
+        self.PVResource = msgspec.defstruct("_PVResource", [
+            ("address", str), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
+            ("index", int | str | None, None), ("provider_name", str, ""), ("values", self.Fields | None, None),
+            ("sensitive_values", self.mask_type, None)])
+        pv_module = msgspec.defstruct("_PVModule", [("resources", list[self.PVResource], []),  # type: ignore[name-defined]
+                                                    ("child_modules", list[Any], [])])
+        self.PVModule = pv_module
+        self.PlannedValues = msgspec.defstruct("_PlannedValues", [("root_module", pv_module | None, None)])
+        self.Plan = msgspec.defstruct("_Plan", [
+            ("format_version", str | None, None), ("terraform_version", str | None, None),
+            ("variables", dict[str, _Variable] | None, None),
+            ("resource_changes", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
+            ("resource_drift", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
+            ("deferred_changes", list[self.Deferred] | None, None),  # type: ignore[name-defined]
+            ("configuration", Configuration | None, None),
+            ("planned_values", msgspec.Raw, NULL), ("values", msgspec.Raw, NULL),
+            ("complete", bool | None, None), ("errored", bool | None, None)])
+
+
+_TYPES: dict[tuple[str, ...], PlanTypes] = {}
+
+
+def placement_fields(catalog: Catalog) -> set[str]:
+    """The resource attributes some provider places resources by."""
+    names: set[str] = set()
+    for p in catalog.providers.values():
+        names.update(p.resource_region)
+        names.update(p.resource_zone)
+        names.update(p.resource_regions)
+    return names
+
+
+def plan_types(catalog: Catalog) -> PlanTypes:
+    names = set(TAG_FIELDS) | catalog.flows.value_attributes() | placement_fields(catalog)
+    key = tuple(sorted(names))
+    if key not in _TYPES:
+        _TYPES[key] = PlanTypes(key)
+    return _TYPES[key]
+
+
+def json_position(data: bytes, message: str) -> str:
+    m = re.search(r"\(byte (\d+)\)", message)
+    if m:
+        offset = int(m.group(1))
+    elif "truncated" in message and data:
+        offset = len(data.rstrip())
+    else:
+        return ""
+    line = data.count(b"\n", 0, offset) + 1
+    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return f":{line}:{col}"
+
+
+def decode_plan(data: bytes, path: str, types: PlanTypes) -> Any:
+    try:
+        plan = msgspec.json.decode(data, type=types.Plan)
+    except msgspec.ValidationError as exc:
+        raise InputError(f"not a valid Terraform plan: {exc}", path) from None
+    except msgspec.DecodeError as exc:
+        msg = str(exc)
+        where = path + json_position(data, msg)
+        if not data.strip():
+            msg = "the file is empty"
+        elif "truncated" in msg:
+            msg = "the JSON ends before it is complete (truncated file?)"
+        raise InputError(f"not valid JSON: {msg}", where) from None
+    if plan.format_version is None:
+        raise InputError("not a Terraform plan: no format_version (expected the output of `terraform show -json PLANFILE`)", path)
+    major = plan.format_version.split(".", 1)[0]
+    if major not in ("0", "1"):
+        raise InputError(f"unsupported plan format_version {plan.format_version!r} (sovpolicy reads 0.x and 1.x)", path)
+    if plan.resource_changes is None and plan.planned_values is NULL and plan.values is not NULL:
+        raise InputError("this is a state (`terraform show -json` without a plan file), not a plan", path)
+    return plan
+
+
+def plan_action(actions: list[str]) -> str:
+    if "create" in actions and "delete" in actions:
+        return "replace"
+    if actions == ["create", "forget"]:
+        return "create"
+    return "-".join(actions) if actions else "no-op"
+
+
+@dataclass
+class PlanInstance:
+    """One resource instance under resolution."""
+
+    index: int
+    rc_address: str
+    addr: Address
+    type: str
+    provider: str
+    action: str
+    fields: Any
+    unknown: Any
+    config: ConfigResource | None
+    evidence_root: str
+    notes: list[str] = field(default_factory=list)
+    placement: Placement | None = None
