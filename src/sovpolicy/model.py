@@ -33,6 +33,9 @@ class Origin(str, Enum):
     """A default the provider documents (Scaleway: fr-par)."""
     OBSERVED = "observed"
     """Read from a live cloud API."""
+    FOOTPRINT = "footprint"
+    """The provider's whole footprint: its resources carry no region (Cloud Temple), so the
+    catalog's place for the whole provider, with its sourced country, is the placement."""
     CATALOG = "catalog"
     """Derived from another placement by a catalog fact: the paired region of an Azure region,
     the member regions of a Google multi-region, a global service's worldwide edge."""

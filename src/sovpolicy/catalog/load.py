@@ -109,6 +109,17 @@ AS_WRITTEN = RegionSpelling()
 
 
 @dataclass(frozen=True)
+class Universe:
+    """A provider setting that selects another cloud: ``universe_domain = "s3nsapis.fr"``
+    makes the google provider S3NS."""
+
+    attribute: tuple[str, ...]
+    value: str
+    cloud: str
+    source: SourceRef
+
+
+@dataclass(frozen=True)
 class ProviderInfo:
     """How one Terraform provider places its resources (``providers.yaml``).
 
@@ -128,6 +139,9 @@ class ProviderInfo:
         provider_zone: attribute paths of the zone in the provider block.
         zonal_types: types placed in one zone: the provider's zone places them before
             its region.
+        footprint: a region code of ``cloud`` that stands for the provider's whole
+            footprint (its resources carry no region), or None.
+        universes: provider settings that select another cloud (S3NS for google).
     """
 
     source: str
@@ -143,6 +157,8 @@ class ProviderInfo:
     resource_regions: tuple[str, ...] = ()
     provider_zone: tuple[tuple[str, ...], ...] = ()
     zonal_types: frozenset[str] = frozenset()
+    footprint: str | None = None
+    universes: tuple[Universe, ...] = ()
 
     def zone_region(self, zone: str) -> str | None:
         """The region of a zone by the provider's pattern, or None when it does not apply."""
@@ -514,7 +530,14 @@ class _Builder:
                 tuple(item.get("resource_zone") or ()), item.get("zone_pattern"), item.get("default_region"),
                 spelling, self.source(item, w), bool(item.get("zone_in_region")),
                 tuple(item.get("resource_regions") or ()), _paths(item.get("provider_zone")),
-                frozenset(item.get("zonal_types") or ()))
+                frozenset(item.get("zonal_types") or ()), item.get("footprint"),
+                tuple(Universe(tuple(u["attribute"]), u["value"], u["cloud"], self.source(u, w))
+                      for u in item.get("universes") or ()))
+            for target in [u["cloud"] for u in item.get("universes") or ()]:
+                if target not in clouds:
+                    raise CatalogError(f"provider {psrc!r} names unknown universe cloud {target!r}", w)
+            if item.get("footprint") and (cloud is None or item["footprint"] not in clouds[cloud].regions):
+                raise CatalogError(f"footprint {item['footprint']!r} is not a region of cloud {cloud!r}", w)
             if item.get("zone_pattern"):
                 _check_pattern(item["zone_pattern"], w)
         spellings = _spellings(providers)
