@@ -38,6 +38,8 @@ class PlanSource:
         return str(self.path)
 
     def read(self, ctx: ReadContext) -> SourceOutput:
+        from .inlinewaivers import plan_waivers
+        from .parsecache import ParseCache
         from .tfplan import read_plan
 
         data, self.data = self.data, None  # the reader frees the bytes as it goes
@@ -46,7 +48,8 @@ class PlanSource:
         if scan.info.errored:
             problems.append(Problem("plan-errored", "Terraform reported errors while planning: the plan may be partial",
                                     str(self.path)))
-        return SourceOutput(scan.resources, problems, source_dirs(self.path, scan.info.module_sources))
+        dirs = source_dirs(self.path, scan.info.module_sources)
+        return SourceOutput(scan.resources, problems, dirs, waivers=plan_waivers(dirs, ParseCache(ctx.cache_dir)))
 
 
 @dataclass
@@ -67,4 +70,4 @@ class HclSource:
         hcl = read_module(self.root, ctx.catalog, ctx.var_files, ParseCache(ctx.cache_dir))
         label = self.input
         resources = [r if r.input == label else replace(r, input=label) for r in hcl.resources]
-        return SourceOutput(resources, list(hcl.problems), dict(hcl.module_dirs))
+        return SourceOutput(resources, list(hcl.problems), dict(hcl.module_dirs), waivers=list(hcl.waivers))
