@@ -5,7 +5,8 @@ wildcard: ``module.ehr.*``, ``aws_s3_bucket.exports[*]``), a reason and an expir
 (both required), and optionally who approved it and the decision that grants it (e.g. a
 regulator's authorisation number and its own end date). Waivers live in
 ``.sovpolicy.yaml`` (``waivers:``) or as an inline comment in a ``.tf`` file, above or
-inside the resource block it waives::
+inside the resource block it waives (read by :mod:`sovpolicy.sources.inlinewaivers` from
+the comments the HCL parser returns)::
 
     # sovpolicy:waive SOV-EXT-001 expires=2026-12-21 reason="CNIL authorisation for EMC2"
     #   approved_by="DPO" decision="CNIL 2023-146" decision_expires=2026-12-21
