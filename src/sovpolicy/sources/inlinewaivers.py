@@ -122,6 +122,8 @@ def plan_waivers(dirs: Mapping[str, Path], cache: ParseCache) -> list[Waiver]:
         if not d.is_dir():
             continue
         for tf in sorted(d.glob("*.tf")):
+            if not tf.is_file():
+                continue  # a directory named *.tf, a FIFO or device, a dangling link: no waiver
             try:
                 data = tf.read_bytes()
             except OSError:
