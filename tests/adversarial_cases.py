@@ -182,8 +182,12 @@ CASES: list[Case] = [
         region="us-east-1")}, ["scan", "plan.json"], 1),
     _c("scaleway-tags-strings-plan", "fail-open", {"plan.json": plan([{
         "type": "scaleway_instance_volume", "name": "v", "provider": "scaleway/scaleway",
-        "values": {"zone": "fr-par-1", "tags": ["data_classification=health"]}}])},
-        ["scan", "plan.json", "--pack", "secnumcloud"], 1),
+        "values": {"zone": "nl-ams-1", "tags": ["data_classification=health"]}}])},
+        ["scan", "plan.json"], 1),
+    _c("scaleway-bare-tag-plan", "fail-open", {"plan.json": plan([{
+        "type": "scaleway_instance_volume", "name": "v", "provider": "scaleway/scaleway",
+        "values": {"zone": "nl-ams-1", "tags": ["prod", "health"]}}])},
+        ["scan", "plan.json"], 1),
     _c("google-terraform-labels-plan", "fail-open", {"plan.json": plan([{
         "type": "google_storage_bucket", "name": "b", "provider": "hashicorp/google",
         "values": {"name": "b", "location": "US", "labels": {},

@@ -17,22 +17,9 @@ from adversarial_cases import CASES, run_case
 
 #: reproducers not fixed yet (strict xfail: remove a name when its fix lands)
 OPEN: frozenset[str] = frozenset({
-    "awscc-tags-list-plan",
-    "classification-value-sensitive",
     "ecr-replication",
-    "gke-resource-labels-plan",
-    "google-terraform-labels-plan",
-    "leak-wholly-sensitive-object",
-    "outscale-dynamic-tags-source",
-    "outscale-tags-block-source",
-    "outscale-tags-list-plan",
     "precommit-var-file-only",
-    "scaleway-tags-strings-plan",
     "secretsmanager-replica",
-    "tags-after-apply",
-    "tags-from-data-source",
-    "tags-unset-variable",
-    "tags-wholly-sensitive",
     "tofu-file",
     "tofu-overrides-tf",
     "two-default-providers",

@@ -8,6 +8,12 @@ the propagation rules of ``flows.yaml``) holds that class too, and the reason na
 references followed (``classified health via aws_s3_bucket_replication_configuration.x →
 bucket → aws_s3_bucket.records (tag data_classification=health)``). Resources whose
 provider hosts no data are never classified.
+
+A classification tag that cannot be read (its value is sensitive, known only after apply,
+from an unset variable or a data source; the whole tag map sensitive or computed) makes
+the resource's classes *unknown*: it is given every class of ``classification.when_unknown``
+(default: every class) marked ``unknown``, and each policy on those classes is UNKNOWN for
+it (and blocks like an unknown placement), never PASS; the value is never printed.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from pathlib import PurePath
 
 from .config import Config
 from .model import Classification, Origin, Resource
+
+#: how every reader writes a sensitive tag value
+REDACTED = "(sensitive)"
 
 
 def _norm_key(key: str) -> str:
@@ -52,15 +61,22 @@ class Classifier:
                 found.append(Classification(cls, reason))
 
         norm = self._norm
+        unread: list[str] = []  # why a classification tag cannot be read (never its value)
         for key, value in resource.tags.items():
             nk = norm.get(key)
             if nk is None:
-                nk = norm[key] = _norm_key(key) in self.keys
+                nk = norm[key] = key == "" or _norm_key(key) in self.keys  # "": a bare tag (a value alone)
             if not nk:
+                continue
+            if value == REDACTED:
+                unread.append(f"tag {key} is sensitive")
                 continue
             for token in re.split(r"[,;/\s]+", value.strip().lower()):
                 for cls in self.by_value.get(token, ()):
-                    add(cls, f"tag {key}={value}")
+                    add(cls, f"tag {key}={value}" if key else f"tag {value}")
+        for key, why in resource.tags_unread.items():
+            if key == "*" or _norm_key(key) in self.keys:
+                unread.append(why)
         if self.config.rules:
             module_path = resource.module_path
             for rule in self.config.rules:
@@ -73,6 +89,14 @@ class Classifier:
                 add(rule.data_class, f"rule in {self.config.path.name if self.config.path else 'configuration'} ({rule.describe()})")
         for cls in self.config.default_classes:
             add(cls, "project-wide default in " + (self.config.path.name if self.config.path else "configuration"))
+        if unread:
+            assumed = self.config.when_unknown if self.config.when_unknown is not None else tuple(self.config.values)
+            why = "; ".join(dict.fromkeys(unread))
+            for cls in assumed:
+                if cls not in seen:
+                    seen.add(cls)
+                    found.append(Classification(cls, f"its data classes cannot be read ({why}): it may hold {cls} data",
+                                                unknown=True))
         if not found:
             return resource
         return replace(resource, classifications=tuple(found))

@@ -11,6 +11,8 @@ Shape (validated against ``schemas/config.json``)::
       rules:                              # classify by address glob, module path or type glob
         - {class: health, module: module.ehr}
       default: [health]                   # classes every resource holds
+      when_unknown: [health, personal]    # classes assumed when a classification tag cannot be read
+                                          # (sensitive, known only after apply...); default: every class
     enforcement: {SOV-EXT-001: advisory}  # per-project enforcement level per policy
     residency: {adequacy: [CH, GB]}       # countries the eea-residency pack accepts
     expiry_warning_days: 30               # warn when a waiver ends within this many days
@@ -72,6 +74,8 @@ class Config:
     values: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_VALUES))
     rules: tuple[ClassRule, ...] = ()
     default_classes: tuple[str, ...] = ()
+    when_unknown: tuple[str, ...] | None = None
+    """Classes assumed when a classification tag cannot be read (None: every class)."""
     enforcement: dict[str, Enforcement] = field(default_factory=dict)
     enforcement_where: dict[str, str] = field(default_factory=dict)
     """Where each ``enforcement:`` entry is written (``file:line``)."""
@@ -133,11 +137,12 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError(f"$.classification.rules[{i}].class: unknown data class {rule['class']!r} (known: "
                               f"{', '.join(sorted(known))}; declare a new one under classification.values)",
                               f"{path}:{line_of(node, ['classification', 'rules', i, 'class'])}")
-    for i, c in enumerate(cls.get("default") or []):
-        if c not in known:
-            raise ConfigError(f"$.classification.default[{i}]: unknown data class {c!r} (known: {', '.join(sorted(known))}; "
-                              f"declare a new one under classification.values)",
-                              f"{path}:{line_of(node, ['classification', 'default', i])}")
+    for key in ("default", "when_unknown"):
+        for i, c in enumerate(cls.get(key) or []):
+            if c not in known:
+                raise ConfigError(f"$.classification.{key}[{i}]: unknown data class {c!r} (known: {', '.join(sorted(known))}; "
+                                  f"declare a new one under classification.values)",
+                                  f"{path}:{line_of(node, ['classification', key, i])}")
     adequacy = tuple((doc.get("residency") or {}).get("adequacy") or ())
     adequacy_where = {c: f"{path}:{line_of(node, ['residency', 'adequacy', i])}" for i, c in enumerate(adequacy)}
     waivers = doc.get("waivers") or []
@@ -152,6 +157,7 @@ def load_config(path: Path | None) -> Config:
         values=values,
         rules=rules,
         default_classes=tuple(cls.get("default") or ()),
+        when_unknown=tuple(cls["when_unknown"]) if "when_unknown" in cls else None,
         enforcement={k: Enforcement(v) for k, v in (doc.get("enforcement") or {}).items()},
         enforcement_where={k: f"{path}:{line_of(node, ['enforcement', k])}" for k in doc.get("enforcement") or {}},
         adequacy=adequacy,

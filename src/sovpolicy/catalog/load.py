@@ -119,6 +119,11 @@ class Universe:
     source: SourceRef
 
 
+#: where resources carry tags when the provider entry does not say: ``tags`` last, since
+#: Terraform does not carry a tag's sensitivity over to ``tags_all``
+DEFAULT_TAG_ATTRIBUTES: tuple[tuple[str, str], ...] = (("labels", "map"), ("tags_all", "map"), ("tags", "map"))
+
+
 @dataclass(frozen=True)
 class ProviderInfo:
     """How one Terraform provider places its resources (``providers.yaml``).
@@ -142,6 +147,9 @@ class ProviderInfo:
         footprint: a region code of ``cloud`` that stands for the provider's whole
             footprint (its resources carry no region), or None.
         universes: provider settings that select another cloud (S3NS for google).
+        tag_attributes: ``(attribute, shape)`` pairs where its resources carry tags or
+            labels (shape ``map``, ``key-value-list`` or ``string-list``), later ones
+            winning per key.
     """
 
     source: str
@@ -159,6 +167,7 @@ class ProviderInfo:
     zonal_types: frozenset[str] = frozenset()
     footprint: str | None = None
     universes: tuple[Universe, ...] = ()
+    tag_attributes: tuple[tuple[str, str], ...] = DEFAULT_TAG_ATTRIBUTES
 
     def zone_region(self, zone: str) -> str | None:
         """The region of a zone by the provider's pattern, or None when it does not apply."""
@@ -532,7 +541,9 @@ class _Builder:
                 tuple(item.get("resource_regions") or ()), _paths(item.get("provider_zone")),
                 frozenset(item.get("zonal_types") or ()), item.get("footprint"),
                 tuple(Universe(tuple(u["attribute"]), u["value"], u["cloud"], self.source(u, w))
-                      for u in item.get("universes") or ()))
+                      for u in item.get("universes") or ()),
+                tuple((t["attribute"], t["shape"]) for t in item["tag_attributes"]) if "tag_attributes" in item
+                else DEFAULT_TAG_ATTRIBUTES)
             for target in [u["cloud"] for u in item.get("universes") or ()]:
                 if target not in clouds:
                     raise CatalogError(f"provider {psrc!r} names unknown universe cloud {target!r}", w)

@@ -164,10 +164,15 @@ class Location:
 
 @dataclass(frozen=True)
 class Classification:
-    """One reason a resource holds a data class: ``health`` because ``tag data_classification=health``."""
+    """One reason a resource holds a data class: ``health`` because ``tag data_classification=health``.
+
+    ``unknown``: the class is assumed because the resource's classification cannot be
+    read (a sensitive or computed tag); every policy on it is then UNKNOWN, never PASS.
+    """
 
     data_class: str
     reason: str
+    unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,6 +218,10 @@ class Resource:
     data_from: tuple[DataLink, ...] = ()
     input: str = ""
     module: str | None = None
+    tags_unread: Mapping[str, str] = field(default_factory=dict)
+    """Tags the source could not read -> why, never their value: ``{"*": "tags is
+    sensitive"}`` for the whole map, ``{"data_classification": "known only after apply"}``
+    for one key. A classification key among them makes the data classes unknown."""
 
     @property
     def key(self) -> tuple[str, str]:

@@ -83,6 +83,11 @@ def _where(placement: Placement, host: Host | None) -> str:
     return f"{host.cloud} {host.region}" + (f" ({loc})" if loc else "") + by
 
 
+def _classes_unknown(policy: Policy, resource: Resource) -> bool:
+    """True when every class the policy targets is only assumed (unreadable classification tags)."""
+    return all(c.unknown for c in resource.classifications if c.data_class in policy.data_classes)
+
+
 def _class_reasons(why: tuple[tuple[str, str], ...]) -> list[Reason]:
     return [Reason(f"holds {cls} data: {reason}") for cls, reason in why]
 
@@ -171,6 +176,9 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
                                        policy, resource, host, catalog, as_of, adequacy, flow)
             chain_key += (id(tail),)
         reasons.extend(tail)
+        if status is Status.PASS and _classes_unknown(policy, resource):
+            status = Status.UNKNOWN  # it may hold the class: a pass cannot be told
+            lead = next(c.reason for c in resource.classifications if c.data_class in policy.data_classes)
     blocking = blocks(status, policy.enforcement, policy.severity, gate,
                       unresolved_warn=host is None and policy.unresolved == "warn")
     where = memoised(memo, ("where", id(host), placement.cloud), host, _where, placement, host)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog, ProviderInfo
+from ..catalog.load import DEFAULT_TAG_ATTRIBUTES
 from ..model import Location, Origin, Placement, Problem, Resource, SourceKind, Waiver
 from .flows import follow
 from .hcleval import Step, Unknown, describe, plain, redact, references
@@ -39,7 +40,7 @@ from .hclflows import HclRefs, HclSubject
 from .hclinstance import ModuleInstance, ResourceInstance
 from .hclmodule import At, Loader, display, key_text, literal, provider_ref, tfvars_files
 from .hcltree import Attr, Body
-from .hclvalues import shown
+from .hclvalues import holds_sensitive, shown
 from .inlinewaivers import shown_path, waivers_in_file
 from .parsecache import ParseCache
 from .placement import (
@@ -56,6 +57,7 @@ from .placement import (
     provider_placement,
     resolve_parents,
 )
+from .tagshapes import tag_map
 
 HOW = "source files do not show"
 SENSITIVE_REASON = "the region comes from a sensitive value: sovpolicy does not read sensitive values"
@@ -65,7 +67,6 @@ _DEFAULT_TAGS: dict[str, tuple[str | None, str]] = {
     "hashicorp/google": (None, "default_labels"),
     "hashicorp/google-beta": (None, "default_labels"),
 }
-_TAG_ATTRS = ("tags", "labels")
 
 
 @dataclass
@@ -248,14 +249,27 @@ class _Reader:
 
     # ---------------------------------------------------------------- tags
     def _tag_map(self, module: ModuleInstance, attr: Attr | None, bindings: dict[str, Any],
-                 notes: list[str]) -> tuple[dict[str, str], bool]:
+                 notes: list[str], shape: str = "map", unread: dict[str, str] | None = None,
+                 name: str = "tags") -> tuple[dict[str, str], bool]:
+        """One tag attribute's tags; what cannot be read goes to ``unread`` (why, never a value)."""
+        unread = unread if unread is not None else {}
         if attr is None:
             return {}, True
         value = module.eval(attr.expr, [], bindings)
         value, sensitive = plain(value)
         if isinstance(value, Unknown):
-            notes.append(f"tags not known from source ({value.reason})")
+            notes.append(f"{name} not known from source ({value.reason})")
+            unread["*"] = f"{name} = {describe(attr.expr)} is not known from source"
             return {}, False
+        if sensitive:  # a sensitive map hides its keys too
+            notes.append(f"{name} is sensitive: not read")
+            unread["*"] = f"{name} is sensitive"
+            return {}, True
+        if shape != "map":
+            items = value if isinstance(value, list) else []
+            if any(isinstance(plain(i)[0], Unknown) or holds_sensitive(i) for i in items):
+                unread["*"] = f"{name} is not known from source or sensitive"
+            return tag_map([plain(i)[0] for i in items if not holds_sensitive(i)], shape), True
         if not isinstance(value, dict):
             return {}, True
         tags: dict[str, str] = {}
@@ -264,15 +278,35 @@ class _Reader:
             v, s = plain(v)
             if isinstance(v, Unknown):
                 unknown_keys.append(k)
-            elif sensitive or s:
+                unread[k] = f"tag {k} is not known from source"
+            elif s:
                 tags[k] = "(sensitive)"
             elif isinstance(v, (str, int, float, bool)):
                 tags[k] = v if isinstance(v, str) else json.dumps(v)
         if unknown_keys:
-            notes.append(f"tags not known from source ({', '.join(sorted(unknown_keys))})")
+            notes.append(f"{name} not known from source ({', '.join(sorted(unknown_keys))})")
         return tags, True
 
-    def tags(self, inst: ResourceInstance) -> dict[str, str]:
+    def _tag_blocks(self, inst: ResourceInstance, name: str, unread: dict[str, str]) -> dict[str, str]:
+        """``tags { key = ... value = ... }`` blocks (key-value-list shape in source); a
+        ``dynamic`` block of them is not expanded: its tags are unread."""
+        body = inst.at.block.body
+        items: list[Any] = []
+        for blk in body.blocks_of(name):
+            key = plain(inst.module.eval(blk.body.attrs["key"].expr, [], inst.bindings)) if "key" in blk.body.attrs else None
+            val = plain(inst.module.eval(blk.body.attrs["value"].expr, [], inst.bindings)) if "value" in blk.body.attrs else None
+            if key is None or val is None or isinstance(key[0], Unknown) or isinstance(val[0], Unknown) or key[1] or val[1]:
+                unread["*"] = f"a {name} block is not known from source or sensitive"
+                continue
+            items.append({"key": key[0], "value": val[0]})
+        if any(d.labels[:1] == [name] for d in body.blocks_of("dynamic")):
+            unread["*"] = f'dynamic "{name}" blocks are not expanded'
+        return tag_map(items, "key-value-list")
+
+    def tags(self, inst: ResourceInstance, unread: dict[str, str]) -> dict[str, str]:
+        """The resource's tags (provider default tags first), in the attributes and shapes
+        its provider uses (``tag_attributes`` in the catalog); what cannot be read goes to
+        ``unread``."""
         tags: dict[str, str] = {}
         if inst.info is not None and inst.provider is not None:
             spec = _DEFAULT_TAGS.get(inst.info.source)
@@ -282,11 +316,16 @@ class _Reader:
                 if block_name is not None:
                     nested = body.blocks_of(block_name)
                     body = nested[0].body if nested else Body()
-                found, _ = self._tag_map(inst.provider.module, body.attrs.get(attr_name), {}, inst.notes)
+                found, _ = self._tag_map(inst.provider.module, body.attrs.get(attr_name), {}, inst.notes,
+                                         unread=unread, name=f"provider {attr_name}")
                 tags.update(found)
-        for name in _TAG_ATTRS:
-            found, _ = self._tag_map(inst.module, inst.at.block.body.attrs.get(name), inst.bindings, inst.notes)
+        shapes = inst.info.tag_attributes if inst.info is not None else DEFAULT_TAG_ATTRIBUTES
+        for name, shape in shapes:
+            found, _ = self._tag_map(inst.module, inst.at.block.body.attrs.get(name), inst.bindings, inst.notes,
+                                     shape, unread, name)
             tags.update(found)
+            if shape == "key-value-list":
+                tags.update(self._tag_blocks(inst, name, unread))
         return tags
 
 
@@ -326,11 +365,12 @@ def read_module(directory: Path, catalog: Catalog, var_files: Sequence[Path] = (
     scan = HclScan()
     for inst, data in zip(insts, followed):
         placement = inst.placement or UNPLACED
-        tags = reader.tags(inst) if placement.origin is not Origin.NONE else {}
+        unread: dict[str, str] = {}
+        tags = reader.tags(inst, unread) if placement.origin is not Origin.NONE else {}
         scan.resources.append(Resource(
             address=inst.address, type=inst.rtype, source=SourceKind.HCL, placement=placement, tags=tags,
             attributes=redact(inst.attributes), location=inst.location, notes=tuple(dict.fromkeys(inst.notes)),
-            flows=data.flows, data_from=data.data_from, module=inst.module.path))
+            flows=data.flows, data_from=data.data_from, module=inst.module.path, tags_unread=unread))
     scan.resources.extend(reader.placeholders)
     for d in loader.defs.values():
         problems.extend(d.problems)

@@ -130,8 +130,13 @@ def placement_fields(catalog: Catalog) -> set[str]:
     return names
 
 
+def tag_fields(catalog: Catalog) -> set[str]:
+    """Every attribute some provider carries tags or labels in (``tag_attributes``)."""
+    return set(TAG_FIELDS) | {name for p in catalog.providers.values() for name, _ in p.tag_attributes}
+
+
 def plan_types(catalog: Catalog) -> PlanTypes:
-    names = set(TAG_FIELDS) | catalog.flows.value_attributes() | placement_fields(catalog)
+    names = tag_fields(catalog) | catalog.flows.value_attributes() | placement_fields(catalog)
     key = tuple(sorted(names))
     if key not in _TYPES:
         _TYPES[key] = PlanTypes(key)

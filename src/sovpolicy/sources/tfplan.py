@@ -31,6 +31,7 @@ import msgspec
 
 from ..address import Address, parse_address
 from ..catalog import Catalog, ProviderInfo
+from ..catalog.load import DEFAULT_TAG_ATTRIBUTES
 from ..errors import InputError
 from ..model import Location, Origin, Placement, Resource, SourceKind
 from .flows import Subject, follow
@@ -51,7 +52,6 @@ from .placement import (
 from .planflows import PlanGraph, PlanSubjects
 from .planformat import (
     NULL,
-    TAG_FIELDS,
     ConfigModule,
     ConfigResource,
     Configuration,
@@ -63,7 +63,9 @@ from .planformat import (
     placement_fields,
     plan_action,
     plan_types,
+    tag_fields,
 )
+from .tagshapes import tag_map
 
 REDACTED = "(sensitive)"
 _HOW = "a plan does not record"
@@ -96,6 +98,11 @@ class PlanScan:
 
 def _is_true(mask: Any) -> bool:
     return mask is True
+
+
+def _holds_true(mask: Any) -> bool:
+    """True when a list mask marks some element (or part of one)."""
+    return any(m is True or (type(m) is dict and True in m.values()) or (type(m) is list and _holds_true(m)) for m in mask)
 
 
 def _redact(value: Any, mask: Any) -> Any:
@@ -341,28 +348,31 @@ class _PlanReader:
             info, links(), (f"{inst.evidence_root}.after",),
             f"{inst.type} has no known {'/'.join(info.resource_region) or 'region'} and no placed parent resource in the plan")
 
-    def tags(self, fields: Any, unknown: Any, sensitive: Any, notes: list[str]) -> dict[str, str]:
-        """Merge ``tags``, ``tags_all`` and ``labels`` (first one wins per key), redacted,
-        keeping scalar values as text; note the ones known only after apply."""
+    def tags(self, inst: PlanInstance, sensitive: Any, notes: list[str], unread: dict[str, str]) -> dict[str, str]:
+        """The resource's tags from the attributes and shapes its provider uses
+        (``tag_attributes`` in the catalog; later ones win per key), redacted; tags that
+        cannot be read (sensitive as a whole, known only after apply) go to ``unread``
+        with the reason, never a value."""
+        info = self.catalog.provider(inst.provider)
+        fields, unknown = inst.fields, inst.unknown
         tags: dict[str, str] = {}
-        # `tags` last: Terraform does not carry a tag's sensitivity over to `tags_all`, so the
-        # value (and mask) of `tags` must win for every key it has.
-        for name in ("labels", "tags_all", "tags"):
+        for name, shape in info.tag_attributes if info is not None else DEFAULT_TAG_ATTRIBUTES:
             value = getattr(fields, name, None)
-            if type(value) is dict and value:
+            if value is not None and value is not msgspec.UNSET and value != {} and value != []:
                 mask = getattr(sensitive, name, None) if sensitive is not None else None
                 if mask is True:  # the whole map is sensitive: its keys too
                     notes.append(f"{name} is sensitive: not read")
+                    unread["*"] = f"{name} is sensitive"
                     continue
                 if mask:
                     value = _redact(value, mask)
-                tags.update({k: (v if type(v) is str else str(v)) for k, v in value.items() if type(v) in _SCALARS})
-        if unknown is not None:
-            for name in TAG_FIELDS:
-                unk = getattr(unknown, name, None)
-                if unk is True or (type(unk) is dict and True in unk.values()):
-                    keys = "all" if unk is True else ", ".join(sorted(k for k, v in unk.items() if v is True))
-                    notes.append(f"{name} known only after apply ({keys})")
+                tags.update(tag_map(value, shape))
+            unk = getattr(unknown, name, None) if unknown is not None else None
+            if unk is True or (type(unk) is dict and True in unk.values()) or (type(unk) is list and _holds_true(unk)):
+                keys = sorted(k for k, v in unk.items() if v is True) if type(unk) is dict else []
+                notes.append(f"{name} known only after apply ({', '.join(keys) or 'all'})")
+                for k in keys or ["*"]:
+                    unread[k] = f"{name} known only after apply" if k == "*" else f"tag {k} known only after apply"
         return tags
 
     def instances(self) -> Iterator[tuple[PlanInstance, Any]]:
@@ -484,7 +494,7 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
     resolve_parents([inst for inst, _ in made if inst.placement is None], lambda i: reader.resolve_parent(i, by_target))
     insts = [inst for inst, _ in made]
     # attributes read only to follow flows are not kept on the resources (they can be large)
-    skip = frozenset(TAG_FIELDS) | (catalog.flows.value_attributes() - placement_fields(catalog))
+    skip = frozenset(tag_fields(catalog)) | (catalog.flows.value_attributes() - placement_fields(catalog))
     graph = PlanGraph(reader, insts)
     followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
     location = Location(spath)
@@ -492,7 +502,8 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
     for (inst, sens), fdata in zip(made, followed):
         placement = inst.placement or UNPLACED
         notes = list(inst.notes)
-        tags = reader.tags(inst.fields, inst.unknown, sens, notes)
+        unread: dict[str, str] = {}
+        tags = reader.tags(inst, sens, notes, unread)
         attrs: dict[str, object] = {}
         if inst.fields is not None:
             for name in inst.fields.__struct_fields__:
@@ -503,7 +514,8 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
         resources.append(Resource(
             address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
             tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes),
-            flows=fdata.flows, data_from=fdata.data_from, input=spath, module=inst.addr.module_path))
+            flows=fdata.flows, data_from=fdata.data_from, input=spath, module=inst.addr.module_path,
+            tags_unread=unread))
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
                     len(plan.resource_drift or []), plan.complete, plan.errored,
                     {child: call.source for child, (_, call) in reader.calls.items() if call.source})
