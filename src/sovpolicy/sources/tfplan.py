@@ -100,6 +100,12 @@ def _is_true(mask: Any) -> bool:
     return mask is True
 
 
+#: tag attributes Terraform derives from the resource's own tags and the provider's default
+#: tags: often computed in a plan when they add nothing, so their being unknown alone does
+#: not make a classification unknown
+_DERIVED_TAGS = frozenset({"tags_all", "terraform_labels", "effective_labels"})
+
+
 def _holds_true(mask: Any) -> bool:
     """True when a list mask marks some element (or part of one)."""
     return any(m is True or (type(m) is dict and True in m.values()) or (type(m) is list and _holds_true(m)) for m in mask)
@@ -371,6 +377,8 @@ class _PlanReader:
             if unk is True or (type(unk) is dict and True in unk.values()) or (type(unk) is list and _holds_true(unk)):
                 keys = sorted(k for k, v in unk.items() if v is True) if type(unk) is dict else []
                 notes.append(f"{name} known only after apply ({', '.join(keys) or 'all'})")
+                if name in _DERIVED_TAGS:  # the resource's own tags and the provider's defaults, both read
+                    continue
                 for k in keys or ["*"]:
                     unread[k] = f"{name} known only after apply" if k == "*" else f"tag {k} known only after apply"
         return tags
