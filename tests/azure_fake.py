@@ -151,6 +151,7 @@ class FakeAzure:
         self.requests: list[tuple[str, str]] = []
         self.bodies: list[dict[str, Any]] = []
         self.throttle_left = throttle
+        self.graph_bad_row = False
         self.lock = threading.Lock()
         fake = self
 
@@ -260,6 +261,8 @@ class FakeAzure:
     def graph(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         subs = [s for s in body.get("subscriptions") or [s["subscriptionId"] for s in SUBSCRIPTIONS] if s in (SUB_A, SUB_B)]
         rows = self.graph_rows(subs)
+        if self.graph_bad_row:
+            rows[-1] = {**rows[-1], "id": 7}
         opts = body.get("options") or {}
         start = int(opts.get("$skipToken") or 0)
         page = max(1, (len(rows) + 1) // 2)

@@ -138,3 +138,25 @@ def test_not_azure():
     assert detect([{"id": "i-123", "type": "x"}]) is None
     with pytest.raises(InputError):
         decode({"value": [1]}, "x.json")
+
+
+def test_partner_server_outside_the_input_is_placed_by_the_failover_group(catalog):
+    server = f"{SUB}/resourceGroups/rg/providers/Microsoft.Sql/servers/sqlfr"
+    db = _obj(f"{server}/databases/patients", "Microsoft.Sql/servers/databases", "francecentral",
+              properties={"currentBackupStorageRedundancy": "Zone"})
+    partner = "/subscriptions/22222222-0000-4000-8000-000000000002/resourceGroups/dr/providers/Microsoft.Sql/servers/sqlus"
+    fg = {"id": f"{server}/failoverGroups/fg", "type": "Microsoft.Sql/servers/failoverGroups",
+          "properties": {"partnerServers": [{"id": partner, "location": "East US"}], "databases": [db["id"]]}}
+    resources, _, _ = read_export(Path("fg.json"), {"value": [db, fg]}, catalog)
+    res = {r.address: r for r in resources}
+    assert len(resources) == 2  # the partner is no resource of this input
+    [flow] = res[db["id"]].flows
+    assert (flow.to.region, flow.rule) == ("eastus", "azure-sql-failover-group")
+    assert any("partnerServers[0].location = East US" in e and "not in this input" in e for e in flow.to.evidence)
+    # the failover group has no location: its server is not in the file either, nor its group
+    assert res[fg["id"]].placement.region is None
+    # without a location for the partner: unresolved (policies say unknown)
+    fg["properties"]["partnerServers"][0].pop("location")
+    resources, _, _ = read_export(Path("fg.json"), {"value": [db, fg]}, catalog)
+    [flow] = next(r for r in resources if r.address == db["id"]).flows
+    assert not flow.to.resolved and partner in (flow.to.reason or "")

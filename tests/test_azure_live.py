@@ -220,3 +220,21 @@ def test_sovereign_environment_picks_scopes_and_regions(fake, catalog):
     assert {s for scopes, _ in cred.asked for s in scopes} == {"https://management.chinacloudapi.cn/.default"}
     with pytest.raises(UsageError, match="AzureUSGovernment"):
         scan(AzureOptions(arm_endpoint=fake.url, environment="Mars"), catalog, TokenCredential())
+
+
+def test_management_group_is_queried_through_resource_graph(fake, catalog):
+    out = run(fake, catalog, management_groups=("corp-health",))
+    assert out.path == "Azure Resource Graph"
+    bodies = [b for b in fake.bodies if "query" in b]
+    assert bodies and all(b.get("managementGroups") == ["corp-health"] and "subscriptions" not in b for b in bodies)
+    assert not any(p.startswith("/subscriptions?") for _, p in fake.requests)  # the group is the scope
+    assert ST_GRS.lower() in by_id(out) and VM_B.lower() in by_id(out)
+    with pytest.raises(UsageError, match="Resource Graph"):
+        run(fake, catalog, management_groups=("corp-health",), inventory="arm")
+
+
+def test_graph_result_short_of_its_count_is_incomplete(fake, catalog):
+    fake.graph_bad_row = True  # one row without a usable id: it cannot be read
+    out = run(fake, catalog, inventory="graph", subscriptions=(SUB_A, SUB_B))
+    assert [p.kind for p in out.problems] == ["incomplete"]
+    assert "returned" in out.problems[0].message

@@ -10,7 +10,9 @@ type, and optionally:
   apply to live resources as they do to plans;
 * ``read``: the API version to read one resource with when a list does not return the
   properties the attributes need;
-* ``children``: child collections to list under each resource (SQL failover groups).
+* ``children``: child collections to list under each resource (SQL failover groups);
+* ``locates``: properties that name other resources together with their location (a
+  failover group's partner servers), used when the named resource is not in the input.
 
 The file may also carry ``environments``: the cloud's sovereign environments, the SDK's
 name for each (its endpoints come from the SDK) and the catalog regions each one holds.
@@ -58,6 +60,15 @@ class Child:
 
 
 @dataclass(frozen=True)
+class Locator:
+    """A list property that names resources by ID and says where each is (``id`` and
+    ``location`` paths with the same ``[]`` step)."""
+
+    id: str
+    location: str
+
+
+@dataclass(frozen=True)
 class LiveType:
     """One live type and its Terraform counterpart."""
 
@@ -66,6 +77,7 @@ class LiveType:
     attributes: tuple[AttributeMap, ...] = ()
     read_api_version: str | None = None
     children: tuple[Child, ...] = ()
+    locates: tuple[Locator, ...] = ()
     source: SourceRef | None = None
 
 
@@ -133,8 +145,12 @@ def build_live_types(docs: list[tuple[str, dict[str, Any]]], source: SourceOf,
                     raise CatalogError(f"attribute {a.terraform!r}: at most one [] step, the same in every path", where)
             children = tuple(Child(c["segment"], c["api_version"]) for c in item.get("children") or [])
             read = (item.get("read") or {}).get("api_version")
+            locates = tuple(Locator(x["id"], x["location"]) for x in item.get("locates") or [])
+            for x in locates:
+                if x.id.count("[]") != 1 or x.location.count("[]") != 1 or x.id.split("[]")[0] != x.location.split("[]")[0]:
+                    raise CatalogError(f"locates {x.id!r}: id and location must walk the same list (one [] step)", where)
             types.setdefault(cloud, {})[item["live"].lower()] = LiveType(
-                item["live"], item["terraform"], attrs, read, children, source(item, where))
+                item["live"], item["terraform"], attrs, read, children, locates, source(item, where))
         for i, item in enumerate(doc.get("environments") or []):
             where = f"{path}: $.environments[{i}]"
             for r in item["regions"]:

@@ -236,6 +236,22 @@ class AzureReader:
         """A location as the catalog spells it (``France Central`` -> ``francecentral``)."""
         return self.catalog.normalise_region(CLOUD, text.strip())
 
+    def _located(self, by_id: Mapping[str, ArmObject]) -> dict[str, Placement]:
+        """Placements of resources named with their location (``locates``) but not in the input."""
+        out: dict[str, Placement] = {}
+        for o in by_id.values():
+            live = self.types.get(str(o.obj.get("type") or ""))
+            for loc in live.locates if live else ():
+                head, id_tail = loc.id.split("[].", 1)
+                loc_tail = loc.location.split("[].", 1)[1]
+                items = _get(o.obj, head)
+                for i, item in enumerate(items if isinstance(items, list) else []):
+                    rid, where = _get(item, id_tail), _get(item, loc_tail)
+                    if isinstance(rid, str) and rid.lower() not in by_id and isinstance(where, str) and where.strip():
+                        out.setdefault(rid.lower(), Placement(CLOUD, self.region(where), Origin.OBSERVED, (
+                            f"{o.where} {head}[{i}].{loc_tail} = {where} ({rid} is not in this input)",)))
+        return out
+
     def read(self, objects: Iterable[ArmObject]) -> tuple[list[Resource], list[Problem]]:
         """The resources of ``objects`` (each ID once, first read wins), with their flows."""
         problems: list[Problem] = []
@@ -273,6 +289,9 @@ class AzureReader:
         subjects: list[_Subject] = []
         notes: list[tuple[str, ...]] = []
         index = {k: i for i, k in enumerate(by_id)}
+        stand_ins = self._located(by_id)
+        for k in stand_ins:
+            index[k] = len(index)
         for key, o in by_id.items():
             arm_type = str(o.obj.get("type") or "")
             live = self.types.get(arm_type)
@@ -286,7 +305,8 @@ class AzureReader:
             subjects.append(_Subject(str(o.obj["id"]), live.terraform if live else arm_type, place(key),
                                      attrs, read_from, o.where, index))
             notes.append(() if live else (f"ARM type {arm_type} has no Terraform type in the catalog (live_types/azure.yaml): reported under its ARM type",))
-        followed = follow(subjects, self.catalog)
+        subjects += [_Subject(k, "", p, {}, {}, "", index) for k, p in stand_ins.items()]
+        followed = follow(subjects, self.catalog)[: len(by_id)]
         resources = []
         for s, f, note, o in zip(subjects, followed, notes, by_id.values()):
             tags = o.obj.get("tags")

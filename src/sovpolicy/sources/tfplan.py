@@ -40,6 +40,7 @@ from .placement import (
     ProviderSettings,
     Value,
     early_placement,
+    in_universe,
     is_zonal,
     own_placement,
     parent_attributes,
@@ -302,13 +303,16 @@ class _PlanReader:
             return
         own = own_placement(self.catalog, info, inst.type, self._attribute(inst, info))
         if own is not None or not info.provider_region:
-            inst.placement = own  # None: a parent resource decides (resolve_parent)
+            # None: a parent resource decides (resolve_parent)
+            inst.placement = in_universe(self.catalog, info, own, lambda: self._provider_settings(inst))
             return
         zonal = is_zonal(info, inst.type)
         key = (inst.config.provider_config_key if inst.config else None, inst.addr.module_path, info.source, zonal)
         cached = self._provider_cache.get(key)
         if cached is None:
-            cached = self._provider_cache[key] = provider_placement(self.catalog, info, zonal, self._provider_settings(inst))
+            settings = self._provider_settings(inst)
+            cached = self._provider_cache[key] = in_universe(
+                self.catalog, info, provider_placement(self.catalog, info, zonal, settings), lambda: settings)
         inst.placement = cached
 
     def resolve_parent(self, inst: PlanInstance, placed: dict[str, list[PlanInstance]]) -> None:
@@ -360,7 +364,7 @@ class _PlanReader:
 
     def instances(self) -> Iterator[tuple[PlanInstance, Any]]:
         plan = self.plan
-        drifted = {rc.address for rc in plan.resource_drift or []}
+        drifted = {rc.address for rc in plan.resource_drift or [] if rc.address}
         changes: list[tuple[str, Any, str | None]] = [
             (f"resource_changes[{i}].change", rc, None) for i, rc in enumerate(plan.resource_changes or [])]
         changes += [(f"deferred_changes[{i}].resource_change.change", d.resource_change, f"deferred by Terraform ({d.reason})")
@@ -372,7 +376,9 @@ class _PlanReader:
             if rc.mode != "managed" or rc.deposed:
                 continue
             actions = rc.change.actions
-            if not actions or actions in (["delete"], ["forget"], ["read"]):
+            if not actions:  # Terraform always names at least one action ("no-op")
+                raise InputError(f"not a valid Terraform plan: {root}.actions is empty", self.path)
+            if actions in (["delete"], ["forget"], ["read"]):
                 continue
             inst = self._make(i, rc.address, rc.type, rc.provider_name, plan_action(actions), root,
                               rc.change.after, rc.change.after_unknown, rc.change.after_sensitive, rc.module_address)
