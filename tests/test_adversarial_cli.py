@@ -18,11 +18,6 @@ from adversarial_cases import CASES, run_case
 #: reproducers not fixed yet (strict xfail: remove a name when its fix lands)
 OPEN: frozenset[str] = frozenset({
     "ecr-replication",
-    "precommit-var-file-only",
-    "secretsmanager-replica",
-    "tofu-file",
-    "tofu-overrides-tf",
-    "two-default-providers",
     "unruled-replica-block",
 })
 

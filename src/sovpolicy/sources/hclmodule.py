@@ -24,19 +24,32 @@ from .parsecache import ParseCache
 SKIP_DIRS = frozenset({".terraform", ".git"})
 
 
+#: configuration file suffixes: Terraform's, and OpenTofu's (``.tofu`` files, which OpenTofu
+#: reads instead of the ``.tf`` file of the same name)
+CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
+
+
 def is_terraform_file(path: Path) -> bool:
-    """True for ``.tf``, ``.tf.json``, ``.tfvars`` and ``.tfvars.json`` files."""
-    name = path.name
-    return name.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json"))
+    """True for configuration files (``.tf``, ``.tf.json``, ``.tofu``, ``.tofu.json``) and
+    ``.tfvars``/``.tfvars.json`` files."""
+    return path.name.endswith((*CONFIG_SUFFIXES, ".tfvars", ".tfvars.json"))
 
 
 def is_config(name: str) -> bool:
-    return name.endswith((".tf", ".tf.json"))
+    return name.endswith(CONFIG_SUFFIXES)
 
 
 def is_override(name: str) -> bool:
-    stem = name.removesuffix(".json").removesuffix(".tf")
+    stem = name.removesuffix(".json").removesuffix(".tf").removesuffix(".tofu")
     return stem == "override" or stem.endswith("_override")
+
+
+def tofu_shadowed(names: Sequence[str]) -> set[str]:
+    """The ``.tf``/``.tf.json`` files OpenTofu ignores because a ``.tofu``/``.tofu.json``
+    file of the same name sits beside them."""
+    present = set(names)
+    return {n for n in names if (n.endswith(".tf") and n[:-3] + ".tofu" in present)
+            or (n.endswith(".tf.json") and n[:-8] + ".tofu.json" in present)}
 
 
 # ----------------------------------------------------------------------------- module files
@@ -120,6 +133,7 @@ class Loader:
         self.defs[key] = mod
         try:
             names = sorted(p.name for p in directory.iterdir() if p.is_file() and is_config(p.name))
+            names = [n for n in names if n not in tofu_shadowed(names)]
         except OSError as exc:
             mod.problems.append(Problem("unreadable-module", f"cannot list the module directory: {exc.strerror}", display))
             return mod
@@ -148,7 +162,17 @@ class Loader:
             self._put(mod.calls, b.labels[0], at, override)
         elif b.type == "provider" and b.labels:
             alias = literal(b.body.attrs.get("alias"))
-            self._put(mod.providers, (b.labels[0], alias if isinstance(alias, str) else None), at, override)
+            key = (b.labels[0], alias if isinstance(alias, str) else None)
+            first = mod.providers.get(key)
+            if first is not None and not override:
+                # Terraform refuses two configurations of one provider (and alias): neither is
+                # chosen, the resources they would serve have no region read from them
+                label = f'provider "{key[0]}"' + (f' (alias "{key[1]}")' if key[1] else "")
+                mod.problems.append(Problem("duplicate-provider", f"{label} is configured twice, at {first.where()} and "
+                                            f"{at.where()}: Terraform refuses it; its region is not read", at.where()))
+                mod.providers[key] = At(Block(b.type, b.labels, Body(), first.block.line, first.block.end_line), first.path)
+                return
+            self._put(mod.providers, key, at, override)
         elif b.type == "locals":
             for name, attr in b.body.attrs.items():
                 mod.locals[name] = (attr, at.path)
