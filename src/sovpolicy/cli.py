@@ -14,7 +14,7 @@ import platform
 import sys
 import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -24,7 +24,7 @@ from .config import find_config, load_config
 from .errors import ExitCode, SovpolicyError, UsageError
 from .gate import Gate
 from .model import Resource, ScanResult, Severity
-from .report import FORMATS, renderer, streamer
+from .report import FORMATS, ReportContext, report_chunks
 from .sources.registry import add_live_arguments, file_sources, live_sources
 
 
@@ -189,25 +189,33 @@ def cmd_scan(args: argparse.Namespace) -> int:
                   gate=Gate(args.fail_on, args.soft_fail), progress=_progress_wanted())
     if args.evidence is not None:
         evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
+    full = next((str(t) for f, t in outputs if f == "json" and t is not None), None)
+    ctx = ReportContext(full_report=full)
     for fmt, target in outputs:
-        stream = streamer(fmt)
-        chunks = stream(result) if stream else iter([renderer(fmt)(result).encode("utf-8")])
-        if target is None:
-            sys.stdout.flush()
-            for chunk in chunks:
-                sys.stdout.buffer.write(chunk)
-            sys.stdout.buffer.flush()
-            continue
-        if target.is_dir() or str(target).endswith(("/", os.sep)):
-            raise UsageError(f"--output for {fmt} names a directory: give a file name", str(target))
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
-        except OSError as exc:
-            raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
+        said = len(ctx.notices)
+        _write_report(report_chunks(fmt, result, ctx), fmt, target)
+        for notice in ctx.notices[said:]:
+            sys.stderr.write(f"sovpolicy: {fmt} report {target or '(standard output)'}: {notice}\n")
     return result.exit_code
+
+
+def _write_report(chunks: Iterator[bytes], fmt: str, target: Path | None) -> None:
+    """Write one report's chunks to ``target`` (standard output when None)."""
+    if target is None:
+        sys.stdout.flush()
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+        return
+    if target.is_dir() or str(target).endswith(("/", os.sep)):
+        raise UsageError(f"--output for {fmt} names a directory: give a file name", str(target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+    except OSError as exc:
+        raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
 
 
 def _generated_at() -> dt.datetime:
