@@ -62,7 +62,7 @@ def test_no_import_cycle_between_modules():
 
 def test_cloud_sdks_are_imported_by_their_source_only():
     owners = {"boto3": "sovpolicy.sources.aws", "botocore": "sovpolicy.sources.aws", "azure": "sovpolicy.sources.azure",
-              "hcl2": "sovpolicy.sources.hclsyntax"}
+              "hcl2": "sovpolicy.sources.hclnative"}
     wrong = []
     for name, path in _modules().items():
         tree = ast.parse(path.read_text(encoding="utf-8"))

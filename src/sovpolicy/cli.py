@@ -15,6 +15,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -78,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write an evidence bundle (digests, policies, inventory, findings, OSCAL, manifest) to DIR")
     scan.add_argument("--sign-key", type=Path, metavar="KEY.pem",
                       help="sign the evidence manifest with this Ed25519 private key (needs sovpolicy[sign])")
+    scan.add_argument("--history", type=Path, metavar="FILE",
+                      help="keep this scan in a SQLite history database; findings are marked new or unchanged against "
+                           "the previous scan of the same scope, and those resolved since are listed")
     add_live_arguments(scan)
 
     explain = sub.add_parser("explain", parents=[common, source], help="the whole chain for one resource")
@@ -99,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="re-check an evidence bundle's digests (and signature)")
     verify.add_argument("directory", type=Path, metavar="DIR", help="a directory written by `scan --evidence DIR`")
     verify.add_argument("--public-key", type=Path, metavar="PUB.pem", help="also check manifest.sig with this Ed25519 public key")
+
+    hist = sub.add_parser("history", help="past scans kept by `scan --history`, and the difference between two")
+    hist.add_argument("file", type=Path, metavar="FILE", help="the history database")
+    hist.add_argument("--scope", help="only the scans of this scope")
+    hist.add_argument("--diff", nargs=2, type=int, metavar=("OLD", "NEW"),
+                      help="the findings new in scan NEW and resolved since scan OLD")
+    hist.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
 
     conf = sub.add_parser("config", help="the project configuration (.sovpolicy.yaml)")
     conf_sub = conf.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -185,8 +196,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
         raise UsageError("nothing to scan: give a plan, state, Terraform files, a module directory or an "
                          "inventory export, or a live scan flag")
     config, catalog, policies, as_of = _setup(args, args.paths[0] if args.paths else Path.cwd())
+    history = None
+    if args.history is not None:  # opened first: a bad database stops the scan before it starts
+        from .history import History
+
+        history = History(args.history)
     result = scan(sources, config, catalog, policies, as_of, var_files=args.var_file, cache_dir=_cache_dir(args),
                   gate=Gate(args.fail_on, args.soft_fail), progress=_progress_wanted())
+    if history is not None:
+        from .history import default_scope
+
+        with history:
+            result = replace(result, history=history.record(result, default_scope(result, result.scopes), _generated_at()))
     if args.evidence is not None:
         evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
     full = next((str(t) for f, t in outputs if f == "json" and t is not None), None)
@@ -259,7 +280,9 @@ def _explained(result: ScanResult, address: str, which: str | None, paths: Seque
 
 def _progress_wanted() -> bool:
     """A progress display only on an interactive terminal, never in CI logs."""
-    return sys.stderr.isatty() and not os.environ.get("CI")
+    from .progress import enabled
+
+    return enabled(sys.stderr)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -396,7 +419,22 @@ def cmd_config(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-COMMANDS = {"scan": cmd_scan, "explain": cmd_explain, "catalog": cmd_catalog, "config": cmd_config,
+def cmd_history(args: argparse.Namespace) -> int:
+    """``sovpolicy history FILE [--diff OLD NEW]``: past scans, or what changed between two."""
+    from .history import History, render_compare, render_scans
+
+    if not args.file.is_file():
+        raise UsageError("no history database here (it is made by `scan --history FILE`)", str(args.file))
+    with History(args.file) as h:
+        if args.diff:
+            text = render_compare(h, args.diff[0], args.diff[1], args.format)
+        else:
+            text = render_scans(h.scans(args.scope), args.format)
+    sys.stdout.write(text)
+    return ExitCode.OK
+
+
+COMMANDS = {"scan": cmd_scan, "history": cmd_history, "explain": cmd_explain, "catalog": cmd_catalog, "config": cmd_config,
             "policies": cmd_policies, "verify": cmd_verify}
 
 

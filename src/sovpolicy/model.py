@@ -535,6 +535,11 @@ class ScanResult:
     """``--soft-fail``: blocking findings are reported but do not fail the exit code."""
     flow_hosts: Mapping[tuple[str, str, int], Host | None] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
+    """What the live sources scanned (``aws:ACCOUNT;regions=...``): a scan history compares
+    scans of the same scope."""
+    history: HistoryDiff | None = None
+    """This scan against the previous one of its scope (``scan --history``)."""
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -647,3 +652,41 @@ class Waiver:
 
 def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(p) for p in pattern.split("*")))
+def finding_key(f: Finding) -> str:
+    """A finding's identity across scans: policy, input and subject (the address, and for a
+    copy of its data the flow's destination)."""
+    return "\x1f".join((f.policy_id, f.resource.input, f.subject))
+
+
+@dataclass(frozen=True)
+class ResolvedFinding:
+    """A failing, unknown or waived finding of the previous scan that this scan no longer has."""
+
+    policy_id: str
+    input: str
+    address: str
+    subject: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class HistoryDiff:
+    """This scan against the previous scan of the same scope (``scan --history``).
+
+    ``new``: keys (:func:`finding_key`) of this scan's failing, unknown or waived findings
+    that the previous scan did not have (all of them when there is no previous scan).
+    """
+
+    scan_id: int
+    scope: str
+    previous_id: int | None
+    previous_at: str | None
+    new: frozenset[str]
+    resolved: tuple[ResolvedFinding, ...]
+
+    def mark(self, f: Finding) -> str | None:
+        """``new`` or ``unchanged`` for a failing, unknown or waived finding, None for a pass."""
+        if f.status is Status.PASS:
+            return None
+        return "new" if finding_key(f) in self.new else "unchanged"

@@ -48,12 +48,14 @@ def check_adequacy(config: Config, catalog: Catalog) -> frozenset[str]:
     return frozenset(config.adequacy)
 
 
-def read_sources(sources: Sequence[Source], ctx: ReadContext) -> tuple[list[Resource], list[Problem], list[Waiver], list[str]]:
-    """Read every source: their resources, problems, inline waivers and notes."""
+def read_sources(sources: Sequence[Source], ctx: ReadContext
+                 ) -> tuple[list[Resource], list[Problem], list[Waiver], list[str], list[str]]:
+    """Read every source: their resources, problems, inline waivers, notes and history scopes."""
     resources: list[Resource] = []
     problems: list[Problem] = []
     waivers: list[Waiver] = []
     notes: list[str] = []
+    scopes: list[str] = []
     for var_file in ctx.var_files:
         if not var_file.is_file():
             raise UsageError("variable file not found", str(var_file))
@@ -62,8 +64,10 @@ def read_sources(sources: Sequence[Source], ctx: ReadContext) -> tuple[list[Reso
         resources.extend(out.resources)
         problems.extend(out.problems)
         notes.extend(out.notes)
+        if out.scope:
+            scopes.append(out.scope)
         waivers.extend(collect_inline_waivers(source.input, out.module_dirs))
-    return resources, problems, waivers, notes
+    return resources, problems, waivers, notes, scopes
 
 
 def flow_targets(resource: Resource) -> list[tuple[int, Flow]]:
@@ -147,7 +151,7 @@ def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: 
     """
     adequacy = check_adequacy(config, catalog)
     ctx = ReadContext(catalog, tuple(var_files), cache_dir, progress)
-    resources, problems, inline, notes = read_sources(sources, ctx)
+    resources, problems, inline, notes, scopes = read_sources(sources, ctx)
     resources = Classifier(config).classify_all(resources)
     findings, hosts, flow_hosts = evaluate_all(resources, policies, catalog, as_of, adequacy, gate)
     findings, warnings = apply_waivers(findings, [*config.waivers, *inline], as_of, config.warn_days)
@@ -156,4 +160,4 @@ def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: 
         resources=tuple(resources), hosts=hosts, findings=tuple(findings), problems=tuple(problems),
         inputs=tuple(s.input for s in sources), tool_version=__version__, catalog_version=catalog.version,
         catalog_as_of=catalog.as_of, as_of=as_of, flow_hosts=flow_hosts, soft_fail=gate.soft_fail,
-        notes=tuple(notes))
+        notes=tuple(notes), scopes=tuple(scopes))

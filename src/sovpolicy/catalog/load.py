@@ -24,6 +24,7 @@ from ..errors import CatalogError
 from ..model import Adequacy, Certification, Entity, Law, SourceRef
 from ..yamlutil import json_path, load_yaml
 from .flowrules import FlowCatalog, build_flow_catalog
+from .livetypes import LiveTypes, build_live_types
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
 """The catalog shipped with this version."""
@@ -217,6 +218,8 @@ class Catalog:
     _lookups: dict[str, ProviderInfo | None] = field(default_factory=dict, repr=False, compare=False)
     flows: FlowCatalog = field(default_factory=FlowCatalog)
     """Data flows (``flows.yaml``): flow and propagation rules, region pairs, location groups."""
+    live_types: dict[str, LiveTypes] = field(default_factory=dict)
+    """Live resource types by cloud (``live_types/<cloud>.yaml``)."""
     spellings: dict[str, RegionSpelling] = field(default_factory=dict)
     """Cloud id -> how its region names are spelled (from its providers' ``region_spelling``)."""
     _known_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
@@ -320,15 +323,23 @@ def validate_file(path: Path, kind: str, doc: Any) -> None:
 def _kind_of(path: Path, root: Path) -> str:
     if path.parent.name == "clouds":
         return "cloud"
+    if path.parent.name == "live_types":
+        return "live_types"
     kind = FILE_KINDS.get(path.stem)
     if kind is None:
         raise CatalogError("unknown catalog file (expected one of: " + ", ".join(sorted(FILE_KINDS)) + ", clouds/<id>.yaml)", str(path))
     return kind
 
 
+#: live_types files read by their own loader, not by this one
+SEPARATE_LIVE_TYPES = frozenset({"aws.yaml"})
+
+
 def _catalog_files(root: Path) -> list[Path]:
     files = sorted(p for p in root.glob("*.yaml"))
     files += sorted((root / "clouds").glob("*.yaml"))
+    # live_types/aws.yaml has its own format and loader (catalog/live_types.py)
+    files += sorted(p for p in (root / "live_types").glob("*.yaml") if p.name not in SEPARATE_LIVE_TYPES)
     return files
 
 
@@ -367,6 +378,7 @@ class _Builder:
         }
         self.clouds: dict[str, tuple[Path, dict[str, Any]]] = {}
         self.sources: dict[str, SourceRef] = {}
+        self.live_docs: list[tuple[str, dict[str, Any]]] = []
 
     def add(self, path: Path, kind: str, doc: Any) -> None:
         if not isinstance(doc, dict):
@@ -393,6 +405,8 @@ class _Builder:
             self.clouds[cloud_id] = (path, doc)
         elif kind == "flows":
             self._add_flows(path, doc)
+        elif kind == "live_types":
+            self.live_docs.append((str(path), doc))
         else:
             key_field = {"providers": "provider", "global_types": "cloud"}.get(kind, "id")
             for i, item in enumerate(doc.get(kind) or []):
@@ -527,7 +541,9 @@ class _Builder:
             as_of=_date(self.meta.get("as_of", "1970-01-01"), "catalog.yaml: $.as_of"),
             sources=self.sources, eea=frozenset(eea_doc.get("members") or ()), eea_source=eea_source,
             countries=countries, laws=laws, entities=entities, clouds=clouds, providers=providers,
-            global_types=global_types, certifications=certs, files=files, flows=flows, spellings=spellings)
+            global_types=global_types, certifications=certs, files=files, flows=flows, spellings=spellings,
+            live_types=build_live_types(self.live_docs, self.source,
+                                        {c: frozenset(cl.regions) for c, cl in clouds.items()}))
 
 
 def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) -> Catalog:

@@ -17,7 +17,9 @@ from .common import ReportContext
 
 SCHEMA_VERSION = "1.3"
 """1.1 added ``warnings`` and the ``waiver`` object; 1.2 fills ``resources[].flows``, adds
-``findings[].flow`` and ``placement.countries``."""
+``findings[].flow`` and ``placement.countries``; 1.3 adds ``input`` and ``notes``, and with
+``scan --history`` ``findings[].history`` (``new``/``unchanged``) and ``history`` (the
+previous scan of the scope and the findings resolved since)."""
 
 
 _MEMO: dict[Any, Any] = {}
@@ -107,13 +109,26 @@ def _waiver(w: Any) -> dict[str, Any] | None:
             "decision_expires": w.decision_expires.isoformat() if w.decision_expires else None, "origin": w.origin}
 
 
-def _finding(f: Finding) -> dict[str, Any]:
-    return {
+def _finding(f: Finding, result: ScanResult) -> dict[str, Any]:
+    out = {
         "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status, "blocking": f.blocking,
         "severity": f.severity, "enforcement": f.enforcement, "input": f.resource.input, "address": f.address,
         "message": f.message, "reasons": _reasons(f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
         "flow": None if f.flow is None else _flow_ref(f.flow, f.host),
     }
+    if result.history is not None:
+        out["history"] = result.history.mark(f)
+    return out
+
+
+def _history(result: ScanResult) -> dict[str, Any]:
+    h = result.history
+    assert h is not None
+    return {"scan_id": h.scan_id, "scope": h.scope, "previous_scan_id": h.previous_id, "previous_started_at": h.previous_at,
+            "new": sum(1 for f in result.findings if h.mark(f) == "new"),
+            "unchanged": sum(1 for f in result.findings if h.mark(f) == "unchanged"),
+            "resolved": [{"policy_id": r.policy_id, "input": r.input, "address": r.address, "subject": r.subject,
+                          "status": r.status, "message": r.message} for r in h.resolved]}
 
 
 def _sections(result: ScanResult) -> Iterator[tuple[str, Any, bool]]:
@@ -126,10 +141,12 @@ def _sections(result: ScanResult) -> Iterator[tuple[str, Any, bool]]:
     yield "as_of", result.as_of.isoformat(), False
     yield "inputs", list(result.inputs), False
     yield "resources", (_resource(r, result.host(r), result) for r in result.resources), True
-    yield "findings", (_finding(f) for f in result.findings), True
+    yield "findings", (_finding(f, result) for f in result.findings), True
     yield "problems", ({"kind": p.kind, "message": p.message, "where": p.where} for p in result.problems), True
     yield "warnings", list(result.warnings), False
     yield "notes", list(result.notes), False
+    if result.history is not None:
+        yield "history", _history(result), False
     yield "summary", {**result.counts(), "exit_code": result.exit_code}, False
 
 

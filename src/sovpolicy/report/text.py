@@ -29,6 +29,18 @@ class Footnotes:
         return f" [{self.refs[key]}]"
 
 
+def history_lines(result: ScanResult) -> list[str]:
+    """The history summary: this scan against the previous one of its scope, and what was resolved."""
+    h = result.history
+    assert h is not None
+    marks = [h.mark(f) for f in result.findings]
+    since = f"scan {h.previous_id} of {h.previous_at}" if h.previous_id is not None else "no previous scan of this scope"
+    out = [f"HISTORY scan {h.scan_id} ({h.scope}) against {since}: {marks.count('new')} new, "
+           f"{marks.count('unchanged')} unchanged, {len(h.resolved)} resolved"]
+    out += [f"RESOLVED {r.policy_id} {r.subject} ({r.input}; was {r.status})" for r in h.resolved]
+    return out
+
+
 def render_text(result: ScanResult) -> str:
     """Render the report for a terminal or a CI log."""
     notes = Footnotes()
@@ -70,6 +82,8 @@ def render_text(result: ScanResult) -> str:
                 indent = "    "
             for f in sorted(group, key=lambda f: (f.status is Status.PASS, f.policy_id)):
                 label = f.status.value.upper() + (" (blocking)" if f.blocking else "")
+                mark = result.history.mark(f) if result.history is not None else None
+                label += f" [{mark}]" if mark else ""
                 out.append(f"{indent}{label:<18} {f.policy_id} {f.title} [{f.severity.value}, {f.enforcement.value}]")
                 for r in f.reasons[f.chain_length + f.flow_reasons:]:
                     out.append(f"{indent}    {r.text}{notes.mark(r.source)}")
@@ -89,6 +103,8 @@ def render_text(result: ScanResult) -> str:
         out.append(f"WARNING {w}")
     for n in result.notes:
         out.append(f"NOTE {n}")
+    if result.history is not None:
+        out.extend(history_lines(result))
     for p in result.problems:
         out.append(f"PROBLEM {p.kind}: {p.message}" + (f" ({p.where})" if p.where else ""))
     out.append(summary_line(result))

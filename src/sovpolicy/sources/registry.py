@@ -96,6 +96,24 @@ def _state_source(path: Path, peek: Peek) -> Source:
     return StateSource(path, peek.data)
 
 
+def _aws_tagging(peek: Peek) -> bool:
+    from .aws_export import sniff_tagging
+
+    return sniff_tagging(peek)
+
+
+def _aws_config(peek: Peek) -> bool:
+    from .aws_export import sniff_config
+
+    return sniff_config(peek)
+
+
+def _aws_export(path: Path, peek: Peek) -> Source:
+    from .aws_export import make
+
+    return make(path, peek)
+
+
 @dataclass(frozen=True)
 class FileKind:
     """One kind of JSON input.
@@ -113,9 +131,30 @@ class FileKind:
     make: Callable[[Path, Peek], Source]
 
 
+def _azure_source(path: Path, peek: Peek) -> Source:
+    from .azure_export import source_for
+
+    return source_for(path, peek.doc)
+
+
+def _azure(fmt: str) -> Callable[[Peek], bool]:
+    def sniff(peek: Peek) -> bool:
+        from .azure_export import sniff_peek
+
+        return sniff_peek(fmt, peek.keys, lambda: peek.doc)
+    return sniff
+
+
 FILE_KINDS: list[FileKind] = [
     FileKind("plan", "a Terraform plan (`terraform show -json PLANFILE > plan.json`)", _is_plan, _plan_source),
     FileKind("state", "a Terraform state (`terraform show -json > state.json`)", _is_state, _state_source),
+    FileKind("aws-tagging", "an AWS tagging API export (`aws resourcegroupstaggingapi get-resources`)", _aws_tagging, _aws_export),
+    FileKind("aws-config", "AWS Config configuration items (`aws configservice select-resource-config`, "
+             "`get-resource-config-history`, `list-discovered-resources`, or items saved as JSON)", _aws_config, _aws_export),
+    FileKind("azure-arm", "an Azure ARM list response (`{\"value\": [...]}`)", _azure("azure-arm"), _azure_source),
+    FileKind("azure-graph", "an Azure Resource Graph result (`az graph query -q ...`)", _azure("azure-graph"), _azure_source),
+    FileKind("azure-cli", "`az resource list` output", _azure("azure-cli"), _azure_source),
+    FileKind("azure-powershell", "`Get-AzResource | ConvertTo-Json` output", _azure("azure-powershell"), _azure_source),
 ]
 
 #: Terraform's other JSON outputs, named when given as an input.
@@ -127,7 +166,7 @@ _OTHER_TERRAFORM = {
 
 #: Live sources: modules with ``add_arguments(parser)`` and ``sources_from_args(args)``; they
 #: import their cloud SDK only when they read.
-LIVE_SOURCES: tuple[str, ...] = ()
+LIVE_SOURCES: tuple[str, ...] = ("sovpolicy.sources.aws", "sovpolicy.sources.azure")
 
 
 def detect(path: Path) -> tuple[FileKind, Peek]:

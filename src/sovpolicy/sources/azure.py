@@ -1,0 +1,239 @@
+"""Live Azure scan (``sovpolicy scan --azure``): subscriptions, resource groups and resources
+read through the Azure SDK, as a source behind the sources door.
+
+Scope: ``--subscription ID`` (repeatable), else every subscription the identity can read
+(``--tenant`` keeps those of one tenant); ``--management-group ID`` queries Resource Graph
+over a management group. Two paths read the inventory:
+
+* **arm**: per subscription, the resource group and resource lists, then each resource
+  whose flows need properties the list does not return (Cosmos DB, SQL databases,
+  Recovery Services vaults), and each SQL server's failover groups;
+* **graph**: one Azure Resource Graph query over every subscription at once, paged by skip
+  token, properties included; then the SQL servers' failover groups.
+
+``auto`` (the default) takes Resource Graph above :data:`GRAPH_ABOVE` subscriptions or for a
+management group. The report's notes say which path was used and how many requests it
+took. A subscription that cannot be read is a problem naming it; the scan goes on.
+Credentials: ``DefaultAzureCredential`` (Azure CLI login, environment, workload and managed
+identity); the Reader role suffices (every call reads).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..catalog import Catalog
+from ..errors import UsageError
+from ..model import Problem, Resource, SourceKind
+from .azure_arm import CLOUD, RESOURCE_GROUP_TYPES, ArmObject, AzureReader
+
+GRAPH_ABOVE = 3
+SUBSCRIPTION_TYPE = "microsoft.resources/subscriptions"
+"""``auto`` uses Resource Graph when more subscriptions than this are in scope."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The scan flags of the Azure source."""
+    g = parser.add_argument_group("live Azure scan")
+    g.add_argument("--azure", action="store_true",
+                   help="scan Azure subscriptions live (DefaultAzureCredential; the Reader role suffices)")
+    g.add_argument("--subscription", action="append", default=[], metavar="ID",
+                   help="Azure subscription to scan (repeatable; default: every subscription the identity can read)")
+    g.add_argument("--tenant", metavar="ID", help="Azure tenant: sign in to it and keep its subscriptions only")
+    g.add_argument("--management-group", action="append", default=[], metavar="ID",
+                   help="scan every subscription under this management group, through Resource Graph (repeatable)")
+    g.add_argument("--cloud", default="AzureCloud", metavar="ENV",
+                   help="Azure environment: AzureCloud (default), AzureUSGovernment or AzureChinaCloud")
+    g.add_argument("--azure-inventory", choices=("auto", "arm", "graph"), default="auto",
+                   help=f"how to list resources: per subscription (arm), Azure Resource Graph (graph), or "
+                        f"graph above {GRAPH_ABOVE} subscriptions (auto, the default)")
+    g.add_argument("--arm-endpoint", metavar="URL",
+                   help="Azure Resource Manager endpoint to use instead of the environment's (Azure Stack Hub)")
+
+
+@dataclass(frozen=True)
+class AzureOptions:
+    """What to scan and how."""
+
+    subscriptions: tuple[str, ...] = ()
+    tenant: str | None = None
+    management_groups: tuple[str, ...] = ()
+    environment: str = "AzureCloud"
+    inventory: str = "auto"
+    arm_endpoint: str | None = None
+
+
+def sources_from_args(args: argparse.Namespace) -> list[AzureSource]:
+    """One Azure source when ``--azure`` (or a scope flag) is given, else none."""
+    subs = tuple(getattr(args, "subscription", None) or ())
+    mgs = tuple(getattr(args, "management_group", None) or ())
+    if not (getattr(args, "azure", False) or subs or mgs):
+        return []
+    return [AzureSource(AzureOptions(subs, getattr(args, "tenant", None), mgs, getattr(args, "cloud", "AzureCloud"),
+                                     getattr(args, "azure_inventory", "auto"), getattr(args, "arm_endpoint", None)))]
+
+
+def scope_label(opts: AzureOptions) -> str:
+    """``azure:<subscription>[,<subscription>...]``, ``azure:mg:<id>``, ``azure:tenant:<id>`` or ``azure:*``."""
+    if opts.subscriptions:
+        return "azure:" + ",".join(sorted(s.lower() for s in opts.subscriptions))
+    if opts.management_groups:
+        return "azure:mg:" + ",".join(sorted(opts.management_groups))
+    return f"azure:tenant:{opts.tenant}" if opts.tenant else "azure:*"
+
+
+@dataclass
+class LiveScan:
+    """The outcome of one live read, before it becomes a ``SourceOutput``."""
+
+    resources: list[Resource]
+    problems: list[Problem]
+    notes: list[str]
+    path: str
+    requests: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class AzureSource:
+    """A live scan of Azure subscriptions.
+
+    ``credential`` is for callers that bring their own token credential (any object with
+    ``get_token``); by default ``DefaultAzureCredential`` signs in.
+    """
+
+    options: AzureOptions
+    credential: Any = None
+    kind: SourceKind = SourceKind.AZURE
+
+    @property
+    def input(self) -> str:
+        """The label stamped on every resource (also the history scope)."""
+        return scope_label(self.options)
+
+    def read(self, ctx: Any) -> Any:
+        from .base import SourceOutput
+
+        out = scan(self.options, ctx.catalog, self.credential, progress=bool(getattr(ctx, "progress", False)))
+        return SourceOutput(resources=out.resources, problems=out.problems, notes=out.notes, scope=self.input)
+
+
+def _environment(catalog: Catalog, name: str) -> tuple[str, str]:
+    """``(environment id, SDK cloud setting)`` for ``--cloud``."""
+    lt = catalog.live_types.get(CLOUD)
+    envs = lt.environments if lt else {}
+    hit = next((e for e in envs.values() if e.id.lower() == name.lower()), None)
+    if hit is None:
+        raise UsageError(f"--cloud {name}: expected one of {', '.join(envs) or 'AzureCloud'}")
+    return hit.id, hit.sdk
+
+
+def _say(progress: bool, text: str) -> None:
+    if progress:
+        print(f"\r\033[Kazure: {text}", end="", file=sys.stderr, flush=True)
+
+
+def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progress: bool = False) -> LiveScan:
+    """Read the inventory in scope and turn it into resources (see the module doc)."""
+    from . import azure_sdk as sdk
+
+    env, setting = _environment(catalog, opts.environment)
+    counter = sdk.Counter()
+    cred = credential if credential is not None else sdk.default_credential(setting, opts.tenant)
+    if credential is not None and opts.tenant:
+        cred = sdk.TenantCredential(credential, opts.tenant)
+    clients = sdk.Clients(cred, setting, opts.arm_endpoint, counter)
+    problems: list[Problem] = []
+    label = scope_label(opts)
+
+    subs = list(opts.subscriptions)
+    if not subs and not opts.management_groups:
+        try:
+            listed = sdk.list_subscriptions(clients)
+        except sdk.AzureCallError as e:
+            problems.append(Problem("access", f"azure: cannot list subscriptions: {e}", label))
+            listed = []
+        subs = [s.id for s in listed if (not opts.tenant or (s.tenant or "").lower() == opts.tenant.lower())
+                and (s.state or "Enabled") not in ("Disabled", "Deleted")]
+        if not subs and not problems:
+            problems.append(Problem("scope", "azure: the identity can read no enabled subscription", label))
+    use_graph = opts.inventory == "graph" or bool(opts.management_groups) or (
+        opts.inventory == "auto" and len(subs) > GRAPH_ABOVE)
+    if opts.management_groups and opts.inventory == "arm":
+        raise UsageError("--management-group is read through Resource Graph: drop --azure-inventory arm")
+
+    objects: list[ArmObject] = []
+    if use_graph:
+        path = "Azure Resource Graph"
+        _read_graph(clients, subs, list(opts.management_groups), objects, problems, label, progress)
+    else:
+        path = "per-subscription ARM lists"
+        for i, sub in enumerate(subs):
+            _say(progress, f"subscription {i + 1}/{len(subs)}")
+            try:
+                objects += sdk.list_subscription(clients, sub)
+            except sdk.AzureCallError as e:
+                problems.append(Problem("access", f"azure: subscription {sub} cannot be read: {e}", f"azure:{sub}"))
+    objects = _details(clients, catalog, objects, problems, read_properties=not use_graph)
+    _say(progress, "done\n")
+    reader = AzureReader(catalog, kind=SourceKind.AZURE, input=label, environment=env)
+    resources, more = reader.read(objects)
+    scope = (f"{len(subs)} subscription(s)" if subs else "") + (
+        f" management group(s) {', '.join(opts.management_groups)}" if opts.management_groups else "")
+    note = (f"azure: inventory from {path} ({env}; {scope.strip()}; {len(resources)} resources, "
+            f"{counter.total} requests)")
+    return LiveScan(resources, problems + more, [note], path, dict(counter.by_method))
+
+
+def _read_graph(clients: Any, subs: list[str], mgs: list[str], objects: list[ArmObject], problems: list[Problem],
+                label: str, progress: bool) -> None:
+    from . import azure_sdk as sdk
+
+    try:
+        total: int | None = None
+        for page, reported in sdk.graph_pages(clients, subs, mgs):
+            objects += page
+            total = reported
+            _say(progress, f"Resource Graph: {len(objects)} records")
+        if total is not None and total > len(objects):
+            problems.append(Problem("incomplete", f"azure: Resource Graph reported {total} records but returned "
+                                    f"{len(objects)}", label))
+        seen = {str(o.obj["id"]).lower() for o in objects if str(o.obj.get("type", "")).lower() == SUBSCRIPTION_TYPE}
+        for sub in subs:
+            if f"/subscriptions/{sub}".lower() not in seen:
+                problems.append(Problem("access", f"azure: subscription {sub} cannot be read: Resource Graph returned "
+                                        "nothing for it (no read access, or not in this tenant)", f"azure:{sub}"))
+        objects[:] = [o for o in objects if str(o.obj.get("type", "")).lower() != SUBSCRIPTION_TYPE]
+    except sdk.AzureCallError as e:
+        problems.append(Problem("access", f"azure: Resource Graph query failed: {e}", label))
+
+
+def _details(clients: Any, catalog: Catalog, objects: list[ArmObject], problems: list[Problem], *,
+             read_properties: bool) -> list[ArmObject]:
+    """Read what the lists lack: properties of the types that need them (ARM path) and child
+    collections (SQL failover groups). A read that fails leaves the list's object and a problem."""
+    from . import azure_sdk as sdk
+
+    lt = catalog.live_types.get(CLOUD)
+    if lt is None:
+        return objects
+    out: list[ArmObject] = []
+    children: list[ArmObject] = []
+    for o in objects:
+        live = lt.get(str(o.obj.get("type") or ""))
+        rid = str(o.obj["id"])
+        if live is not None and live.read_api_version and read_properties and "properties" not in o.obj \
+                and str(o.obj.get("type", "")).lower() not in RESOURCE_GROUP_TYPES:
+            try:
+                o = sdk.read_resource(clients, rid, live.read_api_version)
+            except sdk.AzureCallError as e:
+                problems.append(Problem("access", f"azure: {rid}: properties not read: {e}", rid))
+        out.append(o)
+        for child in live.children if live is not None else ():
+            try:
+                children += sdk.list_children(clients, rid, child.segment, child.api_version)
+            except sdk.AzureCallError as e:
+                problems.append(Problem("access", f"azure: {rid}: {child.segment} not read: {e}", rid))
+    return out + children
