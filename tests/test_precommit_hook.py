@@ -114,6 +114,7 @@ def test_commit_blocked_then_passing(hook_env, tmp_path):
     assert "exports in Paris on Scaleway" in _git(repo, "log", "--oneline", env=env).stdout
 
 
+@pytest.mark.slow
 def test_config_hook_rejects_a_bad_sovpolicy_yaml(hook_env, tmp_path):
     env = hook_env["env"]
     repo = _user_repo(hook_env, tmp_path / "proj", "{id: sovpolicy-config}")

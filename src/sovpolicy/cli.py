@@ -14,7 +14,7 @@ import platform
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -212,22 +212,24 @@ def cmd_scan(args: argparse.Namespace) -> int:
         evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
     full = next((str(t) for f, t in outputs if f == "json" and t is not None), None)
     ctx = ReportContext(full_report=full)
+    code = result.exit_code
     for fmt, target in outputs:
         said = len(ctx.notices)
-        _write_report(report_chunks(fmt, result, ctx), fmt, target)
+        chunks = report_chunks(fmt, result, ctx)
+        if target is None:
+            failed = _write_stdout(chunks)
+            if failed:
+                sys.stderr.write(f"sovpolicy: error: the {fmt} report could not be written to standard output: {failed}\n")
+                code = ExitCode.BLOCKING if result.exit_code == ExitCode.BLOCKING else ExitCode.USAGE
+        else:
+            _write_file(chunks, fmt, target)
         for notice in ctx.notices[said:]:
             sys.stderr.write(f"sovpolicy: {fmt} report {target or '(standard output)'}: {notice}\n")
-    return result.exit_code
+    return int(code)
 
 
-def _write_report(chunks: Iterator[bytes], fmt: str, target: Path | None) -> None:
-    """Write one report's chunks to ``target`` (standard output when None)."""
-    if target is None:
-        sys.stdout.flush()
-        for chunk in chunks:
-            sys.stdout.buffer.write(chunk)
-        sys.stdout.buffer.flush()
-        return
+def _write_file(chunks: Iterable[bytes], fmt: str, target: Path) -> None:
+    """Write one report's chunks to the file ``target``."""
     if target.is_dir() or str(target).endswith(("/", os.sep)):
         raise UsageError(f"--output for {fmt} names a directory: give a file name", str(target))
     try:
@@ -237,6 +239,33 @@ def _write_report(chunks: Iterator[bytes], fmt: str, target: Path | None) -> Non
                 fh.write(chunk)
     except OSError as exc:
         raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
+
+
+def _write_stdout(chunks: Iterable[bytes]) -> str | None:
+    """Write a report to standard output; on failure say why (the scan's exit code must
+    survive a closed pipe, a full disk or a closed descriptor)."""
+    if sys.stdout is None:
+        return "standard output is closed"
+    try:
+        sys.stdout.flush()
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+    except OSError as exc:
+        _silence_stdout()
+        return exc.strerror or type(exc).__name__
+    return None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush at exit
+    does not fail again (and print a traceback) after a broken pipe."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _generated_at() -> dt.datetime:
@@ -404,17 +433,24 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    """``sovpolicy config check [FILE ...]``: exit 0 when every file is valid, else 2 naming the first bad one."""
+    """``sovpolicy config check [FILE ...]``: exit 0 when a scan would accept every file, else 2 naming the first bad one."""
     files = list(args.files)
     if not files:
         found = find_config(Path.cwd())
         if found is None:
             raise UsageError("no .sovpolicy.yaml here or above: give the files to check")
         files = [found]
+    from .pipeline import check_adequacy
+
     for path in files:
         if not path.is_file():
             raise UsageError("configuration file not found", str(path))
-        load_config(path)
+        # everything a scan with this file would refuse: packs, enforcement ids, catalog
+        # and policy directories, adequacy countries
+        setup = argparse.Namespace(config=path, catalog=[], pack=[], policy_dir=[], as_of=None,
+                                   no_cache=True, cache_dir=None)
+        config, catalog, _, _ = _setup(setup, path)
+        check_adequacy(config, catalog)
     sys.stdout.write(f"{len(files)} configuration file{'s' if len(files) != 1 else ''} valid\n")
     return ExitCode.OK
 
@@ -449,6 +485,8 @@ def _crash_log(exc: BaseException) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see :class:`~sovpolicy.errors.ExitCode`)."""
+    if sys.stderr is None:  # started with standard error closed: messages go nowhere, codes stay right
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     try:
         args = build_parser().parse_args(list(argv) if argv is not None else None)
         return int(COMMANDS[args.command](args))
@@ -460,8 +498,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("sovpolicy: interrupted\n")
         return 130
-    except BrokenPipeError:
-        return int(ExitCode.OK)
+    except BrokenPipeError:  # a reader stopped early: the command's outcome is unknown, never 0
+        _silence_stdout()
+        sys.stderr.write("sovpolicy: error: standard output closed before the output was written\n")
+        return int(ExitCode.USAGE)
     except Exception as exc:
         log = _crash_log(exc)
         sys.stderr.write(f"sovpolicy: internal error ({type(exc).__name__}); details written to {log}\n")

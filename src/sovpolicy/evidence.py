@@ -25,6 +25,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,6 +225,8 @@ def _read_manifest(directory: Path) -> tuple[bytes, str, dict[str, str]]:
     if not directory.is_dir():
         raise InputError("not an evidence bundle: no such directory", str(directory))
     try:
+        if not (directory / MANIFEST).is_file():  # a FIFO or a device would block or never end
+            raise OSError
         raw = (directory / MANIFEST).read_bytes()
     except OSError:
         raise InputError(f"not an evidence bundle: no readable {MANIFEST}", str(directory)) from None
@@ -233,7 +236,7 @@ def _read_manifest(directory: Path) -> tuple[bytes, str, dict[str, str]]:
             raise ValueError
         listed = {e["path"]: e["sha256"] for e in doc["files"]}
         generated = str(doc["generated_at"])
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise InputError(f"not an evidence bundle: expected a {FORMAT} manifest", where) from None
     for name in listed:
         if not isinstance(name, str) or name.startswith("/") or ".." in name.split("/"):
@@ -253,7 +256,11 @@ def verify_bundle(directory: Path, public_key: Any | None = None) -> Verificatio
             this format).
     """
     raw, generated, listed = _read_manifest(directory)
-    present = {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()}
+    try:  # every entry but directories: a FIFO, a device or a link is "extra" or "changed" too
+        present = {p.relative_to(directory).as_posix() for p in directory.rglob("*")
+                   if p.is_symlink() or not p.is_dir()}
+    except OSError as exc:
+        raise InputError(f"cannot list the evidence bundle: {exc.strerror}", str(directory)) from None
     present -= {MANIFEST, SIGNATURE}
     problem = None
     for name in sorted(present | set(listed)):
@@ -261,8 +268,8 @@ def verify_bundle(directory: Path, public_key: Any | None = None) -> Verificatio
             problem = f"extra: {name}"
         elif name not in present:
             problem = f"missing: {name}"
-        elif sha256_file(directory / name) != listed[name]:
-            problem = f"changed: {name}"
+        else:
+            problem = _check_file(directory / name, name, listed[name])
         if problem:
             break
     signed = (directory / SIGNATURE).is_file()
@@ -272,10 +279,24 @@ def verify_bundle(directory: Path, public_key: Any | None = None) -> Verificatio
     return Verification(problem, len(listed), generated, signature)
 
 
+def _check_file(path: Path, name: str, digest: str) -> str | None:
+    """``changed: NAME`` when the file is not the regular file the manifest lists."""
+    try:
+        if path.is_symlink() or not stat.S_ISREG(path.stat().st_mode):
+            return f"changed: {name} (not a regular file)"
+        if sha256_file(path) != digest:
+            return f"changed: {name}"
+    except OSError as exc:
+        return f"changed: {name} (cannot read: {exc.strerror})"
+    return None
+
+
 def _check_signature(directory: Path, manifest: bytes, public_key: Any) -> tuple[str | None, str]:
     from cryptography.exceptions import InvalidSignature
 
     try:
+        if not (directory / SIGNATURE).is_file():
+            raise OSError
         signature = base64.b64decode((directory / SIGNATURE).read_bytes().strip(), validate=True)
     except OSError:
         return f"{SIGNATURE}: missing, but a public key was given", "absent"

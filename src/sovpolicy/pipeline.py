@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import stat
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -11,11 +12,12 @@ from . import __version__
 from .catalog import Catalog, resolve_host
 from .classify import Classifier
 from .config import Config
-from .errors import ConfigError, UsageError
+from .errors import ConfigError, InputError, UsageError
 from .gate import NO_GATE, Gate
 from .model import Finding, Flow, Host, Placement, Policy, Problem, Resource, ScanResult, Waiver
 from .policy import applies, evaluate
 from .sources.base import ReadContext, Source
+from .sources.registry import check_path
 from .waivers import apply_waivers, inline_waivers
 
 
@@ -57,10 +59,13 @@ def read_sources(sources: Sequence[Source], ctx: ReadContext
     notes: list[str] = []
     scopes: list[str] = []
     for var_file in ctx.var_files:
-        if not var_file.is_file():
-            raise UsageError("variable file not found", str(var_file))
+        if stat.S_ISDIR(check_path(var_file, "variable file").st_mode):
+            raise UsageError("variable file is a directory", str(var_file))
     for source in sources:
-        out = source.read(ctx)
+        try:
+            out = source.read(ctx)
+        except RecursionError:  # one limit for every reader: Python's stack (about 500 levels of values)
+            raise InputError("values nested too deeply to read", source.input) from None
         resources.extend(out.resources)
         problems.extend(out.problems)
         notes.extend(out.notes)

@@ -124,11 +124,17 @@ def inline_waivers(path: Path, module_path: str) -> list[Waiver]:
     stands above it (other comments and blank lines may come between). Continuation
     lines are comment lines right after it that start with a ``key=`` field.
 
+    A file that cannot be read as a regular file (a directory named ``*.tf``, a dangling
+    symbolic link, a loop of links) holds no waiver.
+
     Raises:
         InputError: a malformed waiver comment (file:line and what is wrong), or a
             waiver that is followed by no resource block.
     """
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # a directory named *.tf, a dangling link, a loop: no waiver (fails closed)
+        return []
     if INLINE_MARK not in text:
         return []
     lines = text.splitlines()

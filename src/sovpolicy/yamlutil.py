@@ -1,4 +1,12 @@
-"""YAML reading with line numbers, so errors can name the line of a bad value."""
+"""YAML reading with line numbers, so errors can name the line of a bad value.
+
+Every YAML file the tool reads (configuration, catalog, policies, policy fixtures) goes
+through :func:`load_yaml`, a safe loader with limits: a file over :data:`MAX_BYTES`, a
+document that would expand (aliases counted each time they are used) to more than
+:data:`MAX_NODES` values, or that nests deeper than :data:`MAX_DEPTH`, is refused with
+the file and the line, before anything is built from it (a "billion laughs" alias bomb
+is a few hundred bytes).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +22,44 @@ from .errors import SovpolicyError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+#: largest YAML file read (bytes)
+MAX_BYTES = 16 << 20
+#: most values a document may expand to, each alias counted as a copy of what it names
+MAX_NODES = 2_000_000
+#: deepest nesting of mappings and lists
+MAX_DEPTH = 200
+
+
+def _check_limits(node: yaml.Node) -> str | None:
+    """The first limit the composed document exceeds, as a message with its line, or None.
+
+    Sizes are computed once per node (aliases share their anchor's node), so the walk
+    is linear in the file, not in the expansion.
+    """
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+    while stack:
+        cur, depth, done = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"line {cur.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels"
+        if id(cur) in size:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(cur, yaml.SequenceNode):
+            children = list(cur.value)
+        elif isinstance(cur, yaml.MappingNode):
+            children = [n for pair in cur.value for n in pair]
+        if not done and any(id(c) not in size for c in children):
+            stack.append((cur, depth, True))
+            stack.extend((c, depth + 1, False) for c in children if id(c) not in size)
+            continue
+        total = 1 + sum(size.get(id(c), 1) for c in children)
+        if total > MAX_NODES:
+            return (f"line {cur.start_mark.line + 1}: expands to more than {MAX_NODES:,} values "
+                    "(aliases repeated over and over: an alias bomb?)")
+        size[id(cur)] = total
+    return None
+
 
 def load_yaml(path: Path, error: type[SovpolicyError], nodes: bool = True) -> tuple[Any, yaml.Node | None]:
     """Read a YAML file; return the document and, when ``nodes``, its node tree (for :func:`line_of`).
@@ -23,12 +69,25 @@ def load_yaml(path: Path, error: type[SovpolicyError], nodes: bool = True) -> tu
             malformed, naming ``file:line:column``.
     """
     try:
+        if not path.is_file():
+            raise error("cannot read: not a regular file", str(path))
+        if path.stat().st_size > MAX_BYTES:
+            raise error(f"cannot read: larger than {MAX_BYTES >> 20} MiB", str(path))
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"cannot read: {getattr(exc, 'strerror', None) or exc}", str(path)) from None
     try:
-        node = yaml.compose(text, Loader=_Loader) if nodes else None
-        doc = yaml.load(text, Loader=_Loader)
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            if root is not None and (problem := _check_limits(root)):
+                raise error(f"refused YAML: {problem}", str(path))
+            doc = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+        node = root if nodes else None
+    except RecursionError:
+        raise error(f"refused YAML: nested deeper than {MAX_DEPTH} levels", str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import ProviderInfo
-from ..model import Location, Placement
+from ..model import Location, Placement, Problem
 from .hcleval import Evaluator, Sensitive, Step, Unknown, apply_type, constant, plain
 from .hclmodule import EVERY, At, Loader, ModuleDef, display, key_text, literal, provider_ref
 from .hcltree import Attr, Expr, Obj
@@ -74,6 +74,11 @@ class _BlockScope:
         if which == "cwd":
             return "."
         return Unknown(f"path.{which} does not exist", error=True)
+
+
+#: most instances a count/for_each expands to from source; above it, one entry stands for all
+#: of them and the scan is incomplete (exit 3 at least), naming the block
+MAX_INSTANCES = 10_000
 
 
 @dataclass
@@ -217,14 +222,18 @@ class ModuleInstance:
             if isinstance(n, Unknown):
                 return _Expansion([(EVERY, {"count": {"index": Unknown("count.index of an unknown count")}})],
                                   f"count is not known from source ({n.reason}): one entry stands for every instance")
-            if isinstance(n, bool) or not isinstance(n, (int, float)) or n < 0:
+            if isinstance(n, bool) or not isinstance(n, (int, float)) or not n >= 0:
                 return _Expansion([(EVERY, {"count": {"index": Unknown("count.index of an invalid count")}})],
                                   f"count is not a whole number ({n!r})")
+            if n > MAX_INSTANCES:
+                return self._over_limit(at, what, f"count = {n:g}", {"count": {"index": Unknown("count.index over the limit")}})
             return _Expansion([(i, {"count": {"index": i}}) for i in range(int(n))])
         if "for_each" in attrs:
             coll, _ = plain(self.eval(attrs["for_each"].expr, []))
             unknown_each = {"each": {"key": Unknown("each.key of an unknown for_each"),
                                      "value": Unknown("each.value of an unknown for_each")}}
+            if isinstance(coll, (dict, list)) and len(coll) > MAX_INSTANCES:
+                return self._over_limit(at, what, f"for_each of {len(coll):,} keys", unknown_each)
             if isinstance(coll, dict):
                 return _Expansion([(k, {"each": {"key": k, "value": coll[k]}}) for k in sorted(coll)])
             if isinstance(coll, list) and all(isinstance(x, str) for x in coll):
@@ -232,6 +241,16 @@ class ModuleInstance:
             reason = coll.reason if isinstance(coll, Unknown) else f"it is not a map or a set of strings ({type(coll).__name__})"
             return _Expansion([(EVERY, unknown_each)], f"for_each is not known from source ({reason}): one entry stands for every instance")
         return _Expansion([(None, {})])
+
+    def _over_limit(self, at: At, what: str, how: str, bindings: dict[str, Any]) -> _Expansion:
+        """One entry standing for every instance of a block over :data:`MAX_INSTANCES`, and a
+        problem naming the block (once): the scan is incomplete, never silently cut."""
+        message = (f"{what}: {how} is over the limit of {MAX_INSTANCES:,} instances per block: "
+                   "one entry stands for every instance")
+        problem = Problem("instance-limit", message, at.where())
+        if problem not in self.defn.problems:
+            self.defn.problems.append(problem)
+        return _Expansion([(EVERY, bindings)], message)
 
     # ---------------------------------------------------------------- references
     def resource_value(self, rtype: str, name: str, steps: list[tuple[str, Any]], trace: list[Step]) -> tuple[Any, int]:

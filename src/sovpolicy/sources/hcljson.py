@@ -96,6 +96,13 @@ def parse_json(text: str, tfvars: bool) -> ParsedFile:
     values of ``provider`` and ``depends_on`` as expressions. Lines are those of each
     block's (or attribute's) key.
     """
+    try:
+        return _parse_json(text, tfvars)
+    except RecursionError:
+        return ParsedFile(Body(), [], SyntaxProblem("nested too deeply to read", 1, 1))
+
+
+def _parse_json(text: str, tfvars: bool) -> ParsedFile:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:

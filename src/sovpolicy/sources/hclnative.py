@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..errors import InputError
 from .hcltree import (
     Attr,
     BinOp,
@@ -417,6 +418,27 @@ def _syntax_problem(exc: Exception, unclosed: tuple[int, int] | None) -> SyntaxP
     return SyntaxProblem(f"syntax error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", line, column)
 
 
+def _hcl2_parser() -> Any:
+    """python-hcl2's ``parses_to_tree``.
+
+    Raises:
+        InputError: the module named ``hcl2`` is not python-hcl2 8.x, e.g. Checkov's
+            ``bc-python-hcl2`` installed over it (both install a top-level ``hcl2``).
+    """
+    try:
+        import hcl2
+
+        return hcl2.parses_to_tree
+    except (ImportError, AttributeError):
+        import importlib.util
+
+        spec = importlib.util.find_spec("hcl2")
+        origin = spec.origin if spec is not None else None
+        raise InputError("the installed module 'hcl2' is not python-hcl2 8.x (Checkov's bc-python-hcl2 installs a "
+                         "module of the same name): run `pip install --force-reinstall 'python-hcl2>=8.1.4,<9'` in "
+                         "sovpolicy's own environment, apart from Checkov", origin) from None
+
+
 def parse_native(text: str) -> ParsedFile:
     """Parse HCL native syntax (``.tf``, ``.tfvars``).
 
@@ -426,11 +448,11 @@ def parse_native(text: str) -> ParsedFile:
     if text.startswith("\ufeff"):
         text = text[1:]
     clean, comments, unclosed = _strip_comments(text)
-    import hcl2
+    parses_to_tree = _hcl2_parser()
     from lark.exceptions import LarkError
 
     try:
-        tree = hcl2.parses_to_tree(clean)
+        tree = parses_to_tree(clean)
     except LarkError as exc:
         return ParsedFile(Body(), comments, _syntax_problem(exc, unclosed))
     except RecursionError:

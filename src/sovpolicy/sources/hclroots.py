@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..errors import InputError
 from .hclmodule import SKIP_DIRS, is_config
 
 
@@ -45,8 +47,8 @@ def _same(a: Path, b: Path) -> bool:
 _SOURCE_RE = re.compile(r'^\s*"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"', re.M)
 
 
-def _local_calls(directory: Path) -> list[Path]:
-    """Directories called with local sources from ``directory`` (a quick textual look)."""
+def local_calls(directory: Path) -> list[Path]:
+    """Directories called with local sources from ``directory`` (a quick textual look), resolved."""
     out: list[Path] = []
     try:
         files = [p for p in directory.iterdir() if p.is_file() and is_config(p.name)]
@@ -95,8 +97,56 @@ def _reaches(start: Path, target: Path) -> bool:
         if d in seen:
             continue
         seen.add(d)
-        for child in _local_calls(d):
+        for child in local_calls(d):
             if child == target:
                 return True
             stack.append(child)
     return False
+
+
+#: directories never searched for root modules
+_SKIP = frozenset({*SKIP_DIRS, ".terragrunt-cache", "node_modules"})
+
+
+def tree_roots(directory: Path) -> tuple[list[Path], Path | None]:
+    """The root modules a directory stands for, as Checkov's ``-d`` finds them.
+
+    A directory holding Terraform configuration files is one module. Otherwise every
+    directory below it that holds some is found (hidden directories, ``.terraform`` and
+    ``.terragrunt-cache`` skipped, links not followed), less those another one found calls
+    through a local module source. Returns them with ``directory`` as where they were
+    found (None when it is a module itself).
+
+    Raises:
+        InputError: no Terraform configuration file anywhere below (Terraform says "No
+            configuration files"); a Terragrunt configuration is named as such.
+    """
+    def has_config(d: Path) -> bool:
+        try:
+            return any(is_config(p.name) and p.is_file() for p in d.iterdir())
+        except OSError:
+            return False
+
+    if has_config(directory):
+        return [directory], None
+    found: list[Path] = []
+    terragrunt = False
+    for here, dirs, files in os.walk(directory, onerror=None, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
+        terragrunt = terragrunt or "terragrunt.hcl" in files
+        if any(is_config(f) and (Path(here) / f).is_file() for f in files):
+            found.append(Path(here))
+    if found:
+        called: set[Path] = set()  # modules called (directly or not) by another one found
+        stack = list(found)
+        while stack:
+            for callee in local_calls(stack.pop()):
+                if callee not in called:
+                    called.add(callee)
+                    stack.append(callee)
+        return [d for d in found if d.resolve() not in called] or found, directory
+    if terragrunt:
+        raise InputError("a Terragrunt configuration (terragrunt.hcl), which sovpolicy does not read: run "
+                         "`terragrunt plan -out=tfplan && terragrunt show -json tfplan > plan.json` and scan the plan",
+                         str(directory))
+    raise InputError("No configuration files: no .tf or .tf.json file in this directory or below", str(directory))

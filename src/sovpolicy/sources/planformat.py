@@ -88,12 +88,15 @@ class PlanTypes:
         self.mask_type = self.Mask | bool | None
         self.ALL = self.Mask(**{n: True for n in names})  # a whole object marked unknown/sensitive
         self.Change = msgspec.defstruct("_Change", [
-            ("actions", list[str], []), ("after", self.Fields | None, None),
+            ("actions", list[str]), ("after", self.Fields | None, None),
             ("after_unknown", self.mask_type, None), ("after_sensitive", self.mask_type, None)])
         self.ResourceChange = msgspec.defstruct("_ResourceChange", [
             ("address", str), ("change", self.Change), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
             ("index", int | str | None, None), ("module_address", str | None, None), ("provider_name", str, ""),
             ("deposed", str | None, None)])
+        # Terraform 1.0 wrote drift entries with no address (mode, type and name only): drift
+        # is information, read when it names an address, never a reason to refuse the plan
+        self.Drift = msgspec.defstruct("_Drift", [("address", str | None, None)])
         self.Deferred = msgspec.defstruct("_Deferred", [("resource_change", self.ResourceChange), ("reason", str, "")])
         self.PVResource = msgspec.defstruct("_PVResource", [
             ("address", str), ("mode", str, "managed"), ("type", str, ""), ("name", str, ""),
@@ -107,7 +110,7 @@ class PlanTypes:
             ("format_version", str | None, None), ("terraform_version", str | None, None),
             ("variables", dict[str, _Variable] | None, None),
             ("resource_changes", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
-            ("resource_drift", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
+            ("resource_drift", list[self.Drift] | None, None),  # type: ignore[name-defined]
             ("deferred_changes", list[self.Deferred] | None, None),  # type: ignore[name-defined]
             ("configuration", Configuration | None, None),
             ("planned_values", msgspec.Raw, NULL), ("values", msgspec.Raw, NULL),

@@ -14,7 +14,10 @@ Adding a source is one new module (a class with ``kind``, ``input`` and
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -49,6 +52,8 @@ class Peek:
             return frozenset(msgspec.json.decode(self.data, type=dict[str, msgspec.Raw]))
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise _json_error(self.path, self.data, exc) from None
+        except RecursionError:
+            raise InputError(_TOO_DEEP, str(self.path)) from None
 
     @cached_property
     def doc(self) -> Any:
@@ -56,6 +61,11 @@ class Peek:
             return msgspec.json.decode(self.data)
         except msgspec.DecodeError as exc:
             raise _json_error(self.path, self.data, exc) from None
+        except RecursionError:
+            raise InputError(_TOO_DEEP, str(self.path)) from None
+
+
+_TOO_DEEP = "not a valid input: JSON nested too deeply to read"
 
 
 def _json_error(path: Path, data: bytes, exc: Exception) -> InputError:
@@ -176,10 +186,7 @@ def detect(path: Path) -> tuple[FileKind, Peek]:
         UsageError: the file cannot be read.
         InputError: not valid JSON, or JSON of no known kind (naming what was expected).
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read: {exc.strerror}", str(path)) from None
+    data = read_regular(path)
     peek = Peek(path, data)
     start = data.lstrip()[:1]
     if start not in (b"{", b"["):
@@ -201,6 +208,49 @@ def _expected() -> str:
     return f"expected one of: {kinds}; or .tf/.tf.json/.tfvars files or a module directory"
 
 
+def check_path(path: Path, what: str = "input") -> os.stat_result:
+    """``stat`` of an input path given on the command line, following links.
+
+    Raises:
+        UsageError: it does not exist, is a dangling link or a loop of links, cannot be
+            looked at, or is neither a regular file nor a directory (a FIFO or a device
+            would block the scan or never end).
+    """
+    try:
+        st = path.stat()
+    except OSError as exc:
+        if path.is_symlink():
+            if exc.errno == errno.ELOOP:
+                raise UsageError(f"{what} is a loop of symbolic links", str(path)) from None
+            raise UsageError(f"{what} is a symbolic link to a missing file", str(path)) from None
+        if exc.errno == errno.ENOENT:
+            raise UsageError("no such file or directory" if what == "input" else f"{what} not found", str(path)) from None
+        raise UsageError(f"cannot read {what}: {exc.strerror}", str(path)) from None
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise UsageError(f"{what} is {kind}: give a regular file or a directory", str(path))
+    return st
+
+
+def read_regular(path: Path, what: str = "input") -> bytes:
+    """The bytes of a regular file, read once; never blocks on a FIFO or a device.
+
+    Raises:
+        UsageError: not a regular file (see :func:`check_path`), a directory, or unreadable.
+    """
+    if stat.S_ISDIR(check_path(path, what).st_mode):
+        raise UsageError(f"{what} is a directory, expected a file", str(path))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the check
+                raise UsageError(f"{what} is not a regular file", str(path))
+            return fh.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {what}: {exc.strerror}", str(path)) from None
+
+
 def is_hcl(path: Path) -> bool:
     """Terraform source: a directory or a file named as Terraform reads it."""
     return path.is_dir() or path.name.lower().endswith(HCL_SUFFIXES)
@@ -214,20 +264,20 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
         UsageError: a path that does not exist or cannot be read.
         InputError: a file of no known kind, or malformed JSON.
     """
-    from .hclroots import module_roots
+    from .hclroots import module_roots, tree_roots
     from .terraform import HclSource
 
     out: list[Source] = []
     seen_roots: set[Path] = set()
     for path in paths:
-        if not path.exists():
-            raise UsageError("no such file or directory", str(path))
-        if is_hcl(path):
-            for root in module_roots([path]):
+        st = check_path(path)
+        if stat.S_ISDIR(st.st_mode) or is_hcl(path):
+            roots, under = ([path], None) if not stat.S_ISDIR(st.st_mode) else tree_roots(path)
+            for root in module_roots(roots):
                 key = root.resolve()
                 if key not in seen_roots:
                     seen_roots.add(key)
-                    out.append(HclSource(root))
+                    out.append(HclSource(root, found_under=under))
             continue
         kind, peek = detect(path)
         out.append(kind.make(path, peek))

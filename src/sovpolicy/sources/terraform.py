@@ -43,6 +43,9 @@ class PlanSource:
         data, self.data = self.data, None  # the reader frees the bytes as it goes
         scan = read_plan(self.path, ctx.catalog, data)
         problems = []
+        if scan.info.complete is False:
+            problems.append(Problem("plan-incomplete", "Terraform marked the plan incomplete (complete: false): applying it "
+                                    "will not converge, more changes will follow", str(self.path)))
         if scan.info.errored:
             problems.append(Problem("plan-errored", "Terraform reported errors while planning: the plan may be partial",
                                     str(self.path)))
@@ -54,6 +57,8 @@ class HclSource:
     """A root module directory (the files given for it are mapped to it by the registry)."""
 
     root: Path
+    found_under: Path | None = None
+    """The directory given on the command line when this root module was found below it."""
     kind: SourceKind = SourceKind.HCL
 
     @property
@@ -67,4 +72,5 @@ class HclSource:
         hcl = read_module(self.root, ctx.catalog, ctx.var_files, ParseCache(ctx.cache_dir))
         label = self.input
         resources = [r if r.input == label else replace(r, input=label) for r in hcl.resources]
-        return SourceOutput(resources, list(hcl.problems), dict(hcl.module_dirs))
+        notes = [f"{label}: root module found under {self.found_under}"] if self.found_under is not None else []
+        return SourceOutput(resources, list(hcl.problems), dict(hcl.module_dirs), notes)

@@ -360,7 +360,7 @@ class _PlanReader:
 
     def instances(self) -> Iterator[tuple[PlanInstance, Any]]:
         plan = self.plan
-        drifted = {rc.address for rc in plan.resource_drift or []}
+        drifted = {rc.address for rc in plan.resource_drift or [] if rc.address}
         changes: list[tuple[str, Any, str | None]] = [
             (f"resource_changes[{i}].change", rc, None) for i, rc in enumerate(plan.resource_changes or [])]
         changes += [(f"deferred_changes[{i}].resource_change.change", d.resource_change, f"deferred by Terraform ({d.reason})")
@@ -372,7 +372,9 @@ class _PlanReader:
             if rc.mode != "managed" or rc.deposed:
                 continue
             actions = rc.change.actions
-            if not actions or actions in (["delete"], ["forget"], ["read"]):
+            if not actions:  # Terraform always names at least one action ("no-op")
+                raise InputError(f"not a valid Terraform plan: {root}.actions is empty", self.path)
+            if actions in (["delete"], ["forget"], ["read"]):
                 continue
             inst = self._make(i, rc.address, rc.type, rc.provider_name, plan_action(actions), root,
                               rc.change.after, rc.change.after_unknown, rc.change.after_sensitive, rc.module_address)
