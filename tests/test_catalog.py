@@ -74,10 +74,16 @@ def test_hds_scope_per_region_and_offer(catalog):
     assert any(c.scheme == "hds" and c.satisfies for c in scw.certifications)
     scw_db = host(catalog, "scaleway", "fr-par", "scaleway_rdb_instance")
     assert not any(c.scheme == "hds" and c.satisfies for c in scw_db.certifications)
-    # AWS states 27 HDS regions without the catalog being able to name them: never "covered".
+    # AWS names 24 HDS regions (2025-01-13); its 2024-referential certificate covers 27, 3 unnamed.
     paris = host(catalog, "aws", "eu-west-3", "aws_s3_bucket")
-    assert not [c for c in paris.certifications if c.scheme == "hds"]
-    assert [c.id for c in paris.unlisted if c.scheme == "hds"] == ["hds-aws"]
+    assert sorted(c.id for c in paris.certifications if c.scheme == "hds") == ["hds-aws", "hds-aws-2018"]
+    assert not paris.unlisted
+    spain = host(catalog, "aws", "eu-south-2", "aws_s3_bucket")
+    assert not [c for c in spain.certifications if c.scheme == "hds"]
+    assert [c.id for c in spain.unlisted if c.scheme == "hds"] == ["hds-aws"]
+    # the European Sovereign Cloud is run by another entity: outside AWS's certificate, not "maybe covered"
+    esc = host(catalog, "aws", "eusc-de-east-1", "aws_s3_bucket")
+    assert not [c for c in (*esc.certifications, *esc.unlisted) if c.scheme == "hds"]
 
 
 def test_unknown_region_has_no_facts(catalog):

@@ -134,10 +134,10 @@ def test_every_format_to_its_file_in_one_run(tmp_path, capsys):
     argv = [a for fmt, path in files.items() for a in ("--format", fmt, "--output", str(path))]
     code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), *argv, "--format", "github", *AS_OF)
     assert code == 1
-    assert out.count("::error file=") == 13
+    assert out.count("::error file=") == 5
     assert json.loads(files["sarif"].read_text())["version"] == "2.1.0"
     assert files["junit"].read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="sovpolicy"')
-    assert files["markdown"].read_text().startswith("## ❌ sovpolicy: 13 blocking findings")
+    assert files["markdown"].read_text().startswith("## ❌ sovpolicy: 5 blocking findings")
     assert "example-only-not-a-secret" not in out + "".join(p.read_text() for p in files.values())
 
 

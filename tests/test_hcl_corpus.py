@@ -47,7 +47,7 @@ EXPECTED = {
     "s3ns-gcp-fhir": {
         "google_storage_bucket.portal_assets": ("google", "europe-west9", "resource"),
         "module.research_extracts.google_storage_bucket.this": ("google", "EU", "resource"),
-        "google_sql_database_instance.consents": ("google", "u-france-east1", "variable"),
+        "google_sql_database_instance.consents": ("s3ns", "u-france-east1", "variable"),  # universe_domain = "s3nsapis.fr"
     },
     "landing-zone-multi": {
         'module.workload["portail-patient"].module.storage.module.primary_bucket.aws_s3_bucket.this': ("aws", "eu-west-3", "variable"),

@@ -52,13 +52,14 @@ def test_schema_is_built_from_the_registry():
 
 
 @pytest.mark.parametrize(("cloud", "region", "rtype", "expected"), [
-    # AWS states HDS in 27 regions the catalog cannot name: unknown, never pass.
-    ("aws", "eu-west-3", "aws_s3_bucket", {"SOV-HDS-001": "unknown", "SOV-HDS-002": "pass", "SOV-EXT-001": "fail"}),
-    ("aws", "us-east-1", "aws_s3_bucket", {"SOV-HDS-001": "unknown", "SOV-HDS-002": "fail", "SOV-EXT-001": "fail"}),
-    ("azure", "francecentral", "azurerm_storage_account", {"SOV-HDS-001": "pass", "SOV-HDS-002": "pass", "SOV-EXT-001": "fail"}),
+    # AWS names its HDS regions (24 of the 27 of its 2024-referential certificate): Paris passes, Virginia is outside the EEA.
+    ("aws", "eu-west-3", "aws_s3_bucket", {"SOV-HDS-001": "pass", "SOV-HDS-002": "pass", "SOV-HDS-003": "pass", "SOV-EXT-001": "fail"}),
+    ("aws", "us-east-1", "aws_s3_bucket", {"SOV-HDS-001": "pass", "SOV-HDS-002": "fail", "SOV-EXT-001": "fail"}),
+    # Microsoft's certificate is on the 2018 referential, whose transition ended on 2026-05-16.
+    ("azure", "francecentral", "azurerm_storage_account", {"SOV-HDS-001": "unknown", "SOV-HDS-002": "pass", "SOV-EXT-001": "fail"}),
     ("azure", "eastus", "azurerm_storage_account", {"SOV-HDS-001": "fail", "SOV-HDS-002": "fail", "SOV-EXT-001": "fail"}),
     ("scaleway", "fr-par", "scaleway_instance_server", {"SOV-HDS-001": "pass", "SOV-HDS-002": "pass", "SOV-EXT-001": "pass"}),
-    ("aws", "eusc-de-east-1", "aws_s3_bucket", {"SOV-HDS-002": "pass", "SOV-EXT-001": "fail"}),
+    ("aws", "eusc-de-east-1", "aws_s3_bucket", {"SOV-HDS-001": "fail", "SOV-HDS-002": "pass", "SOV-EXT-001": "fail"}),
     ("outscale", "eu-west-2", "outscale_vm", {"SOV-HDS-002": "pass", "SOV-EXT-001": "pass"}),
     ("scaleway", "fr-par", "scaleway_rdb_instance", {"SOV-HDS-001": "fail", "SOV-HDS-002": "pass", "SOV-EXT-001": "pass"}),
     ("aws", None, "aws_s3_bucket", {"SOV-HDS-001": "unknown", "SOV-HDS-002": "unknown", "SOV-EXT-001": "unknown"}),
@@ -74,7 +75,8 @@ def test_certificate_expired_at_as_of_date_fails(catalog):
     host = resolve_host(catalog, res.placement, res.type)
     cert = next(c for c in host.certifications if c.scheme == "hds" and c.satisfies)
     pol = next(p for p in load_packs(["hds"]) if p.id == "SOV-HDS-001")
-    expired = replace(host, certifications=(replace(cert, expires=dt.date(2026, 11, 29)),))
+    given = replace(cert, expires=dt.date(2026, 11, 29), expiry_basis=None, transition_ends=None)
+    expired = replace(host, certifications=(given,))
     f = evaluate(pol, res, expired, catalog, DAY)
     assert f.status is Status.FAIL and "expired 2026-11-29" in f.reasons[-1].text
     f = evaluate(pol, res, expired, catalog, dt.date(2026, 11, 28))

@@ -23,7 +23,7 @@ def test_escaping_follows_the_actions_toolkit():
 def test_example_blocking_findings_are_errors(example_result):
     lines = render_github(example_result).splitlines()
     errors = [line for line in lines if line.startswith("::error ")]
-    assert len(errors) == 13
+    assert len(errors) == 5
     warnings = [line for line in lines if line.startswith("::warning ")]
     assert len(warnings) == 4 and all("SOV-HDS-004 (medium%2C not blocking)" in line for line in warnings)  # advisory
     eea = next(line for line in errors if "SOV-HDS-002" in line)
@@ -31,7 +31,7 @@ def test_example_blocking_findings_are_errors(example_result):
     assert "::aws_s3_bucket.analytics_exports (health) in aws us-east-1" in eea
     assert "%0A- United States (US) is not in the EEA%0AFix: Choose a region" in eea
     assert ",line=" not in eea  # plan JSON has no line worth pointing at
-    assert lines[-1].startswith("sovpolicy: 5 resources, 4 classified; 20 findings: 13 blocking")
+    assert lines[-1].startswith("sovpolicy: 5 resources, 4 classified; 20 findings: 5 blocking")
 
 
 def test_non_blocking_is_a_warning_with_file_and_line(example_result):

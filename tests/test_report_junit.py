@@ -28,9 +28,9 @@ def test_example_one_suite_per_pack_one_case_per_policy_and_resource(example_res
     xml = parse(example_result)
     suites = {s.name: s for s in xml}
     assert set(suites) == {"extraterritorial", "hds"}
-    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (20, 13, 0, 0)
+    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (20, 5, 0, 0)
     hds = suites["hds"]
-    assert (hds.tests, hds.failures) == (16, 9)
+    assert (hds.tests, hds.failures) == (16, 1)  # HDS-002 in Virginia; HDS-001/003 pass on AWS's named HDS regions
     assert {p.name: p.value for p in hds.properties()}["as_of"] == "2026-11-30"
     cases = {(c.classname, c.name): c for c in hds}
     exports = cases[("hds.SOV-HDS-002", "aws_s3_bucket.analytics_exports")]

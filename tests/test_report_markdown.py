@@ -40,15 +40,15 @@ def multiply(result, copies: int, status: Status | None = None):
 
 def test_example_comment(example_result):
     md = render_markdown(example_result)
-    assert md.startswith("## ❌ sovpolicy: 13 blocking findings\n")
-    assert "| 13 | 4 | 8 | 0 | 3 |" in md
+    assert md.startswith("## ❌ sovpolicy: 5 blocking findings\n")
+    assert "| 5 | 4 | 0 | 0 | 11 |" in md
     block = md.split("#### `aws_s3_bucket.analytics_exports` (health)")[1].split("#### ")[0]
     assert "1. holds health data: tag data_classification=health" in block
     assert "3. us-east-1 (US East (N. Virginia)) is in United States, outside the EEA [1]" in block
     assert "**❌ FAIL SOV-HDS-002**" in block and "- United States (US) is not in the EEA [" in block
-    assert "<details><summary>7 other findings: 4 failed and 0 unknown (not blocking), 0 waived, 3 passed</summary>" in md
+    assert "<details><summary>15 other findings: 4 failed and 0 unknown (not blocking), 0 waived, 11 passed</summary>" in md
     assert shown(md) == len(example_result.findings) and not MORE.search(md)
-    assert "<details><summary>Sources</summary>" in md and "https://aws.amazon.com/compliance/hds/" in md
+    assert "<details><summary>Sources</summary>" in md and "https://www.gdprsummary.com/gdpr-definitions/european-economic-area/" in md
 
 
 def test_title_says_nothing_blocking_or_incomplete(example_result):
@@ -68,8 +68,8 @@ def test_text_is_escaped(example_result):
 
 
 def test_large_plan_stays_under_the_comment_limit_and_says_what_it_left_out(example_result):
-    big = multiply(example_result, 250)  # 5,000 findings, 3,250 of them blocking
-    assert (len(big.findings), len(big.blocking)) == (5000, 3250)
+    big = multiply(example_result, 250)  # 5,000 findings, 1,250 of them blocking
+    assert (len(big.findings), len(big.blocking)) == (5000, 1250)
     md = render_markdown(big)
     assert len(md.encode("utf-8")) <= MAX_BYTES
     (count,) = MORE.findall(md)
@@ -83,7 +83,7 @@ def test_truncation_inside_the_details_table_closes_it(example_result):
                   resources=example_result.resources + passes.resources)
     md = render_markdown(big)
     assert len(md.encode("utf-8")) <= MAX_BYTES
-    assert len(VERDICT.findall(md)) == 13  # every blocking finding fits
+    assert len(VERDICT.findall(md)) == 5  # every blocking finding fits
     (count,) = MORE.findall(md)
     assert int(count) == len(big.findings) - shown(md) > 0
     table = md.split("<details><summary>", 1)[1]
@@ -103,3 +103,4 @@ def test_many_warnings_are_counted_not_listed(example_result):
     assert len(md.encode("utf-8")) <= MAX_BYTES and md.count("matches no finding") == 20
     assert "- … 4980 more warnings not shown (see the full report)" in md
     assert shown(md) == len(example_result.findings)
+

@@ -35,16 +35,16 @@ def test_example_is_schema_valid_with_rules_and_results(example_result):
     assert hds["properties"]["security-severity"] == "9.5" and "hds" in hds["properties"]["tags"]
     assert rules[0]["properties"]["security-severity"] == "8.0"  # SOV-EXT-001 is high
     results = run["results"]
-    assert len(results) == 17  # 9 fail + 8 unknown; the 3 passes are counted, not reported
+    assert len(results) == 9  # 9 fail; the 11 passes are counted, not reported
     levels = {(r["ruleId"], r["level"]) for r in results}
     assert ("SOV-HDS-004", "warning") in levels and ("SOV-HDS-004", "error") not in levels  # advisory
-    assert sum(1 for r in results if r["level"] == "error") == 13
+    assert sum(1 for r in results if r["level"] == "error") == 5
     assert rules[4]["defaultConfiguration"]["level"] == "warning"
     assert all(r["ruleId"] == rules[r["ruleIndex"]]["id"] for r in results)
     first = results[0]["locations"][0]
     assert first["physicalLocation"] == {"artifactLocation": {"uri": "examples/hospital/plan.json", "uriBaseId": "%SRCROOT%"}}
     assert first["logicalLocations"] == [{"fullyQualifiedName": "aws_db_instance.ehr", "kind": "resource"}]
-    assert run["properties"]["summary"]["blocking"] == 13
+    assert run["properties"]["summary"]["blocking"] == 5
 
 
 def test_security_severity_covers_every_severity():

@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--catalog", type=Path, action="append", default=[], metavar="DIR")
         p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD")
     show.add_argument("cloud", nargs="?", help="only this cloud")
+    check.add_argument("--warn-days", type=int, default=90, metavar="N",
+                       help="warn on certificates that end within N days (default 90)")
 
     verify = sub.add_parser("verify", help="re-check an evidence bundle's digests (and signature)")
     verify.add_argument("directory", type=Path, metavar="DIR", help="a directory written by `scan --evidence DIR`")
@@ -377,12 +379,13 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     if args.action == "check":
         docs = read_documents([data_dir(), *args.catalog], validate=True)
         catalog = load_catalog(args.catalog, validate=False)
+        from .catalog.check import certificate_warnings
+
         today = args.as_of or dt.date.today()
-        warnings = 0
-        for c in catalog.certifications:
-            if c.expires is not None and c.expires < today and c.satisfies:
-                warnings += 1
-                sys.stderr.write(f"warning: certification {c.id} ({c.scheme}, {c.offer}) expired on {c.expires.isoformat()}\n")
+        found = certificate_warnings(catalog, today, args.warn_days)
+        for line in found:
+            sys.stderr.write(f"warning: {line}\n")
+        warnings = len(found)
         regions = sum(len(c.regions) for c in catalog.clouds.values())
         sys.stdout.write(f"catalog {catalog.version} (as of {catalog.as_of}): {len(docs)} files valid, {len(catalog.sources)} sources, "
                          f"{len(catalog.clouds)} clouds, {regions} regions, {len(catalog.entities)} entities, {len(catalog.laws)} laws, "

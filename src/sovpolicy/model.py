@@ -33,6 +33,9 @@ class Origin(str, Enum):
     """A default the provider documents (Scaleway: fr-par)."""
     OBSERVED = "observed"
     """Read from a live cloud API."""
+    FOOTPRINT = "footprint"
+    """The provider's whole footprint: its resources carry no region (Cloud Temple), so the
+    catalog's place for the whole provider, with its sourced country, is the placement."""
     CATALOG = "catalog"
     """Derived from another placement by a catalog fact: the paired region of an Azure region,
     the member regions of a Google multi-region, a global service's worldwide edge."""
@@ -171,7 +174,13 @@ class Certification:
         status: ``certified``/``qualified`` satisfy a requirement; ``in_progress``,
             ``not_qualified``, ``reported_unverified`` and ``unsourced`` never do.
         referential: version of the scheme's referential, e.g. ``"2024"`` for HDS v2.
-        since, expires: validity dates when known.
+        since, expires: validity dates when known; ``expires`` may be derived from the
+            scheme's validity period (then ``expiry_basis`` says how).
+        expiry_basis: None when ``expires`` is given by the source (or absent), else how it
+            was derived (``derived: 3-year validity from 2025-12-17``).
+        transition_ends, superseded_by: for a certificate on a referential that another
+            replaced, the day that referential's transition ended and its successor.
+        conditions: ids of scope conditions a project must confirm (``schemes.yaml``).
     """
 
     id: str
@@ -188,6 +197,10 @@ class Certification:
     expires: dt.date | None
     source: SourceRef
     note: str | None = None
+    expiry_basis: str | None = None
+    transition_ends: dt.date | None = None
+    superseded_by: str | None = None
+    conditions: tuple[str, ...] = ()
 
     SATISFYING = frozenset({"certified", "qualified"})
 

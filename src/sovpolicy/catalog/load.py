@@ -25,6 +25,7 @@ from ..model import Adequacy, Certification, Entity, Law, SourceRef
 from ..yamlutil import json_path, load_yaml
 from .flowrules import FlowCatalog, build_flow_catalog
 from .livetypes import LiveTypes, build_live_types
+from .schemes import Referential, Scheme, ScopeCondition, with_scheme_dates
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
 """The catalog shipped with this version."""
@@ -50,6 +51,7 @@ FILE_KINDS = {
     "providers": "providers",
     "global_types": "global_types",
     "certifications": "certifications",
+    "schemes": "schemes",
     "flows": "flows",
 }
 
@@ -107,6 +109,17 @@ AS_WRITTEN = RegionSpelling()
 
 
 @dataclass(frozen=True)
+class Universe:
+    """A provider setting that selects another cloud: ``universe_domain = "s3nsapis.fr"``
+    makes the google provider S3NS."""
+
+    attribute: tuple[str, ...]
+    value: str
+    cloud: str
+    source: SourceRef
+
+
+@dataclass(frozen=True)
 class ProviderInfo:
     """How one Terraform provider places its resources (``providers.yaml``).
 
@@ -126,6 +139,9 @@ class ProviderInfo:
         provider_zone: attribute paths of the zone in the provider block.
         zonal_types: types placed in one zone: the provider's zone places them before
             its region.
+        footprint: a region code of ``cloud`` that stands for the provider's whole
+            footprint (its resources carry no region), or None.
+        universes: provider settings that select another cloud (S3NS for google).
     """
 
     source: str
@@ -141,6 +157,8 @@ class ProviderInfo:
     resource_regions: tuple[str, ...] = ()
     provider_zone: tuple[tuple[str, ...], ...] = ()
     zonal_types: frozenset[str] = frozenset()
+    footprint: str | None = None
+    universes: tuple[Universe, ...] = ()
 
     def zone_region(self, zone: str) -> str | None:
         """The region of a zone by the provider's pattern, or None when it does not apply."""
@@ -218,6 +236,10 @@ class Catalog:
     _lookups: dict[str, ProviderInfo | None] = field(default_factory=dict, repr=False, compare=False)
     flows: FlowCatalog = field(default_factory=FlowCatalog)
     """Data flows (``flows.yaml``): flow and propagation rules, region pairs, location groups."""
+    schemes: dict[str, Scheme] = field(default_factory=dict)
+    """Certification schemes (``schemes.yaml``): validity periods and referential transitions."""
+    conditions: dict[str, ScopeCondition] = field(default_factory=dict)
+    """Scope conditions a project confirms (``schemes.yaml``: ``conditions``)."""
     live_types: dict[str, LiveTypes] = field(default_factory=dict)
     """Live resource types by cloud (``live_types/<cloud>.yaml``)."""
     spellings: dict[str, RegionSpelling] = field(default_factory=dict)
@@ -373,7 +395,8 @@ class _Builder:
         self.raw_sources: dict[str, dict[str, Any]] = {}
         self.countries_doc: dict[str, Any] = {}
         self.raw: dict[str, dict[Any, tuple[Path, dict[str, Any]]]] = {
-            "laws": {}, "entities": {}, "providers": {}, "certifications": {}, "global_types": {},
+            "laws": {}, "entities": {}, "providers": {}, "certifications": {}, "global_types": {}, "schemes": {},
+            "conditions": {},
             "flow_rules": {}, "propagation": {}, "region_pairs": {}, "unpaired": {}, "location_groups": {},
         }
         self.clouds: dict[str, tuple[Path, dict[str, Any]]] = {}
@@ -405,6 +428,10 @@ class _Builder:
             self.clouds[cloud_id] = (path, doc)
         elif kind == "flows":
             self._add_flows(path, doc)
+        elif kind == "schemes":
+            for table in ("schemes", "conditions"):
+                for i, item in enumerate(doc.get(table) or []):
+                    self.raw[table][item["id"]] = (path, {**item, "_where": f"{path}: $.{table}[{i}]"})
         elif kind == "live_types":
             self.live_docs.append((str(path), doc))
         else:
@@ -503,7 +530,14 @@ class _Builder:
                 tuple(item.get("resource_zone") or ()), item.get("zone_pattern"), item.get("default_region"),
                 spelling, self.source(item, w), bool(item.get("zone_in_region")),
                 tuple(item.get("resource_regions") or ()), _paths(item.get("provider_zone")),
-                frozenset(item.get("zonal_types") or ()))
+                frozenset(item.get("zonal_types") or ()), item.get("footprint"),
+                tuple(Universe(tuple(u["attribute"]), u["value"], u["cloud"], self.source(u, w))
+                      for u in item.get("universes") or ()))
+            for target in [u["cloud"] for u in item.get("universes") or ()]:
+                if target not in clouds:
+                    raise CatalogError(f"provider {psrc!r} names unknown universe cloud {target!r}", w)
+            if item.get("footprint") and (cloud is None or item["footprint"] not in clouds[cloud].regions):
+                raise CatalogError(f"footprint {item['footprint']!r} is not a region of cloud {cloud!r}", w)
             if item.get("zone_pattern"):
                 _check_pattern(item["zone_pattern"], w)
         spellings = _spellings(providers)
@@ -511,6 +545,14 @@ class _Builder:
         global_types = [GlobalTypes(item["cloud"], tuple(item.get("prefixes") or ()), item.get("note"), self.source(item, item["_where"]))
                         for _, item in self.raw["global_types"].values()]
 
+        schemes = {sid: Scheme(sid, item["name"], item.get("validity_years"),
+                               {str(r["id"]): Referential(str(r["id"]), None if r.get("superseded_by") is None else str(r["superseded_by"]),
+                                                          _opt_date(r.get("transition_ends"), item["_where"]))
+                                for r in item.get("referentials") or []},
+                               self.source(item, item["_where"]), item.get("note"))
+                   for sid, (_, item) in self.raw["schemes"].items()}
+        conditions = {cid: ScopeCondition(cid, item["text"], self.source(item, item["_where"]))
+                      for cid, (_, item) in self.raw["conditions"].items()}
         certs = []
         for cid, (_, item) in self.raw["certifications"].items():
             w = item["_where"]
@@ -524,11 +566,15 @@ class _Builder:
                 for r in scope:
                     if r != "*" and r not in clouds[cloud].regions:
                         raise CatalogError(f"region {r!r} is not a region of cloud {cloud!r}", w)
-            certs.append(Certification(
+            for cond in item.get("conditions") or ():
+                if cond not in conditions:
+                    raise CatalogError(f"unknown scope condition {cond!r} (not in schemes.yaml: conditions)", w)
+            certs.append(with_scheme_dates(Certification(
                 cid, item["scheme"], item["holder"], cloud, item.get("offer", ""), scope,
                 tuple(item.get("resource_types") or ()), item["status"], bool(item.get("regions_unlisted")),
                 None if item.get("referential") is None else str(item["referential"]),
-                _opt_date(item.get("since"), w), _opt_date(item.get("expires"), w), self.source(item, w), item.get("note")))
+                _opt_date(item.get("since"), w), _opt_date(item.get("expires"), w), self.source(item, w), item.get("note"),
+                conditions=tuple(item.get("conditions") or ())), schemes.get(item["scheme"])))
 
         adequacy = {c: Adequacy(c, a["decision"], a["scope"], self.source(a, a["_where"]), a.get("note"))
                      for c, a in self.countries_doc.get("adequacy", {}).items()}
@@ -542,6 +588,7 @@ class _Builder:
             sources=self.sources, eea=frozenset(eea_doc.get("members") or ()), eea_source=eea_source,
             countries=countries, laws=laws, entities=entities, clouds=clouds, providers=providers,
             global_types=global_types, certifications=certs, files=files, flows=flows, spellings=spellings,
+            schemes=schemes, conditions=conditions,
             live_types=build_live_types(self.live_docs, self.source,
                                         {c: frozenset(cl.regions) for c, cl in clouds.items()}))
 

@@ -15,8 +15,11 @@ def is_global_type(catalog: Catalog, cloud: str | None, rtype: str) -> bool:
 
 
 def covers(cert: Certification, cloud: str, region: str, rtype: str) -> bool:
-    """True when the certification's scope (cloud, regions, resource types) covers the resource."""
-    if cert.cloud != cloud or cert.regions_unlisted:
+    """True when the certification's scope (cloud, regions, resource types) covers the resource.
+
+    A certificate with ``regions_unlisted`` covers the regions it does list; the others
+    are only possibly covered (see :attr:`~sovpolicy.model.Host.unlisted`)."""
+    if cert.cloud != cloud:
         return False
     if "*" not in cert.regions and region not in cert.regions:
         return False
@@ -31,8 +34,14 @@ def _laws(catalog: Catalog, chain: tuple) -> tuple[Law, ...]:
     return tuple(laws.values())
 
 
-def _unlisted(catalog: Catalog, cloud_id: str, rtype: str) -> tuple[Certification, ...]:
+def _unlisted(catalog: Catalog, cloud_id: str, rtype: str, region: str | None = None,
+              operator: str | None = None) -> tuple[Certification, ...]:
+    """Certifications of the cloud whose unlisted regions may include this one: not those
+    that list it (they cover it), nor those whose holder does not run it (a region run by
+    another entity, such as the AWS European Sovereign Cloud, is outside the holder's scope)."""
     return tuple(c for c in catalog.certifications if c.cloud == cloud_id and c.regions_unlisted
+                 and (region is None or region not in c.regions)
+                 and (operator is None or c.holder == operator)
                  and (not c.resource_types or any(fnmatchcase(rtype, g) for g in c.resource_types)))
 
 
@@ -86,4 +95,4 @@ def resolve_host(catalog: Catalog, placement: Placement, rtype: str) -> Host | N
         cloud=cloud_id, region=region, region_name=entry.name, city=entry.city, country=country,
         eea=None if country is None else country in catalog.eea,
         operator=operator, parents=parents, laws=_laws(catalog, ((operator,) if operator else ()) + parents),
-        certifications=certs, region_source=entry.source, unlisted=_unlisted(catalog, cloud_id, rtype))
+        certifications=certs, region_source=entry.source, unlisted=_unlisted(catalog, cloud_id, rtype, region, operator_id))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalog import Catalog
-from ..model import Flow, Host, Reason, Resource, Status
+from ..model import Certification, Flow, Host, Reason, Resource, Status
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Context:
     adequacy: frozenset[str] = frozenset()
     """Countries the project accepts by an EU adequacy decision (``residency.adequacy``)."""
     flow: Flow | None = None
+    confirmed: frozenset[str] = frozenset()
+    """Scope conditions the project confirms (``confirmed`` in ``.sovpolicy.yaml``)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,30 @@ def _where(host: Host) -> str:
     return f"{host.cloud} {host.region}"
 
 
+def _doubt(c: Certification, scheme: str, as_of: dt.date, referential: str | None,
+           confirmed: frozenset[str], catalog: Catalog) -> str | None:
+    """Why a certificate that would count cannot show the requirement met (UNKNOWN), or None."""
+    if c.transition_ends is not None and as_of > c.transition_ends:
+        return (f"is on the {c.referential} {scheme} referential, whose transition to the {c.superseded_by} one ended on "
+                f"{c.transition_ends.isoformat()}, and no source shows it moved")
+    if referential and c.referential is None:
+        return f"does not say which {scheme} referential it is on (not sourced), so it cannot show the {referential} one"
+    if c.expires is not None and as_of > c.expires and c.expiry_basis:
+        return f"reached its {c.expiry_basis.replace('derived: ', 'derived end ')} ({c.expires.isoformat()}) and no source shows a renewal"
+    missing = [catalog.conditions[k].text if k in catalog.conditions else k for k in c.conditions if k not in confirmed]
+    if missing:
+        return (f"covers it only if {'; and '.join(missing)}, which no plan shows: confirm it with "
+                f"`confirmed: [{', '.join(k for k in c.conditions if k not in confirmed)}]` in .sovpolicy.yaml")
+    return None
+
+
+def _dates(c: Certification) -> str:
+    dates = f", since {c.since.isoformat()}" if c.since else ""
+    if c.expires:
+        dates += f", until {c.expires.isoformat()}" + (" (derived)" if c.expiry_basis else "")
+    return dates
+
+
 @register(
     "certified",
     {
@@ -93,7 +119,13 @@ def _where(host: Host) -> str:
     "when given: before that date any version passes).",
 )
 def certified(args: Mapping[str, Any], ctx: Context) -> Outcome:
-    """PASS when a covering certification of the scheme is certified/qualified and valid."""
+    """PASS when a covering certification of the scheme is certified/qualified and valid.
+
+    UNKNOWN, never PASS, when the only such certificates are on a referential whose
+    transition has ended, do not say their referential when one is required, have passed
+    an expiry that was derived (not given), or depend on a scope condition the project has
+    not confirmed; or when the holder names regions the catalog cannot list.
+    """
     scheme = args["scheme"]
     statuses = set(args.get("statuses") or SATISFYING)
     referential = args.get("referential")
@@ -104,12 +136,15 @@ def certified(args: Mapping[str, Any], ctx: Context) -> Outcome:
     if not host.known_region:
         return Outcome(Status.UNKNOWN, (Reason(f"region {_where(host)} is not in the catalog, so no {scheme} certificate can be shown to cover it"),))
     mine = [c for c in host.certifications if c.scheme == scheme]
-    good, seen = [], []
+    good, doubts, seen = [], [], []
     for c in mine:
+        doubt = _doubt(c, scheme, ctx.as_of, referential, ctx.confirmed, ctx.catalog) if c.status in statuses else None
         if c.status not in statuses:
             seen.append(Reason(f"{c.offer} ({c.id}): {scheme} status is {c.status.replace('_', ' ')}, which does not count", c.source))
+        elif doubt:
+            doubts.append(Reason(f"{c.offer} ({c.id}) {doubt}", c.source))
         elif referential and c.referential != referential:
-            seen.append(Reason(f"{c.offer} ({c.id}): certified on referential {c.referential or 'unknown'}, not {referential}", c.source))
+            seen.append(Reason(f"{c.offer} ({c.id}): certified on referential {c.referential}, not {referential}", c.source))
         elif not c.valid_on(ctx.as_of):
             when = f"expired {c.expires.isoformat()}" if c.expires and ctx.as_of > c.expires else f"valid from {c.since}"
             seen.append(Reason(f"{c.offer} ({c.id}): {scheme} certificate {when}, not valid on {ctx.as_of.isoformat()}", c.source))
@@ -117,9 +152,9 @@ def certified(args: Mapping[str, Any], ctx: Context) -> Outcome:
             good.append(c)
     if good:
         c = good[0]
-        dates = f", since {c.since.isoformat()}" if c.since else ""
-        dates += f", until {c.expires.isoformat()}" if c.expires else ""
-        return Outcome(Status.PASS, (Reason(f"{scheme} {c.status}: {c.offer} ({c.id}) covers {_where(host)}{dates}", c.source),))
+        return Outcome(Status.PASS, (Reason(f"{scheme} {c.status}: {c.offer} ({c.id}) covers {_where(host)}{_dates(c)}", c.source),))
+    if doubts:
+        return Outcome(Status.UNKNOWN, (*doubts, *seen))
     maybe = [c for c in host.unlisted if c.scheme == scheme and c.status in statuses and c.valid_on(ctx.as_of)]
     if maybe:
         c = maybe[0]

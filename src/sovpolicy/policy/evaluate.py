@@ -20,6 +20,7 @@ _ORIGIN_TEXT = {
     Origin.PARENT: "its parent resource",
     Origin.DEFAULT: "the provider's documented default",
     Origin.OBSERVED: "the cloud's API",
+    Origin.FOOTPRINT: "the provider's whole footprint (its resources carry no region)",
     Origin.CATALOG: "a catalog fact",
 }
 

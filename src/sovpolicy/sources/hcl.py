@@ -46,6 +46,7 @@ from .placement import (
     ProviderSettings,
     Value,
     early_placement,
+    in_universe,
     is_zonal,
     own_placement,
     parent_attributes,
@@ -155,9 +156,12 @@ class _Reader:
         inst.info = info
         own = own_placement(self.catalog, info, inst.rtype, self._attribute(inst, info))
         if own is not None or not info.provider_region:
-            inst.placement = own  # None: a parent resource decides (resolve_parent)
+            # None: a parent resource decides (resolve_parent)
+            inst.placement = in_universe(self.catalog, info, own, lambda: self._provider_settings(inst))
             return
-        inst.placement = provider_placement(self.catalog, info, is_zonal(info, inst.rtype), self._provider_settings(inst))
+        settings = self._provider_settings(inst)
+        inst.placement = in_universe(self.catalog, info, provider_placement(self.catalog, info, is_zonal(info, inst.rtype), settings),
+                                     lambda: settings)
 
     def _attribute(self, inst: ResourceInstance, info: ProviderInfo) -> Callable[[str], Value | None]:
         """A resource's own attributes, evaluated from source, as ladder values."""

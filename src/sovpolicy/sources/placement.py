@@ -6,7 +6,8 @@ unresolved, with their evidence (as Trivy's IaC adapters do), and the ladder cli
 by the catalog's :class:`~sovpolicy.catalog.ProviderInfo`:
 
 0. :func:`early_placement`: a provider missing from the catalog (unresolved), a provider
-   that hosts no data (``none``), a global service type (unresolved: it has no region);
+   that hosts no data (``none``), a global service type (unresolved: it has no region), a
+   provider whose resources carry no region (``footprint``: its whole footprint);
 1. ``resource_regions``: a resource that spans several locations (unresolved);
 2. ``resource``: its own region or zone attribute, zones mapped to regions by the
    provider's ``zone_pattern``, names spelled as the catalog does;
@@ -15,7 +16,10 @@ by the catalog's :class:`~sovpolicy.catalog.ProviderInfo`:
 4. ``provider`` / ``variable`` / ``module``: the provider configuration that serves it, its
    zone first for a zonal type (``zonal_types``), else its region (:func:`provider_placement`);
 5. ``default``: the region the provider documents as its default;
-6. ``unresolved``, with the reason.
+6. ``unresolved``, with the reason;
+
+then :func:`in_universe`: a provider setting that selects another cloud (google's
+``universe_domain = "s3nsapis.fr"`` is S3NS) moves the placement to that cloud.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from ..catalog import Catalog, ProviderInfo
 from ..catalog.resolve import is_global_type
@@ -130,7 +134,72 @@ def early_placement(catalog: Catalog, provider: str | None, rtype: str,
     if is_global_type(catalog, info.cloud, rtype):
         return info, Placement(info.cloud, None, Origin.UNRESOLVED, (),
                                f"{rtype} is a global service of {info.cloud}: it has no region", info.source)
+    if info.footprint:
+        return info, footprint_placement(catalog, info, evidence)
     return info, None
+
+
+def footprint_placement(catalog: Catalog, info: ProviderInfo, evidence: Sequence[str] = ()) -> Placement:
+    """A provider whose resources carry no region (Cloud Temple): its whole footprint, the
+    catalog's one place for it with its sourced country, is the placement (origin ``footprint``)."""
+    assert info.cloud is not None and info.footprint is not None
+    cloud = catalog.clouds[info.cloud]
+    entry = cloud.regions[info.footprint]
+    where = f"{entry.name or info.footprint}" + (f", {entry.country}" if entry.country else "")
+    return Placement(info.cloud, info.footprint, Origin.FOOTPRINT,
+                     (*evidence, f"provider {info.source} places no resource in a region: its whole footprint ({where})"),
+                     None, info.source)
+
+
+@overload
+def in_universe(catalog: Catalog, info: ProviderInfo, placement: Placement,
+                settings: Callable[[], ProviderSettings]) -> Placement: ...
+@overload
+def in_universe(catalog: Catalog, info: ProviderInfo, placement: None,
+                settings: Callable[[], ProviderSettings]) -> None: ...
+@overload
+def in_universe(catalog: Catalog, info: ProviderInfo, placement: Placement | None,
+                settings: Callable[[], ProviderSettings]) -> Placement | None: ...
+def in_universe(catalog: Catalog, info: ProviderInfo, placement: Placement | None,
+                settings: Callable[[], ProviderSettings]) -> Placement | None:
+    """The universe rung: a provider setting that selects another cloud (``universe_domain =
+    "s3nsapis.fr"`` makes the google provider S3NS), applied to a placement the ladder found.
+
+    A setting equal to a universe's value moves the placement to that cloud; a setting known
+    only after apply leaves it unresolved (the cloud cannot be told: never the provider's
+    own by default); without the setting, a region of a universe's cloud that is not one of
+    the provider's own cloud (the universe set in the environment, which a plan does not
+    record) selects that cloud. ``settings`` is called only for providers with universes.
+    """
+    if not info.universes or placement is None or placement.origin in (Origin.NONE, Origin.FOOTPRINT):
+        return placement
+    conf = settings()
+    for u in info.universes:
+        v = conf.setting(u.attribute)
+        if v is None:
+            continue
+        name = ".".join(u.attribute)
+        if not v.known:
+            return Placement(None, None, Origin.UNRESOLVED, (*placement.evidence, *v.evidence),
+                             f"provider {name} is known only after apply ({v.reason}): the cloud (the provider's own or "
+                             f"a partner universe such as {u.cloud}) cannot be told", info.source)
+        if v.value == u.value:
+            return Placement(u.cloud, placement.region, placement.origin,
+                             (*placement.evidence, *v.evidence, f"provider {name} = {u.value!r} selects cloud {u.cloud}"),
+                             placement.reason, info.source)
+        return placement
+    own = catalog.clouds.get(info.cloud or "")
+    region = placement.region
+    if region is None or (own is not None and region in own.regions):
+        return placement
+    for u in info.universes:
+        other = catalog.clouds.get(u.cloud)
+        if other is not None and region in other.regions:
+            return Placement(u.cloud, region, placement.origin,
+                             (*placement.evidence, f"{region} is a region of {u.cloud}, whose universe "
+                              f"({'.'.join(u.attribute)} = {u.value!r}) the environment selects"),
+                             placement.reason, info.source)
+    return placement
 
 
 def region_attributes(info: ProviderInfo) -> list[tuple[str, bool]]:

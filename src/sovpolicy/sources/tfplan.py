@@ -40,6 +40,7 @@ from .placement import (
     ProviderSettings,
     Value,
     early_placement,
+    in_universe,
     is_zonal,
     own_placement,
     parent_attributes,
@@ -302,13 +303,16 @@ class _PlanReader:
             return
         own = own_placement(self.catalog, info, inst.type, self._attribute(inst, info))
         if own is not None or not info.provider_region:
-            inst.placement = own  # None: a parent resource decides (resolve_parent)
+            # None: a parent resource decides (resolve_parent)
+            inst.placement = in_universe(self.catalog, info, own, lambda: self._provider_settings(inst))
             return
         zonal = is_zonal(info, inst.type)
         key = (inst.config.provider_config_key if inst.config else None, inst.addr.module_path, info.source, zonal)
         cached = self._provider_cache.get(key)
         if cached is None:
-            cached = self._provider_cache[key] = provider_placement(self.catalog, info, zonal, self._provider_settings(inst))
+            settings = self._provider_settings(inst)
+            cached = self._provider_cache[key] = in_universe(
+                self.catalog, info, provider_placement(self.catalog, info, zonal, settings), lambda: settings)
         inst.placement = cached
 
     def resolve_parent(self, inst: PlanInstance, placed: dict[str, list[PlanInstance]]) -> None:
