@@ -18,7 +18,6 @@ from adversarial_cases import CASES, run_case
 #: reproducers not fixed yet (strict xfail: remove a name when its fix lands)
 OPEN: frozenset[str] = frozenset({
     "ecr-replication",
-    "unruled-replica-block",
 })
 
 pytestmark = pytest.mark.slow

@@ -142,6 +142,9 @@ class FlowCatalog:
     pairs: dict[tuple[str, str], RegionPair] = field(default_factory=dict)
     unpaired: dict[tuple[str, str], SourceRef] = field(default_factory=dict)
     groups: dict[tuple[str, str], LocationGroup] = field(default_factory=dict)
+    unruled_copies: frozenset[str] = frozenset()
+    """Replica-shaped attribute names: set on a type no rule reads them for, a copy to an
+    unknown place (``unruled_copies`` in ``flows.yaml``)."""
 
     def group(self, cloud: str | None, code: str | None) -> LocationGroup | None:
         """The location group ``code`` of ``cloud``, case-insensitively, or None."""
@@ -164,7 +167,12 @@ class FlowCatalog:
                 for p in (r.when, r.attribute):
                     if p and not r.each:
                         names.add(p[0])
-        return frozenset(names)
+        return frozenset(names | self.unruled_copies)
+
+    def unruled(self, rtype: str) -> frozenset[str]:
+        """The replica-shaped attributes no flow rule of ``rtype`` reads."""
+        read = {(r.each or r.when or r.attribute or ("",))[0] for r in self.rules.get(rtype, ())}
+        return self.unruled_copies - read
 
 
 SourceOf = Callable[[dict[str, Any], str], SourceRef]

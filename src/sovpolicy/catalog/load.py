@@ -406,6 +406,7 @@ class _Builder:
         self.clouds: dict[str, tuple[Path, dict[str, Any]]] = {}
         self.sources: dict[str, SourceRef] = {}
         self.live_docs: list[tuple[str, dict[str, Any]]] = []
+        self.unruled_copies: frozenset[str] = frozenset()
 
     def add(self, path: Path, kind: str, doc: Any) -> None:
         if not isinstance(doc, dict):
@@ -467,6 +468,8 @@ class _Builder:
                 put("unpaired", (table["cloud"], region), dict(meta), f"{path}: $.region_pairs[{i}].unpaired[{j}]")
         for i, item in enumerate(doc.get("location_groups") or []):
             put("location_groups", (item["cloud"], str(item["code"])), item, f"{path}: $.location_groups[{i}]")
+        if "unruled_copies" in doc:  # a later directory's list replaces the earlier one
+            self.unruled_copies = frozenset(doc["unruled_copies"]["attributes"])
 
     def source(self, item: dict[str, Any], where: str) -> SourceRef:
         sid = item.get("source")
@@ -588,6 +591,7 @@ class _Builder:
             {t: {k: item for k, (_, item) in self.raw[t].items()}
              for t in ("flow_rules", "propagation", "region_pairs", "unpaired", "location_groups")},
             self.source, clouds, {k: p.cloud for k, p in providers.items()}, countries, frozenset(eea_doc.get("members") or ()))
+        flows.unruled_copies = self.unruled_copies
         return Catalog(
             adequacy=adequacy, version=str(self.meta.get("version", "unversioned")),
             as_of=_date(self.meta.get("as_of", "1970-01-01"), "catalog.yaml: $.as_of"),

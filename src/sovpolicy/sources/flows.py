@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from ..catalog import Catalog
 from ..catalog.flowrules import FlowRule, PropagationRule, norm_value
-from ..model import DataLink, Flow, Origin, Placement
+from ..model import DataLink, Flow, FlowKind, Origin, Placement
 
 Step = str | int
 """A step of an attribute path: a name, or an index in a list of blocks."""
@@ -382,6 +382,29 @@ def _reach(i: int, visiting: frozenset[int], subjects: Sequence[Subject], declar
     return out
 
 
+def _unruled(subjects: Sequence[Subject], kinds: Sequence[str], fc: Any) -> dict[int, list[Flow]]:
+    """Flows to an unknown place for replica-shaped blocks no rule reads (``unruled_copies``)."""
+    out: dict[int, list[Flow]] = {}
+    names_of: dict[str, frozenset[str]] = {}
+    for i, t in enumerate(kinds):
+        names = names_of.get(t)
+        if names is None:
+            names = names_of[t] = fc.unruled(t)
+        for name in sorted(names):
+            s = subjects[i]
+            value = s.value((name,))
+            if value is None or value is False or value == [] or value == {}:
+                continue
+            if value is UNKNOWN and s.refs((name,)) is None:  # computed by the provider, not a block set here
+                continue
+            here = s.where((name,))
+            to = Placement(s.placement.cloud, None, Origin.UNRESOLVED, (here,),
+                           f"{name} looks like a copy to another place, and no flows.yaml rule says where "
+                           f"{t} copies it", s.placement.provider)
+            out.setdefault(i, []).append(Flow(to, FlowKind.REPLICATE, f"{s.address} {name}", (here,), "unruled-copy"))
+    return out
+
+
 def follow(subjects: Sequence[Subject], catalog: Catalog, types: Sequence[str] | None = None) -> list[Followed]:
     """Find every subject's flows and data links.
 
@@ -399,17 +422,18 @@ def follow(subjects: Sequence[Subject], catalog: Catalog, types: Sequence[str] |
     """
     fc = catalog.flows
     kinds = types if types is not None else [s.type for s in subjects]
+    unruled = _unruled(subjects, kinds, fc) if fc.unruled_copies else {}
     todo = [i for i, t in enumerate(kinds) if t in fc.rules or t in fc.propagation]
-    if not todo:
+    if not todo and not unruled:
         return [NOTHING] * len(subjects)
     r = _Resolver(subjects, catalog)
-    declared: dict[int, list[Flow]] = {}
+    declared: dict[int, list[Flow]] = {i: list(flows) for i, flows in unruled.items()}
     edges: dict[int, list[_Edge]] = {}
     data_from: dict[int, list[DataLink]] = {}
     for i in todo:
         s = subjects[i]
         if s.type in fc.rules:
-            declared[i] = r.declared(s)
+            declared[i] = declared.get(i, []) + r.declared(s)
         for prop in fc.propagation.get(s.type, ()):
             for holder, receiver, link in r.links(i, prop):
                 data_from.setdefault(receiver, []).append(link)
