@@ -180,9 +180,9 @@ def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progre
     objects = _details(clients, catalog, objects, problems, read_properties=not use_graph, progress=progress)
     reader = AzureReader(catalog, kind=SourceKind.AZURE, input=label, environment=env)
     resources, more = reader.read(objects)
-    scope = (f"{len(subs)} subscription(s)" if subs else "") + (
-        f" management group(s) {', '.join(opts.management_groups)}" if opts.management_groups else "")
-    note = (f"azure: inventory from {path} ({env}; {scope.strip()}; {len(resources)} resources, "
+    scope = (f"management group(s) {', '.join(opts.management_groups)}" if opts.management_groups
+             else f"{len(subs)} subscription(s)")
+    note = (f"azure: inventory from {path} ({env}; {scope}; {len(resources)} resources, "
             f"{counter.total} requests)")
     return LiveScan(resources, problems + more, [note], path, dict(counter.by_method))
 
