@@ -64,11 +64,20 @@ def test_default_packs_are_hds_and_extraterritorial(capsys):
 
 def test_enforcement_override_makes_a_policy_advisory(tmp_path, capsys):
     cfg = tmp_path / ".sovpolicy.yaml"
-    cfg.write_text("packs: [extraterritorial]\nenforcement: {SOV-EXT-001: advisory}\n")
+    cfg.write_text("packs: [extraterritorial]\nenforcement: {SOV-EXT-001: {level: advisory, reason: DPO decision 42}}\n")
     code = main(["scan", str(EXAMPLE_PLAN), "--config", str(cfg), "--format", "json", *DAY])
     report = json.loads(capsys.readouterr().out)
     assert code == 0
     assert {(f["status"], f["enforcement"], f["blocking"]) for f in report["findings"]} == {("fail", "advisory", False)}
+    assert report["warnings"][0] == (f"SOV-EXT-001 is advisory by {cfg} (its pack says blocking): DPO decision 42")
+
+
+def test_lowering_a_soft_mandatory_policy_needs_a_reason(tmp_path, capsys):
+    cfg = tmp_path / ".sovpolicy.yaml"
+    cfg.write_text("packs: [extraterritorial]\nenforcement: {SOV-EXT-001: advisory}\n")
+    assert main(["scan", str(EXAMPLE_PLAN), "--config", str(cfg), *DAY]) == 2
+    assert f"{cfg}:2: $.enforcement.SOV-EXT-001: lowering soft-mandatory SOV-EXT-001 to advisory needs a reason" in capsys.readouterr().err
+    assert main(["config", "check", str(cfg)]) == 2
 
 
 def test_enforcement_override_of_unknown_policy_is_an_error(tmp_path, capsys):

@@ -164,7 +164,7 @@ def _setup(args: argparse.Namespace, start: Path) -> tuple:
     catalog, loaded = cached(_cache_dir(args), key,
                              lambda: (load_catalog(catalog_dirs[1:]), load_packs(packs, roots)))
     policies = with_enforcement(loaded, config.enforcement, str(config_path) if config_path else None,
-                                config.enforcement_where)
+                                config.enforcement_where, config.enforcement_reasons)
     as_of = args.as_of or dt.date.today()
     return config, catalog, policies, as_of
 

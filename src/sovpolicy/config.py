@@ -13,7 +13,8 @@ Shape (validated against ``schemas/config.json``)::
       default: [health]                   # classes every resource holds
       when_unknown: [health, personal]    # classes assumed when a classification tag cannot be read
                                           # (sensitive, known only after apply...); default: every class
-    enforcement: {SOV-EXT-001: advisory}  # per-project enforcement level per policy
+    enforcement: {SOV-EXT-001: {level: advisory, reason: "DPO decision 2026-11"}}  # per-project level
+                                          # (lowering a soft-mandatory policy needs a reason)
     residency: {adequacy: [CH, GB]}       # countries the eea-residency pack accepts
     expiry_warning_days: 30               # warn when a waiver ends within this many days
     waivers:
@@ -77,6 +78,8 @@ class Config:
     when_unknown: tuple[str, ...] | None = None
     """Classes assumed when a classification tag cannot be read (None: every class)."""
     enforcement: dict[str, Enforcement] = field(default_factory=dict)
+    enforcement_reasons: dict[str, str] = field(default_factory=dict)
+    """Why a policy's level is set (``{level, reason}``): required to lower a soft-mandatory one."""
     enforcement_where: dict[str, str] = field(default_factory=dict)
     """Where each ``enforcement:`` entry is written (``file:line``)."""
     adequacy: tuple[str, ...] = ()
@@ -158,7 +161,8 @@ def load_config(path: Path | None) -> Config:
         rules=rules,
         default_classes=tuple(cls.get("default") or ()),
         when_unknown=tuple(cls["when_unknown"]) if "when_unknown" in cls else None,
-        enforcement={k: Enforcement(v) for k, v in (doc.get("enforcement") or {}).items()},
+        enforcement={k: Enforcement(v["level"] if isinstance(v, dict) else v) for k, v in (doc.get("enforcement") or {}).items()},
+        enforcement_reasons={k: v["reason"] for k, v in (doc.get("enforcement") or {}).items() if isinstance(v, dict)},
         enforcement_where={k: f"{path}:{line_of(node, ['enforcement', k])}" for k in doc.get("enforcement") or {}},
         adequacy=adequacy,
         adequacy_where=adequacy_where,

@@ -15,7 +15,7 @@ from .config import Config
 from .errors import ConfigError, InputError, UsageError
 from .gate import NO_GATE, Gate
 from .model import Finding, Flow, Host, InputFile, Placement, Policy, Problem, Resource, ScanResult, Waiver
-from .policy import applies, evaluate
+from .policy import applies, evaluate, lowered_warnings
 from .sources.base import ReadContext, Source
 from .sources.registry import check_path
 from .waivers import apply_waivers
@@ -152,6 +152,7 @@ def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: 
     resources = Classifier(config).classify_all(resources)
     findings, hosts, flow_hosts = evaluate_all(resources, policies, catalog, as_of, adequacy, gate)
     findings, warnings = apply_waivers(findings, [*config.waivers, *inline], as_of, config.warn_days)
+    warnings = lowered_warnings(policies, config.enforcement_reasons, str(config.path) if config.path else None) + list(warnings)
     return ScanResult(
         warnings=tuple(warnings),
         resources=tuple(resources), hosts=hosts, findings=tuple(findings), problems=tuple(problems),

@@ -8,8 +8,9 @@ from .load import (
     builtin_policy_dir,
     load_packs,
     load_policy,
+    lowered_warnings,
     pack_roots,
     with_enforcement,
 )
 
-__all__ = ["DEFAULT_PACKS", "Policy", "pack_roots", "with_enforcement", "applies", "available_packs", "builtin_policy_dir", "evaluate", "load_packs", "load_policy"]
+__all__ = ["DEFAULT_PACKS", "Policy", "pack_roots", "with_enforcement", "applies", "available_packs", "builtin_policy_dir", "evaluate", "load_packs", "load_policy", "lowered_warnings"]

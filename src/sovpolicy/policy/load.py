@@ -149,12 +149,20 @@ def load_packs(names: Sequence[str] | None = None, roots: Sequence[Path] | None 
     return sorted(policies.values(), key=lambda p: p.id)
 
 
+def lowered_warnings(policies: Sequence[Policy], reasons: Mapping[str, str], where: str | None) -> list[str]:
+    """One warning per policy a project made advisory, with its reason (for every report)."""
+    return [f"{p.id} is advisory by {where or 'the project configuration'} (its pack says blocking): {reasons[p.id]}"
+            for p in policies if p.id in reasons and p.enforcement is Enforcement.ADVISORY]
+
+
 def with_enforcement(policies: Sequence[Policy], overrides: Mapping[str, Enforcement], where: str | None = None,
-                     lines: Mapping[str, str] | None = None) -> list[Policy]:
+                     lines: Mapping[str, str] | None = None, reasons: Mapping[str, str] | None = None) -> list[Policy]:
     """Apply per-project enforcement levels (``enforcement:`` in .sovpolicy.yaml).
 
     A hard-mandatory policy cannot be lowered (as in Sentinel): it is the floor the
-    policy's authors set, so a project may only raise enforcement for it.
+    policy's authors set, so a project may only raise enforcement for it. Lowering a
+    soft-mandatory one to advisory needs a reason (``reasons``), which every report then
+    shows as a warning (:func:`lowered_warnings`).
 
     Raises:
         PolicyError: an override names a policy that is not loaded, or lowers a
@@ -169,4 +177,8 @@ def with_enforcement(policies: Sequence[Policy], overrides: Mapping[str, Enforce
         if p.id in overrides and p.enforcement is Enforcement.HARD_MANDATORY and overrides[p.id] is not Enforcement.HARD_MANDATORY:
             raise PolicyError(f"$.enforcement.{p.id}: {p.id} is hard-mandatory and cannot be lowered to "
                               f"{overrides[p.id].value} by a project configuration", (lines or {}).get(p.id, where))
+        if (p.id in overrides and p.enforcement is Enforcement.SOFT_MANDATORY and overrides[p.id] is Enforcement.ADVISORY
+                and not (reasons or {}).get(p.id)):
+            raise PolicyError(f"$.enforcement.{p.id}: lowering soft-mandatory {p.id} to advisory needs a reason: "
+                              f"write {{level: advisory, reason: ...}}", (lines or {}).get(p.id, where))
     return [replace(p, enforcement=overrides[p.id]) if p.id in overrides else p for p in policies]
