@@ -200,3 +200,114 @@ def test_config_check_refuses_what_a_scan_refuses(tmp_path, capsys, text, needle
     path.write_text(text)
     assert main(["config", "check", str(path)]) == 2
     assert needle in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ classification
+def _one(tmp_path, catalog, resources, **top):
+    from adversarial_cases import plan
+
+    path = tmp_path / "plan.json"
+    path.write_text(plan(resources, **top))
+    return _scan([path], catalog)
+
+
+@pytest.mark.parametrize("provider, rtype, values, reason", [
+    ("outscale/outscale", "outscale_volume", {"subregion_name": "us-east-2a", "tags": [{"key": "data_classification", "value": "health"}]},
+     "tag data_classification=health"),
+    ("hashicorp/awscc", "awscc_s3_bucket", {"tags": [{"key": "DataClassification", "value": "phi"}]}, "tag DataClassification=phi"),
+    ("scaleway/scaleway", "scaleway_instance_volume", {"zone": "nl-ams-1", "tags": ["data_classification=health"]},
+     "tag data_classification=health"),
+    ("scaleway/scaleway", "scaleway_instance_volume", {"zone": "nl-ams-1", "tags": ["prod", "health"]}, "tag prod,health"),
+    ("hashicorp/google", "google_storage_bucket", {"location": "US", "labels": {}, "terraform_labels": {"data_classification": "health"}},
+     "tag data_classification=health"),
+    ("hashicorp/google", "google_container_cluster", {"location": "us-central1", "resource_labels": {"data_classification": "health"}},
+     "tag data_classification=health"),
+])
+def test_tag_shapes_from_the_catalog(tmp_path, catalog, provider, rtype, values, reason):
+    result = _one(tmp_path, catalog, [{"type": rtype, "name": "r", "provider": provider, "values": values}], region="us-east-1")
+    (res,) = result.resources
+    assert [(c.data_class, c.reason, c.unknown) for c in res.classifications] == [("health", reason, False)]
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("extra, why", [
+    ({"sensitive": {"tags": {"data_classification": True}}}, "tag data_classification is sensitive"),
+    ({"sensitive": {"tags": True}}, "tags is sensitive"),
+])
+def test_unreadable_classification_assumes_every_class_unknown(tmp_path, catalog, extra, why):
+    from adversarial_cases import bucket
+
+    result = _one(tmp_path, catalog, [bucket(**extra)], region="eu-west-3")
+    (res,) = result.resources
+    assert [(c.data_class, c.unknown) for c in res.classifications] == [("health", True), ("personal", True), ("sensitive", True)]
+    assert res.classifications[0].reason == f"its data classes cannot be read ({why}): it may hold health data"
+    assert result.findings and all(f.status.value in ("unknown", "fail") for f in result.findings)
+    assert any(f.blocking for f in result.findings) and result.exit_code == 1
+    assert "health" not in json.dumps(res.tags) or res.tags.get("data_classification") == "(sensitive)"
+
+
+def test_when_unknown_limits_the_assumed_classes(tmp_path, catalog):
+    from adversarial_cases import bucket, plan
+
+    (tmp_path / "plan.json").write_text(plan([bucket(sensitive={"tags": True})]))
+    (tmp_path / "c.yaml").write_text("classification:\n  when_unknown: [health]\n")
+    result = scan(file_sources([tmp_path / "plan.json"]), load_config(tmp_path / "c.yaml"), catalog,
+                  load_packs(["eea-residency"]), AS_OF)
+    (res,) = result.resources
+    assert [(c.data_class, c.unknown) for c in res.classifications] == [("health", True)]
+    (finding,) = result.findings
+    assert (finding.policy_id, finding.status.value, finding.blocking) == ("SOV-EEA-001", "unknown", True)
+
+
+def test_unset_variable_tags_in_source_are_unknown(tmp_path, catalog):
+    (tmp_path / "main.tf").write_text(PARIS + 'variable "tags" {\n  type = map(string)\n}\n'
+                                      'resource "aws_s3_bucket" "b" {\n  tags = var.tags\n}\n')
+    (res,) = _scan([tmp_path], catalog).resources
+    assert res.tags_unread == {"*": "tags = var.tags is not known from source"}
+    assert {c.data_class for c in res.classifications if c.unknown} == {"health", "personal", "sensitive"}
+
+
+# ------------------------------------------------------------------------------ source oddities
+def test_two_default_provider_blocks_are_a_problem_and_no_region(tmp_path, catalog):
+    (tmp_path / "main.tf").write_text(PARIS + 'provider "aws" {\n  region = "us-east-1"\n}\n' + HEALTH_BUCKET)
+    result = _scan([tmp_path], catalog)
+    (problem,) = result.problems
+    assert problem.kind == "duplicate-provider"
+    assert problem.message.startswith(f'provider "aws" is configured twice, at {tmp_path}/main.tf:1 and {tmp_path}/main.tf:4')
+    (res,) = result.resources
+    assert res.placement.region is None
+
+
+def test_a_tofu_file_replaces_the_tf_file_of_the_same_name(tmp_path, catalog):
+    (tmp_path / "main.tf").write_text(PARIS + HEALTH_BUCKET)
+    (tmp_path / "main.tofu").write_text('provider "aws" {\n  region = "us-east-1"\n}\n' + HEALTH_BUCKET)
+    (res,) = _scan([tmp_path], catalog).resources
+    assert (res.placement.region, res.location.path) == ("us-east-1", f"{tmp_path}/main.tofu")
+
+
+def test_a_replica_block_no_rule_reads_is_a_copy_to_an_unknown_place(tmp_path, catalog):
+    result = _one(tmp_path, catalog, [{"type": "aws_dynamodb_table", "name": "t", "values": {
+        "tags": {"data_classification": "health"}, "replica_configuration": [{"region_name": "us-east-1"}]}}])
+    (res,) = result.resources
+    (flow,) = res.flows
+    assert (flow.rule, flow.to.region, flow.via) == ("unruled-copy", None, "aws_dynamodb_table.t replica_configuration")
+    assert "no flows.yaml rule says where aws_dynamodb_table copies it" in (flow.to.reason or "")
+
+
+def test_secrets_manager_replica_is_followed(tmp_path, catalog):
+    result = _one(tmp_path, catalog, [{"type": "aws_secretsmanager_secret", "name": "s", "values": {
+        "tags": {"data_classification": "health"}, "replica": [{"region": "us-east-1"}]}}])
+    (res,) = result.resources
+    assert [(f.rule, f.to.region) for f in res.flows] == [("aws-secretsmanager-replica", "us-east-1")]
+
+
+def test_a_variables_file_alone_stands_for_the_module_in_the_current_directory(tmp_path, monkeypatch, catalog):
+    (tmp_path / "main.tf").write_text(PARIS + 'variable "tags" {\n  default = {}\n}\n'
+                                      'resource "aws_s3_bucket" "b" {\n  tags = var.tags\n}\n')
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "prod.tfvars").write_text('tags = { data_classification = "health" }\n')
+    monkeypatch.chdir(tmp_path)
+    sources = file_sources([Path("envs/prod.tfvars")])
+    assert [s.input for s in sources] == ["."]
+    result = _scan(["envs/prod.tfvars"], catalog, var_files=[Path("envs/prod.tfvars")])
+    assert [c.data_class for r in result.resources for c in r.classifications] == ["health"]

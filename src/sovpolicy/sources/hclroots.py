@@ -121,12 +121,6 @@ def tree_roots(directory: Path) -> tuple[list[Path], Path | None]:
         InputError: no Terraform configuration file anywhere below (Terraform says "No
             configuration files"); a Terragrunt configuration is named as such.
     """
-    def has_config(d: Path) -> bool:
-        try:
-            return any(is_config(p.name) and p.is_file() for p in d.iterdir())
-        except OSError:
-            return False
-
     if has_config(directory):
         return [directory], None
     found: list[Path] = []
@@ -150,3 +144,31 @@ def tree_roots(directory: Path) -> tuple[list[Path], Path | None]:
                          "`terragrunt plan -out=tfplan && terragrunt show -json tfplan > plan.json` and scan the plan",
                          str(directory))
     raise InputError("No configuration files: no .tf or .tf.json file in this directory or below", str(directory))
+
+
+def has_config(d: Path) -> bool:
+    """True when the directory holds a Terraform or OpenTofu configuration file."""
+    try:
+        return any(is_config(p.name) and p.is_file() for p in d.iterdir())
+    except OSError:
+        return False
+
+
+def fed_module(path: Path) -> Path:
+    """What a Terraform file given as an input stands for: itself (mapped to its module),
+    or, for a variables file beside no configuration (``envs/prod.tfvars`` passed by the
+    pre-commit hook with ``--var-file envs/prod.tfvars``), the module in the current
+    directory it feeds.
+
+    Raises:
+        InputError: a variables file with no module beside it or in the current directory.
+    """
+    if not path.name.endswith((".tfvars", ".tfvars.json")):
+        return path
+
+    if has_config(path.parent):
+        return path
+    if has_config(Path(".")):
+        return Path(".") / path.name  # stands for the module in the current directory
+    raise InputError("a variables file with no Terraform configuration beside it or in the current directory: "
+                     "give the module directory it feeds (and the file with --var-file)", str(path))

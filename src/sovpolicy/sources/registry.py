@@ -266,7 +266,7 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
         UsageError: a path that does not exist or cannot be read.
         InputError: a file of no known kind, or malformed JSON.
     """
-    from .hclroots import module_roots, tree_roots
+    from .hclroots import fed_module, module_roots, tree_roots
     from .terraform import HclSource
 
     out: list[Source] = []
@@ -274,7 +274,7 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
     for path in paths:
         st = check_path(path)
         if stat.S_ISDIR(st.st_mode) or is_hcl(path):
-            roots, under = ([_fed_module(path)], None) if not stat.S_ISDIR(st.st_mode) else tree_roots(path)
+            roots, under = ([fed_module(path)], None) if not stat.S_ISDIR(st.st_mode) else tree_roots(path)
             for root in module_roots(roots):
                 key = root.resolve()
                 if key not in seen_roots:
@@ -285,34 +285,6 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
         digest = (len(peek.data), hashlib.sha256(peek.data).hexdigest())
         out.append(_Digested(kind.make(path, peek), str(path), digest))
     return out
-
-
-def _fed_module(path: Path) -> Path:
-    """What a Terraform file given as an input stands for: itself (mapped to its module),
-    or, for a variables file beside no configuration (``envs/prod.tfvars`` passed by the
-    pre-commit hook with ``--var-file envs/prod.tfvars``), the module in the current
-    directory it feeds.
-
-    Raises:
-        InputError: a variables file with no module beside it or in the current directory.
-    """
-    from .hclmodule import is_config
-
-    if not path.name.endswith((".tfvars", ".tfvars.json")):
-        return path
-
-    def has_config(d: Path) -> bool:
-        try:
-            return any(is_config(p.name) and p.is_file() for p in d.iterdir())
-        except OSError:
-            return False
-
-    if has_config(path.parent):
-        return path
-    if has_config(Path(".")):
-        return Path(".") / path.name  # stands for the module in the current directory
-    raise InputError("a variables file with no Terraform configuration beside it or in the current directory: "
-                     "give the module directory it feeds (and the file with --var-file)", str(path))
 
 
 @dataclass
