@@ -9,9 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
+from .alternatives import Finder, for_findings
 from .catalog import Catalog, resolve_host
 from .classify import Classifier
 from .config import Config
+from .decisions import bind_decisions
 from .errors import ConfigError, InputError, UsageError
 from .gate import NO_GATE, Gate
 from .model import Finding, Flow, Host, Placement, Policy, Problem, Resource, ScanResult, Waiver
@@ -138,6 +140,17 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
     return [f for _, f in findings], hosts, flow_hosts
 
 
+def idle_packs(policies: Sequence[Policy], findings: Sequence[Finding]) -> list[str]:
+    """A note for each pack that applies to no resource of the scan, naming the data
+    classes its policies target (a pack enabled for nothing must say so, never stay silent)."""
+    used = {f.pack for f in findings}
+    targets: dict[str, set[str]] = {}
+    for p in policies:
+        targets.setdefault(p.pack, set()).update(p.data_classes)
+    return [f"pack {pack} applies to no resource of this scan: its policies target {', '.join(sorted(classes))} data, "
+            "which no resource holds" for pack, classes in sorted(targets.items()) if pack not in used]
+
+
 def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: Sequence[Policy],
          as_of: dt.date, *, var_files: Sequence[Path] = (), cache_dir: Path | None = None,
          gate: Gate = NO_GATE, progress: bool = False) -> ScanResult:
@@ -157,12 +170,16 @@ def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: 
     adequacy = check_adequacy(config, catalog)
     ctx = ReadContext(catalog, tuple(var_files), cache_dir, progress)
     resources, problems, inline, notes, scopes = read_sources(sources, ctx)
-    resources = Classifier(config).classify_all(resources)
+    resources = Classifier(config, catalog.implications).classify_all(resources)
     findings, hosts, flow_hosts = evaluate_all(resources, policies, catalog, as_of, adequacy, gate)
-    findings, warnings = apply_waivers(findings, [*config.waivers, *inline], as_of, config.warn_days)
+    notes.extend(idle_packs(policies, findings))
+    waivers, bound = bind_decisions([*config.waivers, *inline], catalog.decisions)
+    findings, warnings = apply_waivers(findings, waivers, as_of, config.warn_days)
+    warnings = [*bound, *warnings]
+    alternatives = for_findings(Finder(catalog, as_of, adequacy), findings, policies)
     return ScanResult(
         warnings=tuple(warnings),
         resources=tuple(resources), hosts=hosts, findings=tuple(findings), problems=tuple(problems),
         inputs=tuple(s.input for s in sources), tool_version=__version__, catalog_version=catalog.version,
         catalog_as_of=catalog.as_of, as_of=as_of, flow_hosts=flow_hosts, soft_fail=gate.soft_fail,
-        notes=tuple(notes), scopes=tuple(scopes))
+        notes=tuple(notes), scopes=tuple(scopes), alternatives=alternatives, catalog_digest=catalog.digest)

@@ -82,6 +82,9 @@ def _head(result: ScanResult) -> str:
     if result.warnings:
         lines += ["", "**Warnings:**", ""]
         lines += _listed([_md(w) for w in result.warnings], "warnings")
+    if result.notes:
+        lines += ["", "**Notes:**", ""]
+        lines += _listed([_md(n) for n in result.notes], "notes")
     return "\n".join(lines)
 
 

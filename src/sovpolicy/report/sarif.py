@@ -134,6 +134,7 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
     notifications = [{"level": "error", "message": {"text": f"{p.kind}: {p.message}" + (f" ({p.where})" if p.where else "")}}
                      for p in result.problems]
     notifications += [{"level": "warning", "message": {"text": w}} for w in result.warnings]
+    notifications += [{"level": "note", "message": {"text": n}} for n in result.notes]
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications

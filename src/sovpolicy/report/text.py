@@ -7,6 +7,7 @@ then a one-line summary of those that pass everything. Sources are footnotes
 
 from __future__ import annotations
 
+from ..alternatives import report_lines
 from ..model import Finding, ScanResult, SourceRef, Status
 from .common import squash, summary_line
 
@@ -89,6 +90,9 @@ def render_text(result: ScanResult) -> str:
                     out.append(f"{indent}    {r.text}{notes.mark(r.source)}")
                 if f.status is not Status.PASS and f.remediation:
                     out.append(f"{indent}    fix: {squash(f.remediation)}")
+        if res.key in result.alternatives:
+            for line, certs in report_lines(result.alternatives[res.key]):
+                out.append(f"  {line}" + "".join(notes.mark(c.source) for c in certs))
         out.append("")
     for address, findings in passing:
         host = findings[0].host
