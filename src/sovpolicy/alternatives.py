@@ -100,10 +100,12 @@ def _schemes(policies: Iterable[Policy]) -> set[str]:
 class Finder:
     """Finds qualified alternatives; build once per scan (results are cached by type, policies and place)."""
 
-    def __init__(self, catalog: Catalog, as_of: dt.date, adequacy: frozenset[str] = frozenset()) -> None:
+    def __init__(self, catalog: Catalog, as_of: dt.date, adequacy: frozenset[str] = frozenset(),
+                 confirmed: frozenset[str] = frozenset()) -> None:
         self.catalog = catalog
         self.as_of = as_of
         self.adequacy = adequacy
+        self.confirmed = confirmed
         self._cache: dict[tuple[object, ...], tuple[Alternative, ...]] = {}
 
     def find(self, rtype: str, cloud: str | None, classes: Iterable[str], policies: Sequence[Policy],
@@ -154,7 +156,7 @@ class Finder:
         return found
 
     def _verdict(self, policy: Policy, res: Resource, host: Host) -> Finding | None:
-        return evaluate(policy, res, host, self.catalog, self.as_of, self.adequacy)
+        return evaluate(policy, res, host, self.catalog, self.as_of, self.adequacy, confirmed=self.confirmed)
 
 
 def for_findings(finder: Finder, findings: Sequence[Finding], policies: Sequence[Policy]

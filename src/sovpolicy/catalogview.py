@@ -132,7 +132,17 @@ def diff(old: Catalog, new: Catalog) -> list[Change]:
     return out
 
 
-def verdicts(catalog: Catalog, policies: Sequence[Policy], as_of: dt.date,
+def service_types(*catalogs: Catalog) -> dict[str, list[str]]:
+    """Cloud -> the first type of each kind of service there, over every catalog given."""
+    out: dict[str, set[str]] = {}
+    for cat in catalogs:
+        for s in cat.services.values():
+            for c, ts in s.types.items():
+                out.setdefault(c, set()).add(ts[0])
+    return {c: sorted(ts) for c, ts in out.items()}
+
+
+def verdicts(catalog: Catalog, policies: Sequence[Policy], as_of: dt.date, types: dict[str, list[str]],
              classes: Iterable[str] = ("health",)) -> dict[tuple[str, str, str, str], str]:
     """Every policy's verdict on every catalog place, for each kind of service's type there
     (or, on a cloud no kind covers, a generic resource): ``(policy, cloud, region, type) -> status``."""
@@ -144,9 +154,8 @@ def verdicts(catalog: Catalog, policies: Sequence[Policy], as_of: dt.date,
                             classifications=tuple(Classification(c, "asked") for c in classes)), catalog.implications)
     out = {}
     for cid, cloud in catalog.clouds.items():
-        types = sorted({ts[0] for s in catalog.services.values() for c, ts in s.types.items() if c == cid}) or [f"{cid}_resource"]
         for code in cloud.regions:
-            for rtype in types:
+            for rtype in types.get(cid) or [f"{cid}_resource"]:
                 p = Placement(cid, code, Origin.CATALOG)
                 res = Resource(f"{rtype}.x", rtype, SourceKind.PLAN, p, classifications=base.classifications)
                 host = resolve_host(catalog, p, rtype)
@@ -160,7 +169,8 @@ def verdicts(catalog: Catalog, policies: Sequence[Policy], as_of: dt.date,
 
 def moved(old: Catalog, new: Catalog, policies: Sequence[Policy], as_of: dt.date) -> list[str]:
     """``SOV-HDS-001 aws eu-west-3 aws_s3_bucket: unknown -> pass`` for every verdict that differs."""
-    a, b = verdicts(old, policies, as_of), verdicts(new, policies, as_of)
+    types = service_types(old, new)
+    a, b = verdicts(old, policies, as_of, types), verdicts(new, policies, as_of, types)
     lines = []
     for key in sorted(a.keys() | b.keys()):
         if a.get(key) != b.get(key):

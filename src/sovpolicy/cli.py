@@ -375,6 +375,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
         out.append(f"  {f.status.value.upper()}{' (blocking)' if f.blocking else ''} {f.policy_id}: {f.title}{copy}")
         for r in f.reasons[f.chain_length + f.flow_reasons:]:
             out.append(f"    - {r.text}")
+    if res.key in result.alternatives:
+        from .alternatives import report_lines
+
+        for line, certs in report_lines(result.alternatives[res.key], shown=20):
+            out.append(line)
+            out += [f"      source: {c.source.cite()}" for c in certs]
     sys.stdout.write("\n".join(out) + "\n")
     return ExitCode.OK
 

@@ -36,5 +36,5 @@ def bind_decisions(waivers: Sequence[Waiver], decisions: Mapping[str, Decision])
         if (stated and stated > d.ends) or w.expires > d.ends:
             warnings.append(f"waiver at {w.origin} for {w.policy_id} {w.address} cites decision {d.label()}: "
                             f"it ends with the decision, not on {max(w.expires, stated or w.expires).isoformat()}")
-        out.append(replace(w, decision=d.id, decision_expires=end))
+        out.append(replace(w, decision_expires=end))
     return out, warnings

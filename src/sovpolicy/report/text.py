@@ -45,7 +45,8 @@ def history_lines(result: ScanResult) -> list[str]:
 def render_text(result: ScanResult) -> str:
     """Render the report for a terminal or a CI log."""
     notes = Footnotes()
-    out = [f"sovpolicy {result.tool_version} | catalog {result.catalog_version} (as of {result.catalog_as_of}) | "
+    digest = f", sha256 {result.catalog_digest[:12]}" if result.catalog_digest else ""
+    out = [f"sovpolicy {result.tool_version} | catalog {result.catalog_version} (as of {result.catalog_as_of}{digest}) | "
            f"certifications checked on {result.as_of} | inputs: {', '.join(result.inputs)}", ""]
     by_res: dict[tuple[str, str], list[Finding]] = {}
     for f in result.findings:
