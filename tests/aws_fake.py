@@ -45,8 +45,12 @@ class FakeAws:
         """"OPERATION REGION" -> how many more times to answer Throttling."""
         self.canned: dict[str, dict[str, Any]] = {}
         """operation name -> the recorded JSON response to serve instead of moto's."""
+        self.canned_raw: dict[str, tuple[str, bytes]] = {}
+        """operation name -> (content type, body): a recorded answer in the service's own format (XML)."""
         self.rewrite: dict[str, Rewrite] = {}
         """operation name -> a function adding to moto's JSON answer (body, region) what moto lacks."""
+        self.errors: dict[str, tuple[int, str, str]] = {}
+        """operation name -> (status, error code, message) to answer instead of moto."""
         self.seen: Counter[tuple[str, str, str]] = Counter()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -69,7 +73,9 @@ class FakeAws:
         self.deny_regions.clear()
         self.throttle.clear()
         self.canned.clear()
+        self.canned_raw.clear()
         self.rewrite.clear()
+        self.errors.clear()
         self.seen.clear()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -77,6 +83,7 @@ class FakeAws:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go in separate writes: no 40 ms delayed-ACK stall
 
             def log_message(self, *args: Any) -> None:
                 return None
@@ -101,9 +108,14 @@ class FakeAws:
                 if region in fake.deny_regions:
                     return self._error(service, 403, "AccessDenied" if service not in JSON_SERVICES | REST_JSON
                                        else "AccessDeniedException", f"not authorized in {region}")
+                if op in fake.errors:
+                    return self._error(service, *fake.errors[op])
                 if throttled:
                     return self._error(service, 400, "ThrottlingException" if service in JSON_SERVICES | REST_JSON
                                        else "Throttling", "Rate exceeded")
+                if op in fake.canned_raw:
+                    ctype, raw = fake.canned_raw[op]
+                    return self._send(200, {"Content-Type": ctype}, raw)
                 key = op if op in fake.canned else f"{op} {region}"
                 if key in fake.canned:
                     return self._send(200, {"Content-Type": "application/x-amz-json-1.1"},

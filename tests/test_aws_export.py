@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, corpus_dir
 
-from sovpolicy.catalog.live_types import build_aws_types, load_aws_types
 from sovpolicy.cli import main
 from sovpolicy.config import load_config
 from sovpolicy.errors import CatalogError
 from sovpolicy.model import Origin, SourceKind, Status
 from sovpolicy.pipeline import scan
 from sovpolicy.policy import load_packs
+from sovpolicy.sources.aws_api import AWS_API_PATH, build_aws_api, load_aws_api
 from sovpolicy.sources.registry import detect, file_sources
 
 HEALTH_CI = {
@@ -43,29 +43,33 @@ def _write(tmp_path: Path, name: str, doc: object) -> Path:
     return p
 
 
-def test_mapping_is_valid_data():
-    t = load_aws_types()
-    assert t.by_config["AWS::RDS::DBInstance"].terraform == "aws_db_instance"
-    assert t.by_arn["rds:db"].terraform == "aws_db_instance"
-    assert t.by_arn["s3"].terraform == "aws_s3_bucket"
-    assert t.iam_action("s3", "ListBuckets") == "s3:ListAllMyBuckets"
-    assert t.iam_action("opensearch", "ListDomainNames") == "es:ListDomainNames"
-    assert {f.id for f in t.flow_paths("aws_s3_bucket", "config")} == {"aws-s3-replication"}
+def test_type_mapping_is_catalog_data(catalog):
+    live = catalog.live_types["aws"]
+    assert live.get("AWS::RDS::DBInstance").terraform == "aws_db_instance"
+    assert live.get("arn:rds:db").terraform == "aws_db_instance"
+    assert live.get("arn:s3").terraform == "aws_s3_bucket"
+    assert live.get("AWS::RDS::DBInstance").source.id == "aws-config-resource-types"
 
 
-def test_mapping_rejects_a_type_mapped_twice():
+def test_api_facts_are_valid_data():
+    api = load_aws_api()
+    assert api.iam_action("s3", "ListBuckets") == "s3:ListAllMyBuckets"
+    assert api.iam_action("opensearch", "ListDomainNames") == "es:ListDomainNames"
+    assert {f.id for f in api.flow_paths("aws_s3_bucket", "config")} == {"aws-s3-replication"}
+    assert "aws_dynamodb_table" in api.copies and "aws_lambda_function" not in api.copies
+
+
+def test_api_facts_are_validated():
     import yaml
 
-    from sovpolicy.catalog.live_types import AWS_TYPES_PATH
-
-    doc = yaml.safe_load(AWS_TYPES_PATH.read_text(encoding="utf-8"))
-    doc["types"].append({"terraform": "aws_other_bucket", "arn": ["s3"]})
-    with pytest.raises(CatalogError, match=r"\$\.types\[\d+\]\.arn: s3 is mapped twice"):
-        build_aws_types(doc, "aws.yaml")
-    doc["types"].pop()
-    doc["types"][0]["terraform"] = "S3 Bucket"
-    with pytest.raises(CatalogError, match=r"\$\.types\[0\]\.terraform"):
-        build_aws_types(doc, "aws.yaml")
+    doc = yaml.safe_load(AWS_API_PATH.read_text(encoding="utf-8"))
+    doc["flows"][0]["value"] = "somewhere"
+    with pytest.raises(CatalogError, match=r"\$\.flows\[0\]\.value"):
+        build_aws_api(doc, "aws_api.yaml")
+    doc["flows"][0]["value"] = "arn"
+    doc["flows"][0]["source"] = "nowhere"
+    with pytest.raises(CatalogError, match=r"\$\.flows\[0\]\.source: unknown source 'nowhere'"):
+        build_aws_api(doc, "aws_api.yaml")
 
 
 def test_config_items_with_replication_are_judged_at_the_destination(tmp_path):

@@ -289,12 +289,6 @@ def test_json_syntax_resource_in_the_module(tmp_path, catalog):
     assert res.location.path.endswith("archive.tf.json") and res.location.line == 4
 
 
-def test_comments_are_available_by_file(tmp_path, catalog):
-    tree(tmp_path, {"main.tf": '# sovpolicy:waive SOV-HDS-002\nresource "aws_s3_bucket" "b" {}\n'})
-    scan = read_module(tmp_path, catalog)
-    assert [(c.line, c.text) for c in scan.comments[f"{tmp_path}/main.tf"]] == [(1, "# sovpolicy:waive SOV-HDS-002")]
-
-
 def test_files_map_to_the_root_that_calls_their_module(tmp_path, monkeypatch):
     tree(tmp_path, {
         ".git/HEAD": "ref: refs/heads/main\n",

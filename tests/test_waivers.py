@@ -6,13 +6,10 @@ import datetime as dt
 import json
 import shutil
 
-import pytest
 from conftest import EXAMPLE_PLAN
 
 from sovpolicy.cli import main
-from sovpolicy.errors import InputError
-from sovpolicy.model import Origin, Placement, Resource, SourceKind
-from sovpolicy.waivers import Waiver, inline_waivers
+from sovpolicy.model import Waiver
 
 DAY = "2026-11-30"
 
@@ -90,58 +87,6 @@ def test_decision_end_date_limits_the_waiver():
     w = Waiver("SOV-EXT-001", "a.b", "r", dt.date(2027, 1, 1), "x:1", decision="CNIL 2023-146",
                decision_expires=dt.date(2026, 12, 21))
     assert w.end() == dt.date(2026, 12, 21)
-
-
-TF = '''provider "aws" { region = "eu-west-3" }
-
-# sovpolicy:waive SOV-EXT-001 expires=2027-06-30 reason="Regulator authorisation, see ticket 42"
-#   approved_by="DPO" decision="CNIL 2023-146" decision_expires=2026-12-21
-resource "aws_s3_bucket" "patient_records" {
-  bucket = "x"
-  policy = <<-EOT
-    { "Statement": [ { "Effect": "Allow" } ] }
-  EOT
-}
-
-resource "aws_s3_bucket" "other" {
-  # sovpolicy:waive SOV-HDS-004 expires=2027-01-31 reason="risk assessment filed"
-  bucket = "y"
-}
-'''
-
-
-def test_inline_waivers_above_and_inside_blocks(tmp_path):
-    tf = tmp_path / "main.tf"
-    tf.write_text(TF)
-    ws = inline_waivers(tf, "")
-    assert [(w.policy_id, w.address, w.origin.rsplit(":", 1)[1]) for w in ws] == [
-        ("SOV-EXT-001", "aws_s3_bucket.patient_records", "3"), ("SOV-HDS-004", "aws_s3_bucket.other", "13")]
-    assert ws[0].decision == "CNIL 2023-146" and ws[0].decision_expires == dt.date(2026, 12, 21)
-    assert ws[0].matches("SOV-EXT-001", _res("aws_s3_bucket.patient_records"))
-    assert ws[0].matches("SOV-EXT-001", _res('aws_s3_bucket.patient_records["a"]'))
-    assert not ws[0].matches("SOV-EXT-001", _res("module.m.aws_s3_bucket.patient_records"))
-    # the module path is the source's, not parsed from the address
-    assert not ws[0].matches("SOV-EXT-001", _res("aws_s3_bucket.patient_records", module="module.m"))
-    assert not ws[0].matches("SOV-EXT-001", _res("arn:aws:s3:::patient-records"))
-
-
-def _res(address: str, module: str | None = None) -> Resource:
-    return Resource(address=address, type="aws_s3_bucket", source=SourceKind.PLAN, module=module,
-                    placement=Placement("aws", "eu-west-3", Origin.PROVIDER))
-
-
-@pytest.mark.parametrize(("text", "needle"), [
-    ('# sovpolicy:waive SOV-EXT-001 reason="x"\nresource "a" "b" {}\n', "needs expires="),
-    ('# sovpolicy:waive SOV-EXT-001 expires=2027-01-01 reason="x" colour=red\nresource "a" "b" {}\n', "unknown inline waiver field"),
-    ('# sovpolicy:waive SOV-EXT-001 expires=2027-13-01 reason="x"\nresource "a" "b" {}\n', "expected a date"),
-    ('# sovpolicy:waive SOV-EXT-001 expires=2027-01-01 reason="x"\nvariable "v" {}\n', "not followed by a resource block"),
-])
-def test_malformed_inline_waivers(tmp_path, text, needle):
-    tf = tmp_path / "main.tf"
-    tf.write_text(text)
-    with pytest.raises(InputError) as err:
-        inline_waivers(tf, "")
-    assert needle in str(err.value) and "main.tf:1" in str(err.value)
 
 
 def test_inline_waiver_next_to_a_plan_applies(tmp_path, capsys):

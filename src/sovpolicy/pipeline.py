@@ -20,18 +20,7 @@ from .model import Finding, Flow, Host, Placement, Policy, Problem, Resource, Sc
 from .policy import applies, evaluate
 from .sources.base import ReadContext, Source
 from .sources.registry import check_path
-from .waivers import apply_waivers, inline_waivers
-
-
-def collect_inline_waivers(input_label: str, dirs: dict[str, Path]) -> list[Waiver]:
-    """Inline ``# sovpolicy:waive`` comments of every ``.tf`` file of one input's module
-    directories; they apply to that input's resources only."""
-    found: list[Waiver] = []
-    for module_path, d in sorted(dirs.items()):
-        if d.is_dir():
-            for tf in sorted(d.glob("*.tf")):
-                found.extend(replace(w, input=input_label) for w in inline_waivers(tf, module_path))
-    return found
+from .waivers import apply_waivers
 
 
 def check_adequacy(config: Config, catalog: Catalog) -> frozenset[str]:
@@ -73,7 +62,7 @@ def read_sources(sources: Sequence[Source], ctx: ReadContext
         notes.extend(out.notes)
         if out.scope:
             scopes.append(out.scope)
-        waivers.extend(collect_inline_waivers(source.input, out.module_dirs))
+        waivers.extend(replace(w, input=source.input) for w in out.waivers)
     return resources, problems, waivers, notes, scopes
 
 

@@ -241,15 +241,10 @@ def _kind_of(path: Path, root: Path) -> str:
     return kind
 
 
-#: live_types files read by their own loader, not by this one
-SEPARATE_LIVE_TYPES = frozenset({"aws.yaml"})
-
-
 def _catalog_files(root: Path) -> list[Path]:
     files = sorted(p for p in root.glob("*.yaml"))
     files += sorted((root / "clouds").glob("*.yaml"))
-    # live_types/aws.yaml has its own format and loader (catalog/live_types.py)
-    files += sorted(p for p in (root / "live_types").glob("*.yaml") if p.name not in SEPARATE_LIVE_TYPES)
+    files += sorted((root / "live_types").glob("*.yaml"))
     return files
 
 

@@ -29,6 +29,15 @@ FIELDS = ("accountId, arn, resourceType, resourceId, resourceName, awsRegion, ta
           "supplementaryConfiguration, configurationItemCaptureTime")
 
 
+def _iso(value: object) -> str:
+    """A time botocore parsed, as ISO 8601 UTC (``2026-11-30T07:00:00Z``)."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
 def _quoted(values: list[str] | tuple[str, ...]) -> str:
     return ", ".join("'" + v.replace("'", "") + "'" for v in values)
 
@@ -155,7 +164,7 @@ def _explorer(ctx: ReadContext, sessions: Sessions, home: str, o: AwsOptions, ac
 
             res = replace(res, flows=(unread_copies(res.type, "Resource Explorer"),))
         resources.append(res)
-    times = sorted(str(r["LastReportedAt"]) for r in found if r.get("LastReportedAt"))
+    times = sorted(_iso(r["LastReportedAt"]) for r in found if r.get("LastReportedAt"))
     notes.append(f"aws: inventory from the Resource Explorer aggregator index in {region} (view {view}): {len(resources)} "
                  "resources" + (f", last reported {times[0]} to {times[-1]}" if times else "")
                  + "; copies to other regions are not read on this path")

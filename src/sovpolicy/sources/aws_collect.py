@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog.live_types import load_aws_types
 from ..model import Flow, FlowKind, Problem
+from .aws_api import load_aws_api
 from .aws_resources import copy_flow, read_flows, tags_of
 from .aws_session import Account, Sessions, classify, merged
 
@@ -63,7 +63,7 @@ class Collector:
         return self._clients[service]
 
     def action(self, service: str, op: str) -> str:
-        return load_aws_types().iam_action(service, op)
+        return load_aws_api().iam_action(service, op)
 
     def fail(self, exc: BaseException, service: str, op: str) -> None:
         kind, text = classify(exc)

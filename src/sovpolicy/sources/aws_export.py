@@ -188,7 +188,7 @@ def items_to_resources(ctx: ReadContext, items: list[_Item], *, label: str, sour
                for a, it in latest.items() if it.config_type == "AWS::S3::Bucket" and parse_arn(a) and it.region}
     out = []
     for address, it in latest.items():
-        rtype, _ = terraform_type(parse_arn(address), it.config_type)
+        rtype, _ = terraform_type(ctx.catalog, parse_arn(address), it.config_type)
         if it.has_configuration:
             own = (it.region or "").lower() or None
             flows = read_flows(it.doc, rtype, CONFIG, own, buckets)

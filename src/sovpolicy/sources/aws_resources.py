@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..catalog import Catalog
-from ..catalog.live_types import AwsTypes, load_aws_types
 from ..catalog.resolve import is_global_type
 from ..model import (
     Flow,
@@ -24,6 +23,7 @@ from ..model import (
     SourceKind,
     SourceRef,
 )
+from .aws_api import AwsApi, load_aws_api
 
 CLOUD = "aws"
 #: AWS Config's region names for resources that belong to no region.
@@ -62,26 +62,25 @@ def parse_arn(text: str) -> Arn | None:
     return Arn(partition, service, region, account, "", rest)
 
 
-def terraform_type(arn: Arn | None, config_type: str | None = None, types: AwsTypes | None = None) -> tuple[str, bool]:
-    """The Terraform type name and whether the mapping knows it.
+def terraform_type(catalog: Catalog, arn: Arn | None, config_type: str | None = None) -> tuple[str, bool]:
+    """The Terraform type name (the catalog's ``live_types/aws.yaml``) and whether it is known.
 
     Unknown types keep a name that no Terraform type has: ``aws:SERVICE:RESOURCE-TYPE``
     from the ARN, else the Config type name (``AWS::SSM::ManagedInstanceInventory``).
     """
-    types = types or load_aws_types()
-    if config_type and config_type in types.by_config:
-        return types.by_config[config_type].terraform, True
-    if arn is not None and arn.type_key in types.by_arn:
-        return types.by_arn[arn.type_key].terraform, True
+    live = catalog.live_types.get(CLOUD)
+    for name in ((config_type,) if config_type else ()) + ((f"arn:{arn.type_key}",) if arn is not None else ()):
+        entry = live.get(name) if live is not None else None
+        if entry is not None:
+            return entry.terraform, True
     if arn is not None:
         return f"aws:{arn.type_key}", False
     return config_type or "aws:unknown", False
 
 
-def can_copy(rtype: str, types: AwsTypes | None = None) -> bool:
-    """True when the type's service can keep copies in other regions (``copies: true``)."""
-    lt = (types or load_aws_types()).by_terraform.get(rtype)
-    return lt is not None and lt.copies
+def can_copy(rtype: str, api: AwsApi | None = None) -> bool:
+    """True when the type's service can keep copies in other regions (``copies`` of ``aws_api.yaml``)."""
+    return rtype in (api or load_aws_api()).copies
 
 
 def placement(catalog: Catalog, rtype: str, region: str | None, evidence: Sequence[str]) -> Placement:
@@ -136,7 +135,7 @@ def make_resource(catalog: Catalog, *, address: str, input_label: str, source: S
     arn = parse_arn(address)
     known = True
     if tf_type is None:
-        tf_type, known = terraform_type(arn, config_type)
+        tf_type, known = terraform_type(catalog, arn, config_type)
     region = region if region else (arn.region if arn else None)
     attrs: dict[str, object] = {}
     if account or (arn and arn.account):
@@ -169,11 +168,11 @@ def walk(doc: object, path: Sequence[str]) -> list[object]:
 
 
 def read_flows(doc: object, rtype: str, read: str, own_region: str | None,
-               bucket_regions: Mapping[str, str] | None = None, types: AwsTypes | None = None) -> list[Flow]:
+               bucket_regions: Mapping[str, str] | None = None, api: AwsApi | None = None) -> list[Flow]:
     """The copies of a resource's data that ``aws.yaml`` says are in ``doc`` (the resource's
     element of the ``read`` call's response, or its Config configuration item)."""
     flows: list[Flow] = []
-    for fp in (types or load_aws_types()).flow_paths(rtype, read):
+    for fp in (api or load_aws_api()).flow_paths(rtype, read):
         kind = FlowKind(fp.kind)
         dotted = ".".join(fp.path)
         for value in walk(doc, fp.path):

@@ -12,14 +12,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.live_types import load_aws_types
 from ..errors import UsageError
 from ..model import Problem
+from .aws_api import load_aws_api
 
 if TYPE_CHECKING:
     import boto3
 
 SESSION_NAME = "sovpolicy-scan"
+_LOADER: Any = None
+_LOADER_LOCK = threading.Lock()
 
 
 @dataclass
@@ -32,7 +34,7 @@ class CallLog:
 
     def handler(self, model: Any, **_: Any) -> None:
         """botocore ``before-call`` handler: once per API call (retries are not calls)."""
-        action = load_aws_types().iam_action(model.service_model.service_name, model.name)
+        action = load_aws_api().iam_action(model.service_model.service_name, model.name)
         with self.lock:
             self.counts[action] += 1
 
@@ -76,18 +78,34 @@ class Sessions:
     log: CallLog = field(default_factory=CallLog)
     base_credentials: Credentials | None = None
 
+    def _botocore_session(self) -> Any:
+        """A new botocore session sharing the process's model loader: each service's model
+        (the EC2 one is megabytes of JSON) is parsed once, not once per region and account."""
+        import botocore.loaders
+        import botocore.session
+
+        global _LOADER
+        with _LOADER_LOCK:
+            if _LOADER is None:
+                _LOADER = botocore.loaders.create_loader()
+        core = botocore.session.get_session()
+        core.register_component("data_loader", _LOADER)
+        return core
+
     def session(self, creds: Credentials | None = None, region: str | None = None) -> boto3.session.Session:
         import boto3
 
         creds = creds or self.base_credentials
         if creds is not None:
             s = boto3.session.Session(aws_access_key_id=creds.access_key, aws_secret_access_key=creds.secret_key,
-                                      aws_session_token=creds.token, region_name=region)
+                                      aws_session_token=creds.token, region_name=region,
+                                      botocore_session=self._botocore_session())
         else:
             from botocore.exceptions import BotoCoreError
 
             try:
-                s = boto3.session.Session(profile_name=self.profile, region_name=region)
+                s = boto3.session.Session(profile_name=self.profile, region_name=region,
+                                          botocore_session=self._botocore_session())
             except BotoCoreError as exc:  # ProfileNotFound and its kin
                 raise UsageError(f"AWS profile: {exc}") from None
         s.events.register("before-call", self.log.handler)
@@ -96,7 +114,7 @@ class Sessions:
     def client(self, session: boto3.session.Session, service: str, region: str) -> Any:
         from botocore.config import Config
 
-        cfg = Config(retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
+        cfg = Config(retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
                      connect_timeout=10, read_timeout=60, user_agent_extra="sovpolicy")
         return session.client(service, region_name=region, config=cfg)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..model import Problem, Resource, SourceKind
+from ..model import Problem, Resource, SourceKind, Waiver
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -44,10 +44,12 @@ class SourceOutput:
     Attributes:
         resources: every resource it read, each stamped with the source's ``input``.
         problems: what it could not read (the rest of the scan goes on: exit 3).
-        module_dirs: Terraform module path -> directory, where inline waivers are read.
+        module_dirs: Terraform module path -> directory of its files.
         notes: what the report should say about how it read (the inventory path used and
             how fresh it is).
         scope: the scope a scan history compares like with like by (``aws:ACCOUNT``...).
+        waivers: the inline waivers written in its files (Terraform comments), read from
+            the files the source parsed; they apply to this input's resources only.
     """
 
     resources: list[Resource]
@@ -55,6 +57,7 @@ class SourceOutput:
     module_dirs: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     scope: str | None = None
+    waivers: list[Waiver] = field(default_factory=list)
 
 
 class Source(Protocol):

@@ -19,8 +19,8 @@ hop (``providers.tf:14 provider "aws" (alias "dr") region``, then ``terraform.tf
 sets var.dr_region``). Data flows are read by :mod:`.hclflows`.
 
 Files that do not parse are :class:`~sovpolicy.model.Problem`\\ s naming the file, line
-and column; the rest of the module is still read. Comments are kept, with their lines,
-in :attr:`HclScan.comments` (for inline waivers).
+and column; the rest of the module is still read. Inline waivers are read from the
+comments of the files parsed (:mod:`.inlinewaivers`), once per module path.
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog, ProviderInfo
-from ..model import Location, Origin, Placement, Problem, Resource, SourceKind
+from ..model import Location, Origin, Placement, Problem, Resource, SourceKind, Waiver
 from .flows import follow
 from .hcleval import Step, Unknown, describe, plain, redact, references
 from .hclflows import HclRefs, HclSubject
 from .hclinstance import ModuleInstance, ResourceInstance
 from .hclmodule import At, Loader, display, key_text, literal, provider_ref, tfvars_files
-from .hcltree import Attr, Body, Comment
+from .hcltree import Attr, Body
+from .inlinewaivers import shown_path, waivers_in_file
 from .parsecache import ParseCache
 from .placement import (
     NOT_RESOURCES,
@@ -73,14 +74,14 @@ class HclScan:
     Attributes:
         resources: one per managed resource instance, in file and module order.
         problems: unparsable files, remote or missing modules.
-        comments: comments by file (``path -> [Comment(line, text)]``), for inline waivers.
+        waivers: the inline ``# sovpolicy:waive`` waivers of every ``.tf`` file read.
         module_dirs: module path without instance keys (``""``, ``module.a.module.b``) ->
             the directory of its files, for every module read.
     """
 
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    comments: dict[str, list[Comment]] = field(default_factory=dict)
+    waivers: list[Waiver] = field(default_factory=list)
     module_dirs: dict[str, Path] = field(default_factory=dict)
 
 
@@ -299,7 +300,10 @@ def read_module(directory: Path, catalog: Catalog, var_files: Sequence[Path] = (
         An :class:`HclScan`: one resource per managed resource instance (plus one
         stand-in per instance of a module whose source is not read), the problems
         (unparsable files with line and column, remote or missing modules) and the
-        comments of every file read.
+        inline waivers of every ``.tf`` file read.
+
+    Raises:
+        InputError: a malformed inline waiver.
     """
     loader = Loader(cache or ParseCache(None))
     reader = _Reader(catalog, loader)
@@ -327,7 +331,10 @@ def read_module(directory: Path, catalog: Catalog, var_files: Sequence[Path] = (
     scan.resources.extend(reader.placeholders)
     for d in loader.defs.values():
         problems.extend(d.problems)
-        scan.comments.update(d.comments)
+    for path, directory in sorted(reader.module_dirs.items()):
+        files = loader.defs[directory.resolve()].files
+        for f in sorted((f for f in files if f.name.endswith(".tf")), key=lambda f: f.name):
+            scan.waivers += waivers_in_file(shown_path(f), files[f], path)
     scan.problems = problems + reader.problems
     scan.module_dirs = dict(reader.module_dirs)
     return scan

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Problem
-from .hcltree import Attr, Block, Body, Comment, Expr, GetAttr, Lit, Obj, Var
+from .hcltree import Attr, Block, Body, Expr, GetAttr, Lit, Obj, ParsedFile, Var
 from .parsecache import ParseCache
 
 SKIP_DIRS = frozenset({".terraform", ".git"})
@@ -63,7 +63,8 @@ class ModuleDef:
     providers: dict[tuple[str, str | None], At] = field(default_factory=dict)
     calls: dict[str, At] = field(default_factory=dict)
     required: dict[str, str] = field(default_factory=dict)
-    comments: dict[str, list[Comment]] = field(default_factory=dict)
+    files: dict[Path, ParsedFile] = field(default_factory=dict)
+    """The parsed files that hold comments (inline waivers are read from them)."""
     problems: list[Problem] = field(default_factory=list)
 
     def source_of(self, local_name: str) -> str:
@@ -94,7 +95,7 @@ class Loader:
         self.cache = cache
         self.defs: dict[Path, ModuleDef] = {}
 
-    def parse(self, path: Path, display: str, problems: list[Problem]) -> tuple[Body, list[Comment]] | None:
+    def parse(self, path: Path, display: str, problems: list[Problem]) -> ParsedFile | None:
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -105,7 +106,7 @@ class Loader:
             err = parsed.error
             where = display + (f":{err.line}" if err.line else "") + (f":{err.column}" if err.line and err.column else "")
             problems.append(Problem("parse-error", f"{err.message}; the rest of the module is still scanned", where))
-        return parsed.body, list(parsed.comments)
+        return parsed
 
     def module(self, directory: Path, display: str) -> ModuleDef:
         key = directory.resolve()
@@ -123,13 +124,12 @@ class Loader:
         overrides = [n for n in names if is_override(n)]
         for name in normal + overrides:
             shown = f"{display}/{name}" if display not in ("", ".") else name
-            got = self.parse(directory / name, shown, mod.problems)
-            if got is None:
+            parsed = self.parse(directory / name, shown, mod.problems)
+            if parsed is None:
                 continue
-            body, comments = got
-            if comments:
-                mod.comments[shown] = comments
-            for block in body.blocks:
+            if parsed.comments:
+                mod.files[directory / name] = parsed
+            for block in parsed.body.blocks:
                 self._declare(mod, At(block, shown), override=name in overrides)
         return mod
 
@@ -176,7 +176,7 @@ class Loader:
             got = self.parse(path, shown, problems)
             if got is None:
                 continue
-            for name, attr in got[0].attrs.items():
+            for name, attr in got.body.attrs.items():
                 values[name] = (attr, shown)
         return values
 

@@ -38,6 +38,8 @@ class PlanSource:
         return str(self.path)
 
     def read(self, ctx: ReadContext) -> SourceOutput:
+        from .inlinewaivers import plan_waivers
+        from .parsecache import ParseCache
         from .tfplan import read_plan
 
         data, self.data = self.data, None  # the reader frees the bytes as it goes
@@ -49,7 +51,8 @@ class PlanSource:
         if scan.info.errored:
             problems.append(Problem("plan-errored", "Terraform reported errors while planning: the plan may be partial",
                                     str(self.path)))
-        return SourceOutput(scan.resources, problems, source_dirs(self.path, scan.info.module_sources))
+        dirs = source_dirs(self.path, scan.info.module_sources)
+        return SourceOutput(scan.resources, problems, dirs, waivers=plan_waivers(dirs, ParseCache(ctx.cache_dir)))
 
 
 @dataclass
@@ -73,4 +76,4 @@ class HclSource:
         label = self.input
         resources = [r if r.input == label else replace(r, input=label) for r in hcl.resources]
         notes = [f"{label}: root module found under {self.found_under}"] if self.found_under is not None else []
-        return SourceOutput(resources, list(hcl.problems), dict(hcl.module_dirs), notes)
+        return SourceOutput(resources, list(hcl.problems), dict(hcl.module_dirs), notes, waivers=list(hcl.waivers))

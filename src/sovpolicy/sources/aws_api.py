@@ -1,9 +1,9 @@
-"""The mapping of live AWS resource types to Terraform type names (``data/live_types/aws.yaml``).
+"""What the AWS sources know about AWS's APIs (``aws_api.yaml``, data validated on load):
+which types can keep copies elsewhere, where each API response or Config item says where
+the copies are, and which IAM action authorises each botocore operation.
 
-AWS names a resource type three ways: AWS Config / CloudFormation (``AWS::S3::Bucket``),
-its ARN (``arn:aws:rds:eu-west-3:1:db:x`` -> ``rds:db``) and the Terraform provider
-(``aws_db_instance``). The live scan and the offline exports look the type up here, so
-that policies see one vocabulary. The file is data, validated on load.
+The type names themselves (Config's ``AWS::S3::Bucket``, the ARN's ``rds:db`` -> the
+Terraform type) are catalog data: ``catalog/data/live_types/aws.yaml``.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from ..errors import CatalogError
 from ..model import SourceRef
 from ..yamlutil import json_path, load_yaml
 
-AWS_TYPES_PATH = Path(str(resources.files("sovpolicy.catalog") / "data" / "live_types" / "aws.yaml"))
+AWS_API_PATH = Path(str(resources.files("sovpolicy.sources") / "aws_api.yaml"))
 
 _SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["schema_version", "sources", "source", "as_of", "types", "flows", "iam_prefix", "iam_actions"],
+    "required": ["schema_version", "sources", "copies", "flows", "iam_prefix", "iam_actions"],
     "additionalProperties": False,
     "properties": {
         "schema_version": {"const": 1},
@@ -31,15 +31,7 @@ _SCHEMA: dict[str, Any] = {
             "type": "object", "required": ["title", "url", "as_of"], "additionalProperties": False,
             "properties": {"title": {"type": "string"}, "url": {"type": "string", "pattern": "^https://"},
                            "as_of": {"type": "string", "format": "date"}}}},
-        "source": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-        "as_of": {"type": "string"},
-        "types": {"type": "array", "items": {
-            "type": "object", "required": ["terraform"], "additionalProperties": False,
-            "properties": {
-                "terraform": {"type": "string", "pattern": "^aws_[a-z0-9_]+$"},
-                "config": {"type": "array", "items": {"type": "string", "pattern": "^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$"}},
-                "arn": {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9-]+(:[a-z0-9-]+)?$"}},
-                "copies": {"type": "boolean"}}}},
+        "copies": {"type": "array", "items": {"type": "string", "pattern": "^aws_[a-z0-9_]+$"}},
         "flows": {"type": "array", "items": {
             "type": "object", "required": ["id", "type", "read", "path", "value", "kind", "source"], "additionalProperties": False,
             "properties": {
@@ -52,14 +44,6 @@ _SCHEMA: dict[str, Any] = {
         "iam_actions": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[a-z0-9-]+:[A-Za-z0-9]+$"}},
     },
 }
-
-
-@dataclass(frozen=True)
-class LiveType:
-    """One Terraform type and the AWS names that map to it."""
-
-    terraform: str
-    copies: bool
 
 
 @dataclass(frozen=True)
@@ -76,15 +60,12 @@ class FlowPath:
 
 
 @dataclass(frozen=True)
-class AwsTypes:
-    """Lookups of ``aws.yaml``: by Config type name, by ARN ``service:resource-type``."""
+class AwsApi:
+    """The lookups of ``aws_api.yaml``."""
 
-    by_config: dict[str, LiveType]
-    by_arn: dict[str, LiveType]
-    by_terraform: dict[str, LiveType]
+    copies: frozenset[str]
     iam_prefix: dict[str, str]
     iam_actions: dict[str, str]
-    sources: tuple[SourceRef, ...]
     flows: tuple[FlowPath, ...] = ()
 
     def flow_paths(self, rtype: str, read: str) -> tuple[FlowPath, ...]:
@@ -105,12 +86,11 @@ def _date(text: object, where: str) -> dt.date:
         raise CatalogError(f"expected a date YYYY-MM-DD, got {text!r}", where) from None
 
 
-def build_aws_types(doc: Any, where: str) -> AwsTypes:
+def build_aws_api(doc: Any, where: str) -> AwsApi:
     """Validate the document and build the lookups.
 
     Raises:
-        CatalogError: naming the file and the JSON path of the first error, or a name
-            mapped to two Terraform types.
+        CatalogError: naming the file and the JSON path of the first error.
     """
     import jsonschema
 
@@ -122,33 +102,16 @@ def build_aws_types(doc: Any, where: str) -> AwsTypes:
         e = errors[0]
         raise CatalogError(f"{json_path(list(e.absolute_path))}: {e.message}", where)
     refs = {k: SourceRef(k, v["title"], v["url"], _date(v["as_of"], where)) for k, v in doc["sources"].items()}
-    for sid in doc["source"]:
-        if sid not in refs:
-            raise CatalogError(f"$.source: unknown source {sid!r}", where)
-    by_config: dict[str, LiveType] = {}
-    by_arn: dict[str, LiveType] = {}
-    by_tf: dict[str, LiveType] = {}
-    for i, entry in enumerate(doc["types"]):
-        lt = LiveType(entry["terraform"], bool(entry.get("copies", False)))
-        for table, key, names in ((by_tf, "terraform", [lt.terraform]), (by_config, "config", entry.get("config", [])),
-                                  (by_arn, "arn", entry.get("arn", []))):
-            for name in names:
-                if name in table:
-                    raise CatalogError(f"$.types[{i}].{key}: {name} is mapped twice", where)
-                table[name] = lt
     flows = []
     for i, f in enumerate(doc["flows"]):
         if f["source"] not in refs:
             raise CatalogError(f"$.flows[{i}].source: unknown source {f['source']!r}", where)
-        if f["type"] not in by_tf:
-            raise CatalogError(f"$.flows[{i}].type: {f['type']} is not in types", where)
         flows.append(FlowPath(f["id"], f["type"], f["read"], tuple(f["path"].split(".")), f["value"], f["kind"], refs[f["source"]]))
-    return AwsTypes(by_config, by_arn, by_tf, dict(doc["iam_prefix"]), dict(doc["iam_actions"]),
-                    tuple(refs[s] for s in doc["source"]), tuple(flows))
+    return AwsApi(frozenset(doc["copies"]), dict(doc["iam_prefix"]), dict(doc["iam_actions"]), tuple(flows))
 
 
 @lru_cache(maxsize=4)
-def load_aws_types(path: Path = AWS_TYPES_PATH) -> AwsTypes:
-    """The AWS type mapping (the built-in file unless ``path`` is given)."""
+def load_aws_api(path: Path = AWS_API_PATH) -> AwsApi:
+    """The AWS API facts (the built-in file unless ``path`` is given)."""
     doc = load_yaml(path, CatalogError, nodes=False)[0]
-    return build_aws_types(doc, str(path))
+    return build_aws_api(doc, str(path))
