@@ -99,7 +99,7 @@ def _waiver(**kw):
 
 def test_a_waiver_citing_a_decision_cannot_outlive_it(catalog):
     (w,), warnings = bind_decisions([_waiver()], catalog.decisions)
-    assert (w.decision, w.decision_expires, w.end()) == ("cnil-2023-146", dt.date(2026, 12, 20), dt.date(2026, 12, 20))
+    assert (w.decision, w.decision_expires, w.end()) == ("CNIL 2023-146", dt.date(2026, 12, 20), dt.date(2026, 12, 20))
     (line,) = warnings
     assert "cites decision cnil-2023-146 (CNIL deliberation 2023-146" in line and "it ends with the decision, not on 2027-06-30" in line
     (free,), none = bind_decisions([_waiver(decision="ARS 2026-042")], catalog.decisions)
