@@ -26,6 +26,7 @@ from azure_fake import (
     SUB_A,
     SUB_B,
     SUB_C,
+    SUB_D,
     TENANT,
     VAULT,
     VM_B,
@@ -76,6 +77,7 @@ def test_arm_path_reads_every_readable_subscription(fake, catalog):
     # groups and resources of A and B, the failover group listed under its server; nothing of C
     assert len(out.resources) == 16
     assert not any(SUB_C in a for a in res)
+    assert not any(SUB_D in p for _, p in fake.requests)  # a disabled subscription is not read
     st = res[ST_GRS.lower()]
     assert (st.type, st.placement.cloud, st.placement.region, st.placement.origin) == \
         ("azurerm_storage_account", "azure", "francecentral", Origin.OBSERVED)
