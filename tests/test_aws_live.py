@@ -95,6 +95,7 @@ def test_health_resources_block_by_arn_and_the_untagged_bucket_does_not(world, a
     a = world.arns
     expected = {a[k] for k in ("records", "replica_bucket", "london", "db", "db_replica", "table_eu-west-3", "table_us-east-1",
                                "volume", "key", "secret", "function")}
+    expected.add(a["secret"].replace(":eu-west-3:", ":eu-west-2:"))  # the secret's replica, tags and all
     assert {f.address for f in result.findings if f.blocking} == expected
     res = _by_arn(result)
     untagged = res[a["untagged"]]
@@ -128,12 +129,18 @@ def test_copies_in_other_regions_are_flows_judged_at_their_destination(world, ac
     result, _, _ = account_scan
     res = _by_arn(result)
     a = world.arns
-    flows = {k: [(f.to.region, f.kind.value, f.via, f.rule) for f in res[a[k]].flows] for k in ("records", "db", "table_eu-west-3")}
+    keys = ("records", "db", "table_eu-west-3", "key", "secret", "backup_plan")
+    flows = {k: [(f.to.region, f.kind.value, f.rule) for f in res[a[k]].flows] for k in keys}
     assert flows == {
-        "records": [("us-east-1", "replicate", a["replica_bucket"], "aws-s3-replication")],
-        "db": [("us-east-1", "replicate", a["db_replica"], "aws-rds-read-replica")],
-        "table_eu-west-3": [("us-east-1", "replicate", "us-east-1", "aws-dynamodb-global-table")],
+        "records": [("us-east-1", "replicate", "aws-s3-replication")],
+        "db": [("us-east-1", "replicate", "aws-rds-read-replica")],
+        "table_eu-west-3": [("us-east-1", "replicate", "aws-dynamodb-global-table")],
+        "key": [("us-east-1", "replicate", "aws-kms-multi-region")],
+        "secret": [("eu-west-2", "replicate", "aws-secret-replica")],
+        "backup_plan": [("us-east-1", "copy", "aws-backup-copy-action")],
     }
+    assert [f.via for f in res[a["records"]].flows] == [a["replica_bucket"]]
+    assert [f.via for f in res[a["db"]].flows] == [a["db_replica"]]
     hds2 = {(f.address, f.flow.to.region if f.flow else None): f.status for f in result.findings if f.policy_id == "SOV-HDS-002"}
     for k in ("records", "db", "table_eu-west-3"):
         assert hds2[(a[k], None)] is Status.PASS  # Paris is in the EEA...
@@ -208,7 +215,8 @@ def test_api_calls_grow_with_regions_not_resources(world, fake):
     one, two = counts["eu-west-2"], counts["eu-west-2,eu-west-3"]
     # one more region adds its 17 list calls and one detail call per table, key and secret
     # of that region (the S3 calls are per account and already counted)
-    assert sum(two.values()) - sum(one.values()) == 17 + 2 + 3  # eu-west-3 has 2 buckets, a table, a key, a secret
+    # eu-west-3 has 2 buckets, a table, a key, a secret and a backup plan
+    assert sum(two.values()) - sum(one.values()) == 17 + 2 + 4
     assert one["rds:DescribeDBInstances"] == 1 and two["rds:DescribeDBInstances"] == 2
 
 
