@@ -223,6 +223,8 @@ def test_api_calls_grow_with_regions_not_resources(world, fake):
 def test_regions_not_enabled_are_skipped_and_named(world):
     result, _ = _run("--aws", "--regions", "eu-west-3,ap-east-1")
     assert f"aws: account {MGMT}: regions not enabled, skipped: ap-east-1" in result.notes
+    assert (f"aws: account {MGMT}: 2 S3 buckets in regions not scanned were left out: hds-london (eu-west-2), "
+            "hds-records-replica (us-east-1)") in result.notes
     assert any(n.startswith(f"aws: account {MGMT} read through the service APIs in 1 regions (eu-west-3)") for n in result.notes)
 
 

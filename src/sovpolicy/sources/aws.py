@@ -271,6 +271,10 @@ class AwsSource:
             resources += assemble(ctx, account.id, parts)
             self.notes.append(f"aws: account {account.id} read through the service APIs in {len(regions)} regions "
                               f"({', '.join(regions) or 'none'})")
+            skipped = sorted(b for part in parts for b in part.skipped_buckets)
+            if skipped:
+                self.notes.append(f"aws: account {account.id}: {len(skipped)} S3 buckets in regions not scanned were left "
+                                  f"out: {', '.join(skipped)}")
         return resources
 
 
