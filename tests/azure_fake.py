@@ -152,6 +152,7 @@ class FakeAzure:
         self.bodies: list[dict[str, Any]] = []
         self.throttle_left = throttle
         self.graph_bad_row = False
+        self.hidden: set[str] = set()  # resource IDs deleted from the tenant
         self.lock = threading.Lock()
         fake = self
 
@@ -237,7 +238,7 @@ class FakeAzure:
                 if self.throttle_left > 0:
                     self.throttle_left -= 1
                     return 429, {"Retry-After": "1"}, {"error": {"code": "TooManyRequests", "message": "throttled"}}
-        items = RESOURCES.get(sub, [])
+        items = [r for r in RESOURCES.get(sub, []) if r["id"] not in self.hidden]
         half = (len(items) + 1) // 2
         if "$skiptoken" in query:
             return 200, {}, {"value": items[half:]}
@@ -254,6 +255,8 @@ class FakeAzure:
                 rows.append({**g, "type": "microsoft.resources/subscriptions/resourcegroups",
                              "resourceGroup": g["name"], "subscriptionId": sub})
             for r in RESOURCES.get(sub, []):
+                if r["id"] in self.hidden:
+                    continue
                 rows.append({**r, "type": r["type"].lower(), "subscriptionId": sub,
                              "resourceGroup": r["id"].split("/")[4], "properties": PROPERTIES.get(r["id"].lower(), {})})
         return sorted(rows, key=lambda r: r["id"])

@@ -132,3 +132,27 @@ def test_malformed_export_is_exit_2_naming_file_and_place(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         f"sovpolicy: error: {bad}:$.value[1]: a resource needs an 'id' that is an Azure resource ID (/subscriptions/...)"]
+
+
+def test_history_with_the_subscription_as_scope(tenant, tmp_path):
+    fake, env = tenant
+    db = tmp_path / "history.db"
+
+    def scan(sub: str) -> dict[str, Any]:
+        proc = sovpolicy(env, "--subscription", sub, "--arm-endpoint", fake.url, "--history", str(db), "--format", "json",
+                         cwd=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        return json.loads(proc.stdout)
+
+    first = scan(SUB_A)
+    assert first["history"]["scope"] == f"azure:{SUB_A}" and first["history"]["previous_scan_id"] is None
+    assert {f["history"] for f in first["findings"] if f["status"] != "pass"} == {"new"}
+    fake.hidden.add(ST_US)  # the East US account is deleted
+    second = scan(SUB_A)
+    h = second["history"]
+    assert h["previous_scan_id"] == first["history"]["scan_id"]
+    assert ("SOV-HDS-002", ST_US) in {(r["policy_id"], r["address"]) for r in h["resolved"]}
+    assert {f["history"] for f in second["findings"] if f["status"] != "pass"} == {"unchanged"}
+    assert scan(SUB_B)["history"]["previous_scan_id"] is None  # another subscription: another scope
+    data = db.read_bytes()
+    assert b"CANARY-COSMOS-KEY" not in data and b"fake-cli-token" not in data

@@ -21,13 +21,13 @@ identity); the Reader role suffices (every call reads).
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Catalog
 from ..errors import UsageError
 from ..model import Problem, Resource, SourceKind
+from ..progress import progress_bar
 from .azure_arm import CLOUD, RESOURCE_GROUP_TYPES, ArmObject, AzureReader
 
 GRAPH_ABOVE = 3
@@ -130,11 +130,6 @@ def _environment(catalog: Catalog, name: str) -> tuple[str, str]:
     return hit.id, hit.sdk
 
 
-def _say(progress: bool, text: str) -> None:
-    if progress:
-        print(f"\r\033[Kazure: {text}", end="", file=sys.stderr, flush=True)
-
-
 def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progress: bool = False) -> LiveScan:
     """Read the inventory in scope and turn it into resources (see the module doc)."""
     from . import azure_sdk as sdk
@@ -167,17 +162,17 @@ def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progre
     objects: list[ArmObject] = []
     if use_graph:
         path = "Azure Resource Graph"
-        _read_graph(clients, subs, list(opts.management_groups), objects, problems, label, progress)
+        _read_graph(clients, subs, list(opts.management_groups), objects, problems, label)
     else:
         path = "per-subscription ARM lists"
-        for i, sub in enumerate(subs):
-            _say(progress, f"subscription {i + 1}/{len(subs)}")
-            try:
-                objects += sdk.list_subscription(clients, sub)
-            except sdk.AzureCallError as e:
-                problems.append(Problem("access", f"azure: subscription {sub} cannot be read: {e}", f"azure:{sub}"))
-    objects = _details(clients, catalog, objects, problems, read_properties=not use_graph)
-    _say(progress, "done\n")
+        with progress_bar(len(subs), "azure subscriptions", progress) as bar:
+            for sub in subs:
+                try:
+                    objects += sdk.list_subscription(clients, sub)
+                except sdk.AzureCallError as e:
+                    problems.append(Problem("access", f"azure: subscription {sub} cannot be read: {e}", f"azure:{sub}"))
+                bar.update()
+    objects = _details(clients, catalog, objects, problems, read_properties=not use_graph, progress=progress)
     reader = AzureReader(catalog, kind=SourceKind.AZURE, input=label, environment=env)
     resources, more = reader.read(objects)
     scope = (f"{len(subs)} subscription(s)" if subs else "") + (
@@ -188,7 +183,7 @@ def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progre
 
 
 def _read_graph(clients: Any, subs: list[str], mgs: list[str], objects: list[ArmObject], problems: list[Problem],
-                label: str, progress: bool) -> None:
+                label: str) -> None:
     from . import azure_sdk as sdk
 
     try:
@@ -196,7 +191,6 @@ def _read_graph(clients: Any, subs: list[str], mgs: list[str], objects: list[Arm
         for page, reported in sdk.graph_pages(clients, subs, mgs):
             objects += page
             total = reported
-            _say(progress, f"Resource Graph: {len(objects)} records")
         if total is not None and total > len(objects):
             problems.append(Problem("incomplete", f"azure: Resource Graph reported {total} records but returned "
                                     f"{len(objects)}", label))
@@ -211,7 +205,7 @@ def _read_graph(clients: Any, subs: list[str], mgs: list[str], objects: list[Arm
 
 
 def _details(clients: Any, catalog: Catalog, objects: list[ArmObject], problems: list[Problem], *,
-             read_properties: bool) -> list[ArmObject]:
+             read_properties: bool, progress: bool) -> list[ArmObject]:
     """Read what the lists lack: properties of the types that need them (ARM path) and child
     collections (SQL failover groups). A read that fails leaves the list's object and a problem."""
     from . import azure_sdk as sdk
@@ -221,19 +215,27 @@ def _details(clients: Any, catalog: Catalog, objects: list[ArmObject], problems:
         return objects
     out: list[ArmObject] = []
     children: list[ArmObject] = []
+    todo = []
     for o in objects:
         live = lt.get(str(o.obj.get("type") or ""))
-        rid = str(o.obj["id"])
-        if live is not None and live.read_api_version and read_properties and "properties" not in o.obj \
-                and str(o.obj.get("type", "")).lower() not in RESOURCE_GROUP_TYPES:
-            try:
-                o = sdk.read_resource(clients, rid, live.read_api_version)
-            except sdk.AzureCallError as e:
-                problems.append(Problem("access", f"azure: {rid}: properties not read: {e}", rid))
-        out.append(o)
-        for child in live.children if live is not None else ():
-            try:
-                children += sdk.list_children(clients, rid, child.segment, child.api_version)
-            except sdk.AzureCallError as e:
-                problems.append(Problem("access", f"azure: {rid}: {child.segment} not read: {e}", rid))
+        read = bool(live and live.read_api_version and read_properties and "properties" not in o.obj
+                    and str(o.obj.get("type", "")).lower() not in RESOURCE_GROUP_TYPES)
+        todo.append((o, live, read))
+    calls = sum(r + len(live.children if live else ()) for _, live, r in todo)
+    with progress_bar(calls, "azure resource details", progress and calls > 0) as bar:
+        for o, live, read in todo:
+            rid = str(o.obj["id"])
+            if read and live is not None and live.read_api_version:
+                try:
+                    o = sdk.read_resource(clients, rid, live.read_api_version)
+                except sdk.AzureCallError as e:
+                    problems.append(Problem("access", f"azure: {rid}: properties not read: {e}", rid))
+                bar.update()
+            out.append(o)
+            for child in live.children if live is not None else ():
+                try:
+                    children += sdk.list_children(clients, rid, child.segment, child.api_version)
+                except sdk.AzureCallError as e:
+                    problems.append(Problem("access", f"azure: {rid}: {child.segment} not read: {e}", rid))
+                bar.update()
     return out + children
