@@ -418,3 +418,27 @@ def test_progress_only_on_a_terminal():
     assert enabled(Tty(), {"TERM": "dumb"}) is False
     assert enabled(io.StringIO(), {}) is False  # a pipe or a file
 
+
+
+def test_role_arn_with_external_id(world):
+    m0 = world.members[0]
+    result, source = _run("--aws", "--role-arn", f"arn:aws:iam::{m0}:role/SovpolicyReadOnly", "--external-id", "7f3e",
+                          "--regions", "eu-west-3")
+    assert source.input == f"aws:{m0}"
+    assert {r.input for r in result.resources} == {f"aws:{m0}"}
+    assert world.arns["member0"] in _by_arn(result)
+    assert source.sessions.log.counts["sts:AssumeRole"] == 1
+
+
+def test_profile_from_the_shared_files(world, tmp_path, monkeypatch, capsys):
+    creds = tmp_path / "credentials"
+    creds.write_text("[audit]\naws_access_key_id = testing\naws_secret_access_key = testing\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    result, source = _run("--aws", "--profile", "audit", "--regions", "eu-west-3")
+    assert source.input == f"aws:{MGMT}" and world.arns["records"] in _by_arn(result)
+    from sovpolicy.cli import main
+
+    assert main(["scan", "--aws", "--profile", "nobody", "--regions", "eu-west-3"]) == 2
+    assert capsys.readouterr().err == "sovpolicy: error: --profile: no AWS profile 'nobody' in the shared config and credentials files\n"
