@@ -155,6 +155,7 @@ class FakeAzure:
         self.throttle_left = throttle
         self.graph_bad_row = False
         self.deny_failover_groups = False
+        self.graph_table = False  # answer Resource Graph in the table format whatever is asked
         self.hidden: set[str] = set()  # resource IDs deleted from the tenant
         self.lock = threading.Lock()
         fake = self
@@ -277,7 +278,7 @@ class FakeAzure:
         chunk = rows[start:start + page]
         out: dict[str, Any] = {"totalRecords": len(rows), "count": len(chunk), "resultTruncated": "false",
                                "facets": [], "data": chunk}
-        if opts.get("resultFormat") == "table":
+        if opts.get("resultFormat") == "table" or self.graph_table:
             cols = ["id", "name", "type", "location", "resourceGroup", "subscriptionId", "tags", "sku", "kind", "properties"]
             out["data"] = {"columns": [{"name": c, "type": "string"} for c in cols],
                            "rows": [[r.get(c) for c in cols] for r in chunk]}

@@ -262,3 +262,12 @@ def test_unreadable_failover_groups_leave_the_databases_unknown(fake, catalog):
     unread = [f for f in db.flows if f.rule == "azure-children-unread"]
     assert unread and not unread[0].to.resolved and "could not be read" in (unread[0].to.reason or "")
     assert FAILOVER_GROUP.lower() not in by_id(out)
+
+
+def test_resource_graph_table_format_reads_the_same(fake, catalog):
+    objects = run(fake, catalog, inventory="graph")
+    fake.graph_table = True
+    table = run(fake, catalog, inventory="graph")
+    assert {(r.address, r.type, r.placement.region, tuple(flows(r))) for r in table.resources} == \
+        {(r.address, r.type, r.placement.region, tuple(flows(r))) for r in objects.resources}
+    assert len(table.resources) == 16
