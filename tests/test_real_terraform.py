@@ -2,7 +2,7 @@
 
 Needs terraform on PATH and a filesystem mirror of hashicorp/aws (SOVPOLICY_TF_MIRROR,
 default /opt/tf-plugins); skips with the reason otherwise. The expected placements are
-the hand-worked ones of test_tfplan_fixtures.
+the hand-worked ones of test_sources_tfplan.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from test_tfplan_fixtures import EXPECTED
+from test_sources_tfplan import EXPECTED
 
 from sovpolicy.sources.tfplan import read_plan
 

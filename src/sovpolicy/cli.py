@@ -10,23 +10,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import sys
-import tempfile
-import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .catalog import Catalog, load_catalog
-from .catalog.load import data_dir, read_documents
-from .config import find_config, load_config
 from .errors import ExitCode, SovpolicyError, UsageError
-from .gate import Gate
-from .model import Resource, ScanResult, Severity
-from .report import FORMATS, renderer, streamer
-from .sources.registry import add_live_arguments, file_sources, live_sources
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+    from .model import Resource, ScanResult
+
+# Each command imports what it needs when it runs (`sovpolicy --version` imports nothing
+# more; a scan of Terraform source does not import the plan reader or the cloud SDKs).
 
 
 def _date(text: str) -> dt.date:
@@ -43,6 +41,10 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per job)."""
+    from .model import Severity
+    from .report import FORMATS
+    from .sources.registry import add_live_arguments
+
     parser = _Parser(prog="sovpolicy", description="Block health data on cloud hosts that are not qualified for it.")
     parser.add_argument("--version", action="version", version=f"sovpolicy {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -145,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _outputs(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
+    from .report import FORMATS
+
     specs = args.format or ["text"]
     outputs: list[tuple[str, Path | None]] = []
     files = list(args.output)
@@ -162,6 +166,9 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
 
 
 def _setup(args: argparse.Namespace, start: Path) -> tuple:
+    from .catalog import load_catalog
+    from .catalog.load import data_dir
+    from .config import find_config, load_config
     from .policy import available_packs, load_packs, pack_roots, with_enforcement
     from .setupcache import cached, files_key
 
@@ -195,7 +202,10 @@ def _cache_dir(args: argparse.Namespace) -> Path | None:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """``sovpolicy scan``: exit 0, 1 (blocking), 3 (incomplete)."""
+    from .gate import Gate
     from .pipeline import scan
+    from .report import ReportContext, report_chunks
+    from .sources.registry import file_sources, live_sources
 
     outputs = _outputs(args)
     sign_key = None
@@ -226,26 +236,35 @@ def cmd_scan(args: argparse.Namespace) -> int:
             result = replace(result, history=history.record(result, default_scope(result, result.scopes), _generated_at()))
     if args.evidence is not None:
         evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
+    full = next((str(t) for f, t in outputs if f == "json" and t is not None), None)
+    ctx = ReportContext(full_report=full)
     code = result.exit_code
     for fmt, target in outputs:
-        stream = streamer(fmt)
-        chunks = stream(result) if stream else iter([renderer(fmt)(result).encode("utf-8")])
+        said = len(ctx.notices)
+        chunks = report_chunks(fmt, result, ctx)
         if target is None:
             failed = _write_stdout(chunks)
             if failed:
                 sys.stderr.write(f"sovpolicy: error: the {fmt} report could not be written to standard output: {failed}\n")
                 code = ExitCode.BLOCKING if result.exit_code == ExitCode.BLOCKING else ExitCode.USAGE
-            continue
-        if target.is_dir() or str(target).endswith(("/", os.sep)):
-            raise UsageError(f"--output for {fmt} names a directory: give a file name", str(target))
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
-        except OSError as exc:
-            raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
+        else:
+            _write_file(chunks, fmt, target)
+        for notice in ctx.notices[said:]:
+            sys.stderr.write(f"sovpolicy: {fmt} report {target or '(standard output)'}: {notice}\n")
     return int(code)
+
+
+def _write_file(chunks: Iterable[bytes], fmt: str, target: Path) -> None:
+    """Write one report's chunks to the file ``target``."""
+    if target.is_dir() or str(target).endswith(("/", os.sep)):
+        raise UsageError(f"--output for {fmt} names a directory: give a file name", str(target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+    except OSError as exc:
+        raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
 
 
 def _write_stdout(chunks: Iterable[bytes]) -> str | None:
@@ -326,6 +345,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     copied), the references its data comes through, and every applicable policy."""
     from .pipeline import scan
     from .policy.evaluate import destination_reason, host_reasons, placement_reason
+    from .sources.registry import file_sources
 
     paths = [*args.plan, *args.paths]
     if not paths:
@@ -387,6 +407,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_catalog(args: argparse.Namespace) -> int:
     """``sovpolicy catalog check|show|diff``."""
+    from .catalog import load_catalog
+    from .catalog.load import data_dir, read_documents
+
     if args.action == "check":
         docs = read_documents([data_dir(), *args.catalog], validate=True)
         catalog = load_catalog(args.catalog, validate=False)
@@ -460,6 +483,7 @@ def _with_implied(catalog: Catalog, classes: list[str]) -> set[str]:
 
 def cmd_policies(args: argparse.Namespace) -> int:
     """``sovpolicy policies list|validate|test``: every pack found (built-in, plugins, --policy-dir)."""
+    from .catalog import load_catalog
     from .policy import available_packs, load_packs, pack_roots
 
     roots = pack_roots(args.policy_dir)
@@ -488,6 +512,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """``sovpolicy config check [FILE ...]``: exit 0 when a scan would accept every file, else 2 naming the first bad one."""
+    from .config import find_config
     files = list(args.files)
     if not files:
         found = find_config(Path.cwd())
@@ -529,6 +554,10 @@ COMMANDS = {"scan": cmd_scan, "history": cmd_history, "explain": cmd_explain, "c
 
 
 def _crash_log(exc: BaseException) -> Path:
+    import platform
+    import tempfile
+    import traceback
+
     fd, name = tempfile.mkstemp(prefix="sovpolicy-crash-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(f"sovpolicy {__version__}, Python {platform.python_version()}, {platform.platform()}\n")
@@ -541,8 +570,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see :class:`~sovpolicy.errors.ExitCode`)."""
     if sys.stderr is None:  # started with standard error closed: messages go nowhere, codes stay right
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    if argv == ["--version"]:  # answered before the parser (and the live sources' flags) is built
+        sys.stdout.write(f"sovpolicy {__version__}\n")
+        return int(ExitCode.OK)
     try:
-        args = build_parser().parse_args(list(argv) if argv is not None else None)
+        args = build_parser().parse_args(argv)
         return int(COMMANDS[args.command](args))
     except SovpolicyError as exc:
         sys.stderr.write(f"sovpolicy: error: {exc}\n")

@@ -120,26 +120,31 @@ class AzureSource:
         return SourceOutput(resources=out.resources, problems=out.problems, notes=out.notes, scope=self.input)
 
 
-def _environment(catalog: Catalog, name: str) -> tuple[str, str]:
-    """``(environment id, SDK cloud setting)`` for ``--cloud``."""
+def _environment(catalog: Catalog, name: str, endpoint: str | None) -> tuple[str, str, str | None]:
+    """``(environment id, SDK cloud setting, token scope)`` for ``--cloud``: the SDK's
+    scope for its environments, ``<endpoint>/.default`` for one it does not know (Bleu)."""
     lt = catalog.live_types.get(CLOUD)
     envs = lt.environments if lt else {}
     hit = next((e for e in envs.values() if e.id.lower() == name.lower()), None)
     if hit is None:
         raise UsageError(f"--cloud {name}: expected one of {', '.join(envs) or 'AzureCloud'}")
-    return hit.id, hit.sdk
+    if hit.sdk is None:
+        if not endpoint:
+            raise UsageError(f"--cloud {hit.id}: the Azure SDK has no endpoints for {hit.name}: give --arm-endpoint URL")
+        return hit.id, "AZURE_PUBLIC_CLOUD", endpoint.rstrip("/") + "/.default"
+    return hit.id, hit.sdk, None
 
 
 def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progress: bool = False) -> LiveScan:
     """Read the inventory in scope and turn it into resources (see the module doc)."""
     from . import azure_sdk as sdk
 
-    env, setting = _environment(catalog, opts.environment)
+    env, setting, scope = _environment(catalog, opts.environment, opts.arm_endpoint)
     counter = sdk.Counter()
     cred = credential if credential is not None else sdk.default_credential(setting, opts.tenant)
     if credential is not None and opts.tenant:
         cred = sdk.TenantCredential(credential, opts.tenant)
-    clients = sdk.Clients(cred, setting, opts.arm_endpoint, counter)
+    clients = sdk.Clients(cred, setting, opts.arm_endpoint, counter, scope)
     problems: list[Problem] = []
     label = scope_label(opts)
 
@@ -172,12 +177,13 @@ def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progre
                 except sdk.AzureCallError as e:
                     problems.append(Problem("access", f"azure: subscription {sub} cannot be read: {e}", f"azure:{sub}"))
                 bar.update()
-    objects = _details(clients, catalog, objects, problems, read_properties=not use_graph, progress=progress)
+    unread: dict[str, str] = {}
+    objects = _details(clients, catalog, objects, problems, unread, read_properties=not use_graph, progress=progress)
     reader = AzureReader(catalog, kind=SourceKind.AZURE, input=label, environment=env)
-    resources, more = reader.read(objects)
-    scope = (f"{len(subs)} subscription(s)" if subs else "") + (
-        f" management group(s) {', '.join(opts.management_groups)}" if opts.management_groups else "")
-    note = (f"azure: inventory from {path} ({env}; {scope.strip()}; {len(resources)} resources, "
+    resources, more = reader.read(objects, unread)
+    scope = (f"management group(s) {', '.join(opts.management_groups)}" if opts.management_groups
+             else f"{len(subs)} subscription(s)")
+    note = (f"azure: inventory from {path} ({env}; {scope}; {len(resources)} resources, "
             f"{counter.total} requests)")
     return LiveScan(resources, problems + more, [note], path, dict(counter.by_method))
 
@@ -204,8 +210,8 @@ def _read_graph(clients: Any, subs: list[str], mgs: list[str], objects: list[Arm
         problems.append(Problem("access", f"azure: Resource Graph query failed: {e}", label))
 
 
-def _details(clients: Any, catalog: Catalog, objects: list[ArmObject], problems: list[Problem], *,
-             read_properties: bool, progress: bool) -> list[ArmObject]:
+def _details(clients: Any, catalog: Catalog, objects: list[ArmObject], problems: list[Problem], unread: dict[str, str],
+             *, read_properties: bool, progress: bool) -> list[ArmObject]:
     """Read what the lists lack: properties of the types that need them (ARM path) and child
     collections (SQL failover groups). A read that fails leaves the list's object and a problem."""
     from . import azure_sdk as sdk
@@ -237,5 +243,6 @@ def _details(clients: Any, catalog: Catalog, objects: list[ArmObject], problems:
                     children += sdk.list_children(clients, rid, child.segment, child.api_version)
                 except sdk.AzureCallError as e:
                     problems.append(Problem("access", f"azure: {rid}: {child.segment} not read: {e}", rid))
+                    unread[rid.lower()] = f"the {child.segment} of {rid} could not be read"
                 bar.update()
     return out + children

@@ -227,10 +227,10 @@ class AzureReader:
         self.types: LiveTypes = catalog.live_types.get(CLOUD) or LiveTypes(CLOUD)
         self.kind = kind
         self.location = location
-        regions = frozenset(catalog.clouds[CLOUD].regions) if CLOUD in catalog.clouds else frozenset()
         self.env = environment
-        self.env_regions = (self.types.environment_regions(environment, regions)
-                            if environment and environment in self.types.environments else None)
+        env = self.types.environments.get(environment or "")
+        regions = frozenset(catalog.clouds[env.cloud].regions) if env and env.cloud in catalog.clouds else frozenset()
+        self.env_regions = self.types.environment_regions(env.id, regions) if env else None
 
     def region(self, text: str) -> str:
         """A location as the catalog spells it (``France Central`` -> ``francecentral``)."""
@@ -248,16 +248,36 @@ class AzureReader:
                 for i, item in enumerate(items if isinstance(items, list) else []):
                     rid, where = _get(item, id_tail), _get(item, loc_tail)
                     if isinstance(rid, str) and rid.lower() not in by_id and isinstance(where, str) and where.strip():
-                        out.setdefault(rid.lower(), Placement(CLOUD, self.region(where), Origin.OBSERVED, (
+                        region = self.region(where)
+                        out.setdefault(rid.lower(), Placement(self.types.cloud_of(region), region, Origin.OBSERVED, (
                             f"{o.where} {head}[{i}].{loc_tail} = {where} ({rid} is not in this input)",)))
         return out
 
-    def read(self, objects: Iterable[ArmObject]) -> tuple[list[Resource], list[Problem]]:
-        """The resources of ``objects`` (each ID once, first read wins), with their flows."""
+    def _children_missing(self, by_id: Mapping[str, ArmObject]) -> dict[str, str]:
+        """Resources whose child collections (``children``) have no entry in the input: an
+        export may have left them out, so what they would say is unknown."""
+        out: dict[str, str] = {}
+        for key, o in by_id.items():
+            live = self.types.get(str(o.obj.get("type") or ""))
+            for child in live.children if live else ():
+                prefix = f"{key}/{child.segment.lower()}/"
+                if not any(k.startswith(prefix) for k in by_id):
+                    out[key] = f"no {child.segment} of {o.obj['id']} are in this input"
+        return out
+
+    def read(self, objects: Iterable[ArmObject],
+             unread: Mapping[str, str] | None = None) -> tuple[list[Resource], list[Problem]]:
+        """The resources of ``objects`` (each ID once, first read wins), with their flows.
+
+        ``unread``: resource ID (lower case) -> why its child collections were not read (a
+        live scan's failed calls); None to take every collection absent from the input as
+        unread (exports). The resource and those under it then get an unresolved flow.
+        """
         problems: list[Problem] = []
         by_id: dict[str, ArmObject] = {}
         for o in objects:
             by_id.setdefault(str(o.obj["id"]).lower(), o)
+        unread = self._children_missing(by_id) if unread is None else unread
         placements: dict[str, Placement] = {}
 
         def place(key: str, seen: frozenset[str] = frozenset()) -> Placement:
@@ -268,7 +288,7 @@ class AzureReader:
             rid = str(o.obj["id"])
             if isinstance(loc, str) and loc.strip():
                 region = self.region(loc)
-                p = Placement(CLOUD, region, Origin.OBSERVED, (f"{o.where} location = {loc}",))
+                p = Placement(self.types.cloud_of(region), region, Origin.OBSERVED, (f"{o.where} location = {loc}",))
                 if self.env_regions is not None and region != "global" and region not in self.env_regions:
                     problems.append(Problem("region", f"{rid}: location {loc!r} is not a region of {self.env} in the catalog", o.where))
             else:
@@ -316,6 +336,13 @@ class AzureReader:
                 flows += (Flow(Placement(CLOUD, None, Origin.UNRESOLVED, (o.where,),
                                          f"the properties of this {live.live} are not in this input: where it copies its data is unknown"),
                                FlowKind.REPLICATE, f"{s.address} properties", (o.where,), "azure-properties-unread"),)
+            low = s.address.lower()
+            for parent, why in unread.items():
+                if low == parent or low.startswith(parent + "/"):
+                    flows += (Flow(Placement(CLOUD, None, Origin.UNRESOLVED, (o.where,),
+                                             f"{why}: where the data is replicated (a SQL failover group) is unknown"),
+                                   FlowKind.REPLICATE, f"{by_id[parent].obj['id']} children", (o.where,),
+                                   "azure-children-unread"),)
             resources.append(Resource(
                 address=s.address, type=s.type, source=self.kind, placement=s.placement, input=self.input, module="",
                 tags={str(k): "" if v is None else str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {},

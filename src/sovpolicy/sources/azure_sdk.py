@@ -59,6 +59,7 @@ class Clients:
     cloud_setting: str
     base_url: str | None
     counter: Counter
+    scope: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def _kwargs(self) -> dict[str, Any]:
@@ -67,6 +68,8 @@ class Clients:
         kw: dict[str, Any] = {"cloud_setting": AzureClouds[self.cloud_setting], "raw_request_hook": self.counter.hook}
         if self.base_url:
             kw["base_url"] = self.base_url
+        if self.scope:
+            kw["credential_scopes"] = [self.scope]
         return kw
 
     def subscriptions(self) -> Any:
@@ -126,8 +129,8 @@ def list_subscriptions(clients: Clients) -> list[Subscription]:
     """Every subscription the identity can read (paged)."""
     def run() -> list[Subscription]:
         return [Subscription(s.subscription_id, s.display_name or s.subscription_id, s.tenant_id,
-                             str(s.state) if s.state is not None else None)
-                for s in clients.subscriptions().subscriptions.list()]
+                             None if s.state is None else str(getattr(s.state, "value", s.state)))
+                for s in clients.subscriptions().subscriptions.list() if s.subscription_id]
     return _guard("GET /subscriptions", run)
 
 
@@ -146,7 +149,7 @@ def list_subscription(clients: Clients, subscription: str) -> list[ArmObject]:
     items = _guard(f"GET /subscriptions/{subscription}/resources",
                    lambda: [ArmObject(_rest(r), f"GET /subscriptions/{subscription}/resources")
                             for r in arm.resources.list()])
-    return groups + items
+    return [o for o in groups + items if isinstance(o.obj.get("id"), str)]
 
 
 def read_resource(clients: Clients, resource_id: str, api_version: str) -> ArmObject:
