@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog, ProviderInfo
-from ..catalog.load import DEFAULT_TAG_ATTRIBUTES
+from ..catalog.providers import DEFAULT_TAG_ATTRIBUTES
 from ..model import Location, Origin, Placement, Problem, Resource, SourceKind, Waiver
 from .flows import follow
 from .hcleval import Step, Unknown, describe, plain, redact, references

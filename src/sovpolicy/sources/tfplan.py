@@ -31,7 +31,7 @@ import msgspec
 
 from ..address import Address, parse_address
 from ..catalog import Catalog, ProviderInfo
-from ..catalog.load import DEFAULT_TAG_ATTRIBUTES
+from ..catalog.providers import DEFAULT_TAG_ATTRIBUTES
 from ..errors import InputError
 from ..model import Location, Origin, Placement, Resource, SourceKind
 from .flows import Subject, follow
