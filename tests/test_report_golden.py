@@ -22,7 +22,8 @@ pytestmark = pytest.mark.usefixtures("pinned")
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 UPDATE = os.environ.get("SOVPOLICY_UPDATE_GOLDEN") == "1"
-EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "github": "log"}
+EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "github": "log",
+              "summary": "summary.json"}
 
 
 def _check(name: str, text: str) -> None:

@@ -109,3 +109,91 @@ def test_the_validator_is_not_vacuous(example_result):
     log["runs"][0]["results"][0]["level"] = "fatal"
     del log["runs"][0]["tool"]["driver"]["name"]
     assert len(errors(sarif_validator(), log)) == 2
+
+
+# --- reports that fit GitHub code scanning (issue 14) ---------------------------------------
+
+def _generated(result, n, message=None):
+    """A scan of ``n`` findings made from the example's real ones: each resource copied
+    under a new address, statuses, severities and blocking as the originals."""
+    from dataclasses import replace
+
+    findings, resources = [], []
+    base = [f for f in result.findings if f.status in (Status.FAIL, Status.UNKNOWN)]
+    for i in range(n):
+        f = base[i % len(base)]
+        res = replace(f.resource, address=f"{f.resource.address}_{i:05d}")
+        resources.append(res)
+        findings.append(replace(f, resource=res, address=res.address, message=message(i) if message else f.message))
+    return replace(result, findings=tuple(findings), resources=tuple(resources))
+
+
+def _rank(r):
+    return (r["level"] != "error", -float(r["properties"]["security-severity"]), r["properties"]["status"] != "fail")
+
+
+@pytest.mark.slow
+def test_a_30000_finding_scan_is_cut_to_the_upload_limits_most_severe_first(example_result):
+    import gzip
+
+    from sovpolicy.report import ReportContext
+    from sovpolicy.report import uploadlimits as limits
+
+    big = _generated(example_result, 30_000)
+    ctx = ReportContext(full_report="out/sovpolicy.json")
+    text = render_sarif(big, ctx)
+    log = json.loads(text)
+    run = log["runs"][0]
+    results = run["results"]
+    assert len(results) == 25_000 == limits.RESULTS_PER_RUN
+    assert len(gzip.compress(text.encode(), 1)) <= limits.GZIP_BUDGET
+    severity = {r["id"]: r["properties"]["security-severity"] for r in run["tool"]["driver"]["rules"]}
+    for r in results:
+        r["properties"]["security-severity"] = severity[r["ruleId"]]
+    ranks = [_rank(r) for r in results]
+    assert ranks == sorted(ranks)  # most severe first
+    kept = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] + r["ruleId"] for r in results}
+    left = [f for f in big.findings if f.address + f.policy_id not in kept]
+    assert len(left) == 5_000
+    worst_left = min((not f.blocking, -f.severity.rank) for f in left)
+    assert all((r["level"] != "error", -float(r["properties"]["security-severity"])) <= worst_left for r in results)
+    blocking_left = sum(1 for f in left if f.blocking)
+    (note,) = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert note.startswith(f"5000 of 30000 results left out ({blocking_left} of them blocking)")
+    assert "the full report is out/sovpolicy.json" in note and limits.DOCS in note
+    assert ctx.notices == [f"SARIF: {note}"]
+    assert len(run["tool"]["driver"]["rules"]) <= limits.RULES_PER_RUN and len(log["runs"]) <= limits.RUNS_PER_FILE
+    assert all(len(r["locations"]) <= limits.LOCATIONS_PER_RESULT for r in results)
+    assert all(len(r["properties"]["tags"]) <= limits.TAGS_PER_RULE for r in run["tool"]["driver"]["rules"])
+    run["results"] = results[:50]
+    assert errors(sarif_validator(), log) == []
+
+
+@pytest.mark.slow
+def test_results_are_cut_at_the_gzip_budget(example_result):
+    import gzip
+    import random
+
+    from sovpolicy.report import ReportContext
+    from sovpolicy.report import uploadlimits as limits
+
+    rng = random.Random(14)  # incompressible messages: 8,000 x 1.6 KB of random hex is ~ 6.6 MB of gzip at best
+    big = _generated(example_result, 8_000, message=lambda i: rng.randbytes(800).hex())
+    ctx = ReportContext()
+    data = render_sarif(big, ctx).encode()
+    packed = len(gzip.compress(data, 1))
+    assert packed <= limits.GZIP_BUDGET and len(gzip.compress(data, 9)) <= limits.GZIP_BUDGET
+    kept = len(json.loads(data)["runs"][0]["results"])
+    assert 4_000 < kept < 8_000 and packed > limits.GZIP_BUDGET * 0.9  # cut by size, near the budget
+    assert ctx.notices[0].startswith(f"SARIF: {8_000 - kept} of 8000 results left out")
+    assert "write the full report with --format json:FILE" in ctx.notices[0]
+
+
+def test_a_scan_that_fits_keeps_finding_order_and_says_nothing(example_result):
+    from sovpolicy.report import ReportContext
+
+    ctx = ReportContext()
+    log = json.loads(render_sarif(example_result, ctx))
+    assert ctx.notices == [] and "toolExecutionNotifications" not in log["runs"][0]["invocations"][0]
+    addresses = [r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in log["runs"][0]["results"]]
+    assert addresses == [f.address for f in example_result.findings if f.status is not Status.PASS]

@@ -25,7 +25,7 @@ from .config import find_config, load_config
 from .errors import ExitCode, SovpolicyError, UsageError
 from .gate import Gate
 from .model import Resource, ScanResult, Severity
-from .report import FORMATS, renderer, streamer
+from .report import FORMATS, ReportContext, report_chunks
 from .sources.registry import add_live_arguments, file_sources, live_sources
 
 
@@ -212,26 +212,35 @@ def cmd_scan(args: argparse.Namespace) -> int:
             result = replace(result, history=history.record(result, default_scope(result, result.scopes), _generated_at()))
     if args.evidence is not None:
         evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
+    full = next((str(t) for f, t in outputs if f == "json" and t is not None), None)
+    ctx = ReportContext(full_report=full)
     code = result.exit_code
     for fmt, target in outputs:
-        stream = streamer(fmt)
-        chunks = stream(result) if stream else iter([renderer(fmt)(result).encode("utf-8")])
+        said = len(ctx.notices)
+        chunks = report_chunks(fmt, result, ctx)
         if target is None:
             failed = _write_stdout(chunks)
             if failed:
                 sys.stderr.write(f"sovpolicy: error: the {fmt} report could not be written to standard output: {failed}\n")
                 code = ExitCode.BLOCKING if result.exit_code == ExitCode.BLOCKING else ExitCode.USAGE
-            continue
-        if target.is_dir() or str(target).endswith(("/", os.sep)):
-            raise UsageError(f"--output for {fmt} names a directory: give a file name", str(target))
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
-        except OSError as exc:
-            raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
+        else:
+            _write_file(chunks, fmt, target)
+        for notice in ctx.notices[said:]:
+            sys.stderr.write(f"sovpolicy: {fmt} report {target or '(standard output)'}: {notice}\n")
     return int(code)
+
+
+def _write_file(chunks: Iterable[bytes], fmt: str, target: Path) -> None:
+    """Write one report's chunks to the file ``target``."""
+    if target.is_dir() or str(target).endswith(("/", os.sep)):
+        raise UsageError(f"--output for {fmt} names a directory: give a file name", str(target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+    except OSError as exc:
+        raise UsageError(f"cannot write report: {exc.strerror}", str(target)) from None
 
 
 def _write_stdout(chunks: Iterable[bytes]) -> str | None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from importlib import import_module
 
 from ..model import ScanResult
+from .common import ReportContext
 
 #: format -> (module, function returning str)
 _RENDERERS = {
@@ -19,9 +20,11 @@ _RENDERERS = {
     "junit": ("junit", "render_junit"),
     "markdown": ("markdown", "render_markdown"),
     "github": ("github", "render_github"),
+    "summary": ("summary", "render_summary"),
 }
-#: formats that can also stream their output as bytes chunks (large reports)
-_STREAMERS = {"json": ("json", "iter_json")}
+#: formats that can also stream their output as bytes chunks (large reports); they take
+#: the scan and a :class:`ReportContext`
+_STREAMERS = {"json": ("json", "iter_json"), "sarif": ("sarif", "iter_sarif")}
 
 FORMATS: tuple[str, ...] = tuple(_RENDERERS)
 
@@ -32,12 +35,13 @@ def renderer(fmt: str) -> Callable[[ScanResult], str]:
     return getattr(import_module(f".{module}", __name__), name)
 
 
-def streamer(fmt: str) -> Callable[[ScanResult], Iterator[bytes]] | None:
-    """The streaming renderer of a format, or None when it renders to one string."""
-    if fmt not in _STREAMERS:
-        return None
-    module, name = _STREAMERS[fmt]
-    return getattr(import_module(f".{module}", __name__), name)
+def report_chunks(fmt: str, result: ScanResult, ctx: ReportContext) -> Iterator[bytes]:
+    """A format's report as UTF-8 chunks: streamed when the format can, else rendered whole."""
+    if fmt in _STREAMERS:
+        module, name = _STREAMERS[fmt]
+        stream: Callable[[ScanResult, ReportContext], Iterator[bytes]] = getattr(import_module(f".{module}", __name__), name)
+        return stream(result, ctx)
+    return iter([renderer(fmt)(result).encode("utf-8")])
 
 
-__all__ = ["FORMATS", "renderer", "streamer"]
+__all__ = ["FORMATS", "ReportContext", "renderer", "report_chunks"]

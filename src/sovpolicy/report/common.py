@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -12,6 +13,19 @@ from ..model import Finding, Resource, ScanResult, Status
 
 #: statuses that renderers report as results or annotations (PASS is only counted)
 REPORTED = (Status.FAIL, Status.UNKNOWN, Status.WAIVED)
+
+
+@dataclass
+class ReportContext:
+    """What a report may need besides the scan, and what it has to say on the terminal.
+
+    ``full_report`` is where this run writes a report that holds every finding (a JSON
+    report's file), for a report that has to leave some out; ``notices`` collects the
+    lines a renderer wants printed on standard error (what it left out, and why).
+    """
+
+    full_report: str | None = None
+    notices: list[str] = field(default_factory=list)
 
 
 def squash(text: str | None) -> str:

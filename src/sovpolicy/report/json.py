@@ -13,6 +13,7 @@ import msgspec
 
 from ..memo import memoised
 from ..model import Certification, Finding, Flow, Host, Placement, Reason, Resource, ScanResult, SourceRef
+from .common import ReportContext
 
 SCHEMA_VERSION = "1.3"
 """1.1 added ``warnings`` and the ``waiver`` object; 1.2 fills ``resources[].flows``, adds
@@ -162,12 +163,12 @@ def _indented(value: Any, prefix: bytes) -> bytes:
     return msgspec.json.format(msgspec.json.encode(value), indent=2).replace(b"\n", b"\n" + prefix)
 
 
-def iter_json(result: ScanResult) -> Iterator[bytes]:
+def iter_json(result: ScanResult, ctx: ReportContext | None = None) -> Iterator[bytes]:
     """The JSON report as UTF-8 chunks, so that a large report is never held whole.
 
     Top-level fields are 2-space indented; each resource and each finding is one compact
     line (easy to grep, and fast to write for plans of tens of thousands of resources).
-    The order is deterministic.
+    The order is deterministic. It holds every finding (``ctx`` is not needed).
     """
     _MEMO.clear()
     try:

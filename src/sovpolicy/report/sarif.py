@@ -16,11 +16,15 @@ resource address as a ``logicalLocation``. Problems that made the scan incomplet
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
+
 from ..model import Enforcement, Finding, ScanResult, Severity, Status
-from .common import REPORTED, display_path, dump_json, finding_location, squash
+from . import uploadlimits as limits
+from .common import REPORTED, ReportContext, display_path, finding_location, squash
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -122,18 +126,21 @@ def _suppression(f: Finding) -> dict[str, Any]:
     }
 
 
-def sarif_dict(result: ScanResult) -> dict[str, Any]:
-    """The SARIF 2.1.0 log as plain data: one run, rules in policy order, results in finding order."""
+def _priority(item: tuple[int, Finding]) -> tuple[int, int, int, int]:
+    """Most severe first: blocking, then severity, then fail before unknown before waived."""
+    i, f = item
+    return (not f.blocking, -f.severity.rank, _STATUS_ORDER[f.status], i)
+
+
+_STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WAIVED: 2, Status.PASS: 3}
+_SENTINEL = "\0sovpolicy-results\0"
+_INDENT = b"\n" + b" " * 8  # a result's place in runs[0].results
+
+
+def _run(result: ScanResult, rules: dict[str, tuple[int, dict[str, Any]]], notifications: list[dict[str, Any]],
+         results: list[Any]) -> dict[str, Any]:
     from .. import __version__
 
-    rules: dict[str, tuple[int, dict[str, Any]]] = {}
-    for f in result.findings:
-        if f.policy_id not in rules:
-            rules[f.policy_id] = (len(rules), _rule(f))
-    results = [_result(f, rules[f.policy_id][0]) for f in result.findings if f.status in REPORTED]
-    notifications = [{"level": "error", "message": {"text": f"{p.kind}: {p.message}" + (f" ({p.where})" if p.where else "")}}
-                     for p in result.problems]
-    notifications += [{"level": "warning", "message": {"text": w}} for w in result.warnings]
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
@@ -160,6 +167,75 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def render_sarif(result: ScanResult) -> str:
+def _cut_notice(kept: int, total: int, left_blocking: int, full_report: str | None) -> str:
+    where = (f"the full report is {full_report}" if full_report else
+             "write the full report with --format json:FILE (or junit)")
+    return (f"{total - kept} of {total} results left out ({left_blocking} of them blocking): GitHub code scanning "
+            f"rejects a run over {limits.RESULTS_PER_RUN:,} results or a gzip file over 10 MB "
+            f"({limits.DOCS}); this log holds the {kept} most severe; {where}")
+
+
+def iter_sarif(result: ScanResult, ctx: ReportContext | None = None) -> Iterator[bytes]:
+    """The SARIF 2.1.0 log as UTF-8 chunks, cut to what GitHub code scanning accepts.
+
+    When every result fits (:mod:`~sovpolicy.report.uploadlimits`), results are in
+    finding order. Otherwise the most severe come first and as many as fit are written;
+    the run's notifications and ``ctx.notices`` (printed on the terminal) say how many
+    were left out and where the full report is (``ctx.full_report``).
+    """
+    rules: dict[str, tuple[int, dict[str, Any]]] = {}
+    for f in result.findings:
+        if f.policy_id not in rules:
+            rules[f.policy_id] = (len(rules), _rule(f))
+    notifications = [{"level": "error", "message": {"text": f"{p.kind}: {p.message}" + (f" ({p.where})" if p.where else "")}}
+                     for p in result.problems]
+    notifications += [{"level": "warning", "message": {"text": w}} for w in result.warnings]
+    reported = [(i, f) for i, f in enumerate(result.findings) if f.status in REPORTED]
+    full_report = ctx.full_report if ctx is not None else None
+    worst_notice = {"level": "warning", "message": {"text": _cut_notice(len(reported), len(reported), len(reported), full_report)}}
+    head, _, tail = _split(_run(result, rules, [*notifications, worst_notice], [_SENTINEL]))
+    budget = limits.Budget(reserve=len(head) + len(tail))
+    kept: list[tuple[int, bytes]] = []
+    encode, fmt = msgspec.json.encode, msgspec.json.format
+    for i, f in sorted(reported, key=_priority):
+        chunk = fmt(encode(_result(f, rules[f.policy_id][0])), indent=2).replace(b"\n", _INDENT)
+        if not budget.add(chunk):
+            break
+        kept.append((i, chunk))
+    if len(kept) == len(reported):
+        kept.sort()
+    else:
+        left = {i for i, _ in reported} - {i for i, _ in kept}
+        left_blocking = sum(1 for i, f in reported if i in left and f.blocking)
+        text = _cut_notice(len(kept), len(reported), left_blocking, full_report)
+        notifications.append({"level": "warning", "message": {"text": text}})
+        if ctx is not None:
+            ctx.notices.append(f"SARIF: {text}")
+    head, empty, tail = _split(_run(result, rules, notifications, [_SENTINEL] if kept else []))
+    if empty:
+        yield head + b"[]" + tail
+        return
+    yield head
+    sep = b"[" + _INDENT
+    for _, chunk in kept:
+        yield sep + chunk
+        sep = b"," + _INDENT
+    yield tail
+
+
+def _split(doc: dict[str, Any]) -> tuple[bytes, bool, bytes]:
+    """The indented log before and after its results (``True`` when it has none)."""
+    text = msgspec.json.format(msgspec.json.encode(doc), indent=2) + b"\n"
+    marker = msgspec.json.encode(_SENTINEL)
+    at = text.find(marker)
+    if at < 0:
+        at = text.index(b'"results": []') + len(b'"results": ')
+        return text[:at], True, text[at + 2:]
+    start = text.rindex(b"[", 0, at)
+    end = text.index(b"]", at + len(marker))
+    return text[:start], False, b"\n      ]" + text[end + 1:]
+
+
+def render_sarif(result: ScanResult, ctx: ReportContext | None = None) -> str:
     """Render the SARIF 2.1.0 log (2-space indented JSON, deterministic order)."""
-    return dump_json(sarif_dict(result))
+    return b"".join(iter_sarif(result, ctx)).decode("utf-8")
