@@ -160,3 +160,15 @@ def test_partner_server_outside_the_input_is_placed_by_the_failover_group(catalo
     resources, _, _ = read_export(Path("fg.json"), {"value": [db, fg]}, catalog)
     [flow] = next(r for r in resources if r.address == db["id"]).flows
     assert not flow.to.resolved and partner in (flow.to.reason or "")
+
+
+def test_a_bleu_location_places_the_resource_in_bleu(catalog):
+    st = _obj(ST, "Microsoft.Storage/storageAccounts", "Bleu France Central", sku={"name": "Standard_GRS"})
+    [r], _, _ = read_export(Path("bleu.json"), [st], catalog)
+    assert (r.placement.cloud, r.placement.region) == ("bleu", "bleufrancecentral")
+    host = resolve_host(catalog, r.placement, r.type)
+    assert host is not None and host.known_region and host.country == "FR" and host.operator is not None
+    assert host.operator.id == "bleu"
+    # no region pair is catalogued for Bleu: the geo-redundant copy's place is unknown
+    [flow] = r.flows
+    assert flow.rule == "azure-storage-geo-redundancy" and not flow.to.resolved

@@ -238,3 +238,15 @@ def test_graph_result_short_of_its_count_is_incomplete(fake, catalog):
     out = run(fake, catalog, inventory="graph", subscriptions=(SUB_A, SUB_B))
     assert [p.kind for p in out.problems] == ["incomplete"]
     assert "returned" in out.problems[0].message
+
+
+def test_bleu_is_its_own_cloud_reached_through_a_given_endpoint(fake, catalog):
+    with pytest.raises(UsageError, match="--arm-endpoint"):
+        scan(AzureOptions(environment="Bleu"), catalog, TokenCredential())
+    cred = TokenCredential()
+    out = scan(AzureOptions(arm_endpoint=fake.url, environment="bleu", subscriptions=(SUB_B,), inventory="arm"),
+               catalog, cred)
+    assert {s for scopes, _ in cred.asked for s in scopes} == {f"{fake.url}/.default"}
+    # West Europe is Azure, not Bleu: said, and placed in Azure
+    assert any(p.kind == "region" and "Bleu" in p.message for p in out.problems)
+    assert by_id(out)[VM_B.lower()].placement.cloud == "azure"

@@ -83,20 +83,23 @@ class LiveType:
 
 @dataclass(frozen=True)
 class Environment:
-    """A sovereign environment of a cloud (Azure public, US Government, China).
+    """A sovereign environment of a cloud (Azure public, US Government, China; Bleu).
 
     Attributes:
         id: the name users give (``AzureCloud``).
-        sdk: the SDK's name for it (``AZURE_PUBLIC_CLOUD``), which picks the endpoints.
-        regions: the catalog regions it holds; ``("*",)`` for every region no other
-            environment claims.
+        sdk: the SDK's name for it (``AZURE_PUBLIC_CLOUD``), which picks the endpoints; None
+            when the SDK does not know it (a scan then needs the endpoint given).
+        regions: the catalog regions it holds; ``("*",)`` for every region of its cloud that
+            no other environment claims.
+        cloud: the catalog cloud its resources are placed in (Bleu is its own cloud, not Azure).
     """
 
     id: str
     name: str
-    sdk: str
+    sdk: str | None
     regions: tuple[str, ...]
     source: SourceRef
+    cloud: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,14 @@ class LiveTypes:
             return frozenset(env.regions)
         claimed = {r for e in self.environments.values() if "*" not in e.regions for r in e.regions}
         return all_regions - claimed
+
+    def cloud_of(self, region: str) -> str:
+        """The catalog cloud of a location ARM gives: that of the environment holding it when
+        that environment is another cloud (``bleufrancecentral`` -> ``bleu``), else this one."""
+        for e in self.environments.values():
+            if e.cloud != self.cloud and region in e.regions:
+                return e.cloud
+        return self.cloud
 
 
 def build_live_types(docs: list[tuple[str, dict[str, Any]]], source: SourceOf,
@@ -153,9 +164,12 @@ def build_live_types(docs: list[tuple[str, dict[str, Any]]], source: SourceOf,
                 item["live"], item["terraform"], attrs, read, children, locates, source(item, where))
         for i, item in enumerate(doc.get("environments") or []):
             where = f"{path}: $.environments[{i}]"
+            env_cloud = str(item.get("cloud") or cloud)
+            if env_cloud not in regions:
+                raise CatalogError(f"environment of unknown cloud {env_cloud!r}", where)
             for r in item["regions"]:
-                if r != "*" and r not in regions[cloud]:
-                    raise CatalogError(f"region {r!r} is not a region of cloud {cloud!r}", where)
+                if r != "*" and r not in regions[env_cloud]:
+                    raise CatalogError(f"region {r!r} is not a region of cloud {env_cloud!r}", where)
             envs.setdefault(cloud, {})[item["id"]] = Environment(
-                item["id"], item["name"], item["sdk"], tuple(item["regions"]), source(item, where))
+                item["id"], item["name"], item.get("sdk"), tuple(item["regions"]), source(item, where), env_cloud)
     return {c: LiveTypes(c, types.get(c, {}), envs.get(c, {})) for c in set(types) | set(envs)}

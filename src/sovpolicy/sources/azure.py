@@ -120,26 +120,31 @@ class AzureSource:
         return SourceOutput(resources=out.resources, problems=out.problems, notes=out.notes, scope=self.input)
 
 
-def _environment(catalog: Catalog, name: str) -> tuple[str, str]:
-    """``(environment id, SDK cloud setting)`` for ``--cloud``."""
+def _environment(catalog: Catalog, name: str, endpoint: str | None) -> tuple[str, str, str | None]:
+    """``(environment id, SDK cloud setting, token scope)`` for ``--cloud``: the SDK's
+    scope for its environments, ``<endpoint>/.default`` for one it does not know (Bleu)."""
     lt = catalog.live_types.get(CLOUD)
     envs = lt.environments if lt else {}
     hit = next((e for e in envs.values() if e.id.lower() == name.lower()), None)
     if hit is None:
         raise UsageError(f"--cloud {name}: expected one of {', '.join(envs) or 'AzureCloud'}")
-    return hit.id, hit.sdk
+    if hit.sdk is None:
+        if not endpoint:
+            raise UsageError(f"--cloud {hit.id}: the Azure SDK has no endpoints for {hit.name}: give --arm-endpoint URL")
+        return hit.id, "AZURE_PUBLIC_CLOUD", endpoint.rstrip("/") + "/.default"
+    return hit.id, hit.sdk, None
 
 
 def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progress: bool = False) -> LiveScan:
     """Read the inventory in scope and turn it into resources (see the module doc)."""
     from . import azure_sdk as sdk
 
-    env, setting = _environment(catalog, opts.environment)
+    env, setting, scope = _environment(catalog, opts.environment, opts.arm_endpoint)
     counter = sdk.Counter()
     cred = credential if credential is not None else sdk.default_credential(setting, opts.tenant)
     if credential is not None and opts.tenant:
         cred = sdk.TenantCredential(credential, opts.tenant)
-    clients = sdk.Clients(cred, setting, opts.arm_endpoint, counter)
+    clients = sdk.Clients(cred, setting, opts.arm_endpoint, counter, scope)
     problems: list[Problem] = []
     label = scope_label(opts)
 
@@ -175,9 +180,9 @@ def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progre
     objects = _details(clients, catalog, objects, problems, read_properties=not use_graph, progress=progress)
     reader = AzureReader(catalog, kind=SourceKind.AZURE, input=label, environment=env)
     resources, more = reader.read(objects)
-    scope = (f"{len(subs)} subscription(s)" if subs else "") + (
-        f" management group(s) {', '.join(opts.management_groups)}" if opts.management_groups else "")
-    note = (f"azure: inventory from {path} ({env}; {scope.strip()}; {len(resources)} resources, "
+    scope = (f"management group(s) {', '.join(opts.management_groups)}" if opts.management_groups
+             else f"{len(subs)} subscription(s)")
+    note = (f"azure: inventory from {path} ({env}; {scope}; {len(resources)} resources, "
             f"{counter.total} requests)")
     return LiveScan(resources, problems + more, [note], path, dict(counter.by_method))
 

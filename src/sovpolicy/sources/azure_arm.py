@@ -227,10 +227,10 @@ class AzureReader:
         self.types: LiveTypes = catalog.live_types.get(CLOUD) or LiveTypes(CLOUD)
         self.kind = kind
         self.location = location
-        regions = frozenset(catalog.clouds[CLOUD].regions) if CLOUD in catalog.clouds else frozenset()
         self.env = environment
-        self.env_regions = (self.types.environment_regions(environment, regions)
-                            if environment and environment in self.types.environments else None)
+        env = self.types.environments.get(environment or "")
+        regions = frozenset(catalog.clouds[env.cloud].regions) if env and env.cloud in catalog.clouds else frozenset()
+        self.env_regions = self.types.environment_regions(env.id, regions) if env else None
 
     def region(self, text: str) -> str:
         """A location as the catalog spells it (``France Central`` -> ``francecentral``)."""
@@ -248,7 +248,8 @@ class AzureReader:
                 for i, item in enumerate(items if isinstance(items, list) else []):
                     rid, where = _get(item, id_tail), _get(item, loc_tail)
                     if isinstance(rid, str) and rid.lower() not in by_id and isinstance(where, str) and where.strip():
-                        out.setdefault(rid.lower(), Placement(CLOUD, self.region(where), Origin.OBSERVED, (
+                        region = self.region(where)
+                        out.setdefault(rid.lower(), Placement(self.types.cloud_of(region), region, Origin.OBSERVED, (
                             f"{o.where} {head}[{i}].{loc_tail} = {where} ({rid} is not in this input)",)))
         return out
 
@@ -268,7 +269,7 @@ class AzureReader:
             rid = str(o.obj["id"])
             if isinstance(loc, str) and loc.strip():
                 region = self.region(loc)
-                p = Placement(CLOUD, region, Origin.OBSERVED, (f"{o.where} location = {loc}",))
+                p = Placement(self.types.cloud_of(region), region, Origin.OBSERVED, (f"{o.where} location = {loc}",))
                 if self.env_regions is not None and region != "global" and region not in self.env_regions:
                     problems.append(Problem("region", f"{rid}: location {loc!r} is not a region of {self.env} in the catalog", o.where))
             else:

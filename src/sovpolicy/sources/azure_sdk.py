@@ -59,6 +59,7 @@ class Clients:
     cloud_setting: str
     base_url: str | None
     counter: Counter
+    scope: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def _kwargs(self) -> dict[str, Any]:
@@ -67,6 +68,8 @@ class Clients:
         kw: dict[str, Any] = {"cloud_setting": AzureClouds[self.cloud_setting], "raw_request_hook": self.counter.hook}
         if self.base_url:
             kw["base_url"] = self.base_url
+        if self.scope:
+            kw["credential_scopes"] = [self.scope]
         return kw
 
     def subscriptions(self) -> Any:
