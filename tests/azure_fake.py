@@ -152,6 +152,7 @@ class FakeAzure:
         self.bodies: list[dict[str, Any]] = []
         self.throttle_left = throttle
         self.graph_bad_row = False
+        self.deny_failover_groups = False
         self.hidden: set[str] = set()  # resource IDs deleted from the tenant
         self.lock = threading.Lock()
         fake = self
@@ -224,6 +225,8 @@ class FakeAzure:
             return 200, {}, {"value": GROUPS.get(sub, [])}
         if len(segs) == 4 and segs[3].lower() == "resources":
             return self.resource_list(sub, query)
+        if low.endswith("/failovergroups") and self.deny_failover_groups:
+            return 403, {}, {"error": {"code": "AuthorizationFailed", "message": "no read access to failover groups"}}
         if low.endswith("/failovergroups"):
             return 200, {}, {"value": FAILOVER_GROUPS.get(low[: -len("/failovergroups")], [])}
         for items in RESOURCES.values():

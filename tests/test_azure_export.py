@@ -172,3 +172,16 @@ def test_a_bleu_location_places_the_resource_in_bleu(catalog):
     # no region pair is catalogued for Bleu: the geo-redundant copy's place is unknown
     [flow] = r.flows
     assert flow.rule == "azure-storage-geo-redundancy" and not flow.to.resolved
+
+
+def test_an_export_without_the_failover_groups_of_a_server_leaves_its_databases_unknown(catalog):
+    server = _obj(f"{SUB}/resourceGroups/rg/providers/Microsoft.Sql/servers/sqlfr", "Microsoft.Sql/servers", "francecentral")
+    db = _obj(f"{server['id']}/databases/patients", "Microsoft.Sql/servers/databases", "francecentral",
+              properties={"currentBackupStorageRedundancy": "Local"})
+    resources, _, _ = read_export(Path("g.json"), {"totalRecords": 2, "data": [server, db]}, catalog)
+    flows = {r.address: [(f.rule, f.to.resolved) for f in r.flows] for r in resources}
+    assert flows[db["id"]] == [("azure-children-unread", False)]
+    fg = {"id": f"{server['id']}/failoverGroups/fg", "type": "Microsoft.Sql/servers/failoverGroups",
+          "properties": {"partnerServers": [], "databases": []}}
+    resources, _, _ = read_export(Path("g.json"), {"totalRecords": 3, "data": [server, db, fg]}, catalog)
+    assert next(r for r in resources if r.address == db["id"]).flows == ()

@@ -250,3 +250,13 @@ def test_bleu_is_its_own_cloud_reached_through_a_given_endpoint(fake, catalog):
     # West Europe is Azure, not Bleu: said, and placed in Azure
     assert any(p.kind == "region" and "Bleu" in p.message for p in out.problems)
     assert by_id(out)[VM_B.lower()].placement.cloud == "azure"
+
+
+def test_unreadable_failover_groups_leave_the_databases_unknown(fake, catalog):
+    fake.deny_failover_groups = True
+    out = run(fake, catalog, inventory="arm", subscriptions=(SUB_A,))
+    assert {p.where for p in out.problems if "failoverGroups" in p.message} == {SQL_US, SQL_US.replace("sqlus", "sqlfr")}
+    db = by_id(out)[DB_PATIENTS.lower()]
+    unread = [f for f in db.flows if f.rule == "azure-children-unread"]
+    assert unread and not unread[0].to.resolved and "could not be read" in (unread[0].to.reason or "")
+    assert FAILOVER_GROUP.lower() not in by_id(out)

@@ -10,23 +10,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import sys
-import tempfile
-import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .catalog import load_catalog
-from .catalog.load import data_dir, read_documents
-from .config import find_config, load_config
 from .errors import ExitCode, SovpolicyError, UsageError
-from .gate import Gate
-from .model import Resource, ScanResult, Severity
-from .report import FORMATS, ReportContext, report_chunks
-from .sources.registry import add_live_arguments, file_sources, live_sources
+
+if TYPE_CHECKING:
+    from .model import Resource, ScanResult
+
+# Each command imports what it needs when it runs (`sovpolicy --version` imports nothing
+# more; a scan of Terraform source does not import the plan reader or the cloud SDKs).
 
 
 def _date(text: str) -> dt.date:
@@ -43,6 +40,10 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per job)."""
+    from .model import Severity
+    from .report import FORMATS
+    from .sources.registry import add_live_arguments
+
     parser = _Parser(prog="sovpolicy", description="Block health data on cloud hosts that are not qualified for it.")
     parser.add_argument("--version", action="version", version=f"sovpolicy {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -131,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _outputs(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
+    from .report import FORMATS
+
     specs = args.format or ["text"]
     outputs: list[tuple[str, Path | None]] = []
     files = list(args.output)
@@ -148,6 +151,9 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
 
 
 def _setup(args: argparse.Namespace, start: Path) -> tuple:
+    from .catalog import load_catalog
+    from .catalog.load import data_dir
+    from .config import find_config, load_config
     from .policy import available_packs, load_packs, pack_roots, with_enforcement
     from .setupcache import cached, files_key
 
@@ -181,7 +187,10 @@ def _cache_dir(args: argparse.Namespace) -> Path | None:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """``sovpolicy scan``: exit 0, 1 (blocking), 3 (incomplete)."""
+    from .gate import Gate
     from .pipeline import scan
+    from .report import ReportContext, report_chunks
+    from .sources.registry import file_sources, live_sources
 
     outputs = _outputs(args)
     sign_key = None
@@ -321,6 +330,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     copied), the references its data comes through, and every applicable policy."""
     from .pipeline import scan
     from .policy.evaluate import destination_reason, host_reasons, placement_reason
+    from .sources.registry import file_sources
 
     paths = [*args.plan, *args.paths]
     if not paths:
@@ -376,6 +386,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_catalog(args: argparse.Namespace) -> int:
     """``sovpolicy catalog check|show``."""
+    from .catalog import load_catalog
+    from .catalog.load import data_dir, read_documents
+
     if args.action == "check":
         docs = read_documents([data_dir(), *args.catalog], validate=True)
         catalog = load_catalog(args.catalog, validate=False)
@@ -409,6 +422,7 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 def cmd_policies(args: argparse.Namespace) -> int:
     """``sovpolicy policies list|validate|test``: every pack found (built-in, plugins, --policy-dir)."""
+    from .catalog import load_catalog
     from .policy import available_packs, load_packs, pack_roots
 
     roots = pack_roots(args.policy_dir)
@@ -437,6 +451,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """``sovpolicy config check [FILE ...]``: exit 0 when a scan would accept every file, else 2 naming the first bad one."""
+    from .config import find_config
     files = list(args.files)
     if not files:
         found = find_config(Path.cwd())
@@ -478,6 +493,10 @@ COMMANDS = {"scan": cmd_scan, "history": cmd_history, "explain": cmd_explain, "c
 
 
 def _crash_log(exc: BaseException) -> Path:
+    import platform
+    import tempfile
+    import traceback
+
     fd, name = tempfile.mkstemp(prefix="sovpolicy-crash-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(f"sovpolicy {__version__}, Python {platform.python_version()}, {platform.platform()}\n")
@@ -490,8 +509,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see :class:`~sovpolicy.errors.ExitCode`)."""
     if sys.stderr is None:  # started with standard error closed: messages go nowhere, codes stay right
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    if argv == ["--version"]:  # answered before the parser (and the live sources' flags) is built
+        sys.stdout.write(f"sovpolicy {__version__}\n")
+        return int(ExitCode.OK)
     try:
-        args = build_parser().parse_args(list(argv) if argv is not None else None)
+        args = build_parser().parse_args(argv)
         return int(COMMANDS[args.command](args))
     except SovpolicyError as exc:
         sys.stderr.write(f"sovpolicy: error: {exc}\n")

@@ -177,9 +177,10 @@ def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progre
                 except sdk.AzureCallError as e:
                     problems.append(Problem("access", f"azure: subscription {sub} cannot be read: {e}", f"azure:{sub}"))
                 bar.update()
-    objects = _details(clients, catalog, objects, problems, read_properties=not use_graph, progress=progress)
+    unread: dict[str, str] = {}
+    objects = _details(clients, catalog, objects, problems, unread, read_properties=not use_graph, progress=progress)
     reader = AzureReader(catalog, kind=SourceKind.AZURE, input=label, environment=env)
-    resources, more = reader.read(objects)
+    resources, more = reader.read(objects, unread)
     scope = (f"management group(s) {', '.join(opts.management_groups)}" if opts.management_groups
              else f"{len(subs)} subscription(s)")
     note = (f"azure: inventory from {path} ({env}; {scope}; {len(resources)} resources, "
@@ -209,8 +210,8 @@ def _read_graph(clients: Any, subs: list[str], mgs: list[str], objects: list[Arm
         problems.append(Problem("access", f"azure: Resource Graph query failed: {e}", label))
 
 
-def _details(clients: Any, catalog: Catalog, objects: list[ArmObject], problems: list[Problem], *,
-             read_properties: bool, progress: bool) -> list[ArmObject]:
+def _details(clients: Any, catalog: Catalog, objects: list[ArmObject], problems: list[Problem], unread: dict[str, str],
+             *, read_properties: bool, progress: bool) -> list[ArmObject]:
     """Read what the lists lack: properties of the types that need them (ARM path) and child
     collections (SQL failover groups). A read that fails leaves the list's object and a problem."""
     from . import azure_sdk as sdk
@@ -242,5 +243,6 @@ def _details(clients: Any, catalog: Catalog, objects: list[ArmObject], problems:
                     children += sdk.list_children(clients, rid, child.segment, child.api_version)
                 except sdk.AzureCallError as e:
                     problems.append(Problem("access", f"azure: {rid}: {child.segment} not read: {e}", rid))
+                    unread[rid.lower()] = f"the {child.segment} of {rid} could not be read"
                 bar.update()
     return out + children

@@ -253,12 +253,31 @@ class AzureReader:
                             f"{o.where} {head}[{i}].{loc_tail} = {where} ({rid} is not in this input)",)))
         return out
 
-    def read(self, objects: Iterable[ArmObject]) -> tuple[list[Resource], list[Problem]]:
-        """The resources of ``objects`` (each ID once, first read wins), with their flows."""
+    def _children_missing(self, by_id: Mapping[str, ArmObject]) -> dict[str, str]:
+        """Resources whose child collections (``children``) have no entry in the input: an
+        export may have left them out, so what they would say is unknown."""
+        out: dict[str, str] = {}
+        for key, o in by_id.items():
+            live = self.types.get(str(o.obj.get("type") or ""))
+            for child in live.children if live else ():
+                prefix = f"{key}/{child.segment.lower()}/"
+                if not any(k.startswith(prefix) for k in by_id):
+                    out[key] = f"no {child.segment} of {o.obj['id']} are in this input"
+        return out
+
+    def read(self, objects: Iterable[ArmObject],
+             unread: Mapping[str, str] | None = None) -> tuple[list[Resource], list[Problem]]:
+        """The resources of ``objects`` (each ID once, first read wins), with their flows.
+
+        ``unread``: resource ID (lower case) -> why its child collections were not read (a
+        live scan's failed calls); None to take every collection absent from the input as
+        unread (exports). The resource and those under it then get an unresolved flow.
+        """
         problems: list[Problem] = []
         by_id: dict[str, ArmObject] = {}
         for o in objects:
             by_id.setdefault(str(o.obj["id"]).lower(), o)
+        unread = self._children_missing(by_id) if unread is None else unread
         placements: dict[str, Placement] = {}
 
         def place(key: str, seen: frozenset[str] = frozenset()) -> Placement:
@@ -317,6 +336,13 @@ class AzureReader:
                 flows += (Flow(Placement(CLOUD, None, Origin.UNRESOLVED, (o.where,),
                                          f"the properties of this {live.live} are not in this input: where it copies its data is unknown"),
                                FlowKind.REPLICATE, f"{s.address} properties", (o.where,), "azure-properties-unread"),)
+            low = s.address.lower()
+            for parent, why in unread.items():
+                if low == parent or low.startswith(parent + "/"):
+                    flows += (Flow(Placement(CLOUD, None, Origin.UNRESOLVED, (o.where,),
+                                             f"{why}: where the data is replicated (a SQL failover group) is unknown"),
+                                   FlowKind.REPLICATE, f"{by_id[parent].obj['id']} children", (o.where,),
+                                   "azure-children-unread"),)
             resources.append(Resource(
                 address=s.address, type=s.type, source=self.kind, placement=s.placement, input=self.input, module="",
                 tags={str(k): "" if v is None else str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {},

@@ -70,9 +70,13 @@ class HclSource:
 
     def read(self, ctx: ReadContext) -> SourceOutput:
         from .hcl import read_module
+        from .modulecache import ModuleCache
         from .parsecache import ParseCache
 
-        hcl = read_module(self.root, ctx.catalog, ctx.var_files, ParseCache(ctx.cache_dir))
+        hcl = ModuleCache(ctx.cache_dir).read(
+            self.root, ctx.var_files, ctx.catalog,
+            lambda: read_module(self.root, ctx.catalog, ctx.var_files, ParseCache(ctx.cache_dir)),
+            dirs_of=lambda scan: list(scan.module_dirs.values()), cacheable=lambda scan: not scan.problems)
         label = self.input
         resources = [r if r.input == label else replace(r, input=label) for r in hcl.resources]
         notes = [f"{label}: root module found under {self.found_under}"] if self.found_under is not None else []
