@@ -93,10 +93,19 @@ def build(with_org: bool = True) -> World:
     vol = _client("ec2", "eu-west-2").create_volume(AvailabilityZone="eu-west-2a", Size=10,
                                                     TagSpecifications=[{"ResourceType": "volume", "Tags": HEALTH}])
     w.arns["volume"] = f"arn:aws:ec2:eu-west-2:{MGMT}:volume/{vol['VolumeId']}"
-    key = _client("kms", "eu-west-3").create_key(Tags=[{"TagKey": "data_classification", "TagValue": "health"}])
+    kms = _client("kms", "eu-west-3")
+    key = kms.create_key(MultiRegion=True, Tags=[{"TagKey": "data_classification", "TagValue": "health"}])
     w.arns["key"] = key["KeyMetadata"]["Arn"]
-    sec = _client("secretsmanager", "eu-west-3").create_secret(Name="db-password", SecretString=CANARY, Tags=HEALTH)
+    kms.replicate_key(KeyId=key["KeyMetadata"]["KeyId"], ReplicaRegion="us-east-1")
+    sec = _client("secretsmanager", "eu-west-3").create_secret(Name="db-password", SecretString=CANARY, Tags=HEALTH,
+                                                                AddReplicaRegions=[{"Region": "eu-west-2"}])
     w.arns["secret"] = sec["ARN"]
+    # AWS Backup: a plan in Paris whose rule copies every recovery point to a vault in us-east-1
+    _client("backup", "eu-west-3").create_backup_vault(BackupVaultName="local")
+    dr = _client("backup", "us-east-1").create_backup_vault(BackupVaultName="dr")["BackupVaultArn"]
+    plan = _client("backup", "eu-west-3").create_backup_plan(BackupPlan={"BackupPlanName": "daily", "Rules": [
+        {"RuleName": "daily", "TargetBackupVaultName": "local", "CopyActions": [{"DestinationBackupVaultArn": dr}]}]})
+    w.arns["backup_plan"] = plan["BackupPlanArn"]
     role = _client("iam", "us-east-1").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     w.arns["role"] = role
     fn = _client("lambda", "eu-west-3").create_function(

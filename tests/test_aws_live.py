@@ -95,6 +95,7 @@ def test_health_resources_block_by_arn_and_the_untagged_bucket_does_not(world, a
     a = world.arns
     expected = {a[k] for k in ("records", "replica_bucket", "london", "db", "db_replica", "table_eu-west-3", "table_us-east-1",
                                "volume", "key", "secret", "function")}
+    expected.add(a["secret"].replace(":eu-west-3:", ":eu-west-2:"))  # the secret's replica, tags and all
     assert {f.address for f in result.findings if f.blocking} == expected
     res = _by_arn(result)
     untagged = res[a["untagged"]]
@@ -128,12 +129,18 @@ def test_copies_in_other_regions_are_flows_judged_at_their_destination(world, ac
     result, _, _ = account_scan
     res = _by_arn(result)
     a = world.arns
-    flows = {k: [(f.to.region, f.kind.value, f.via, f.rule) for f in res[a[k]].flows] for k in ("records", "db", "table_eu-west-3")}
+    keys = ("records", "db", "table_eu-west-3", "key", "secret", "backup_plan")
+    flows = {k: [(f.to.region, f.kind.value, f.rule) for f in res[a[k]].flows] for k in keys}
     assert flows == {
-        "records": [("us-east-1", "replicate", a["replica_bucket"], "aws-s3-replication")],
-        "db": [("us-east-1", "replicate", a["db_replica"], "aws-rds-read-replica")],
-        "table_eu-west-3": [("us-east-1", "replicate", "us-east-1", "aws-dynamodb-global-table")],
+        "records": [("us-east-1", "replicate", "aws-s3-replication")],
+        "db": [("us-east-1", "replicate", "aws-rds-read-replica")],
+        "table_eu-west-3": [("us-east-1", "replicate", "aws-dynamodb-global-table")],
+        "key": [("us-east-1", "replicate", "aws-kms-multi-region")],
+        "secret": [("eu-west-2", "replicate", "aws-secret-replica")],
+        "backup_plan": [("us-east-1", "copy", "aws-backup-copy-action")],
     }
+    assert [f.via for f in res[a["records"]].flows] == [a["replica_bucket"]]
+    assert [f.via for f in res[a["db"]].flows] == [a["db_replica"]]
     hds2 = {(f.address, f.flow.to.region if f.flow else None): f.status for f in result.findings if f.policy_id == "SOV-HDS-002"}
     for k in ("records", "db", "table_eu-west-3"):
         assert hds2[(a[k], None)] is Status.PASS  # Paris is in the EEA...
@@ -208,13 +215,16 @@ def test_api_calls_grow_with_regions_not_resources(world, fake):
     one, two = counts["eu-west-2"], counts["eu-west-2,eu-west-3"]
     # one more region adds its 17 list calls and one detail call per table, key and secret
     # of that region (the S3 calls are per account and already counted)
-    assert sum(two.values()) - sum(one.values()) == 17 + 2 + 3  # eu-west-3 has 2 buckets, a table, a key, a secret
+    # eu-west-3 has 2 buckets, a table, a key, a secret and a backup plan
+    assert sum(two.values()) - sum(one.values()) == 17 + 2 + 4
     assert one["rds:DescribeDBInstances"] == 1 and two["rds:DescribeDBInstances"] == 2
 
 
 def test_regions_not_enabled_are_skipped_and_named(world):
     result, _ = _run("--aws", "--regions", "eu-west-3,ap-east-1")
     assert f"aws: account {MGMT}: regions not enabled, skipped: ap-east-1" in result.notes
+    assert (f"aws: account {MGMT}: 2 S3 buckets in regions not scanned were left out: hds-london (eu-west-2), "
+            "hds-records-replica (us-east-1)") in result.notes
     assert any(n.startswith(f"aws: account {MGMT} read through the service APIs in 1 regions (eu-west-3)") for n in result.notes)
 
 
@@ -408,3 +418,27 @@ def test_progress_only_on_a_terminal():
     assert enabled(Tty(), {"TERM": "dumb"}) is False
     assert enabled(io.StringIO(), {}) is False  # a pipe or a file
 
+
+
+def test_role_arn_with_external_id(world):
+    m0 = world.members[0]
+    result, source = _run("--aws", "--role-arn", f"arn:aws:iam::{m0}:role/SovpolicyReadOnly", "--external-id", "7f3e",
+                          "--regions", "eu-west-3")
+    assert source.input == f"aws:{m0}"
+    assert {r.input for r in result.resources} == {f"aws:{m0}"}
+    assert world.arns["member0"] in _by_arn(result)
+    assert source.sessions.log.counts["sts:AssumeRole"] == 1
+
+
+def test_profile_from_the_shared_files(world, tmp_path, monkeypatch, capsys):
+    creds = tmp_path / "credentials"
+    creds.write_text("[audit]\naws_access_key_id = testing\naws_secret_access_key = testing\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    result, source = _run("--aws", "--profile", "audit", "--regions", "eu-west-3")
+    assert source.input == f"aws:{MGMT}" and world.arns["records"] in _by_arn(result)
+    from sovpolicy.cli import main
+
+    assert main(["scan", "--aws", "--profile", "nobody", "--regions", "eu-west-3"]) == 2
+    assert capsys.readouterr().err == "sovpolicy: error: --profile: no AWS profile 'nobody' in the shared config and credentials files\n"

@@ -158,7 +158,7 @@ class AwsSource:
         return self.sessions.session().region_name or "us-east-1"
 
     def _caller(self, home: str) -> str | None:
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
         s = self.sessions
         assert s is not None
@@ -169,6 +169,8 @@ class AwsSource:
             return str(s.client(s.session(), "sts", home).get_caller_identity()["Account"])
         except NoCredentialsError:
             raise UsageError("no AWS credentials found (environment, --profile, shared files, SSO or instance role)") from None
+        except ProfileNotFound:
+            raise UsageError(f"--profile: no AWS profile {o.profile!r} in the shared config and credentials files") from None
         except (ClientError, BotoCoreError) as exc:
             call = "sts:AssumeRole" if o.role_arn and s.base_credentials is None else "sts:GetCallerIdentity"
             self.problems.append(problem(exc, o.role_arn.split(":")[4] if o.role_arn else "(caller)", home, call))
@@ -271,6 +273,10 @@ class AwsSource:
             resources += assemble(ctx, account.id, parts)
             self.notes.append(f"aws: account {account.id} read through the service APIs in {len(regions)} regions "
                               f"({', '.join(regions) or 'none'})")
+            skipped = sorted(b for part in parts for b in part.skipped_buckets)
+            if skipped:
+                self.notes.append(f"aws: account {account.id}: {len(skipped)} S3 buckets in regions not scanned were left "
+                                  f"out: {', '.join(skipped)}")
         return resources
 
 

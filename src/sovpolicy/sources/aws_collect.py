@@ -44,6 +44,9 @@ class Collected:
     failures: list[tuple[str, str, str]] = field(default_factory=list)
     """(kind, call, text) of each failed call."""
     bucket_regions: dict[str, str] = field(default_factory=dict)
+    """Every bucket of the account -> its region (to place replication destinations)."""
+    skipped_buckets: list[str] = field(default_factory=list)
+    """Buckets in regions the scan does not cover: named in a note, not read further."""
 
 
 class Collector:
@@ -236,6 +239,8 @@ class Collector:
                 self.out.bucket_regions[name] = str(region)
                 if region in regions:
                     self.add(f"arn:aws:s3:::{name}", action, "aws_s3_bucket", region=str(region))
+                else:
+                    self.out.skipped_buckets.append(f"{name} ({region})")
 
     def s3_replication(self) -> None:
         for raw in self.out.raws:

@@ -146,7 +146,7 @@ def make_resource(catalog: Catalog, *, address: str, input_label: str, source: S
     extra = () if known else (f"type {what} is not in the AWS type mapping; reported under its AWS name",)
     return Resource(address=address, type=tf_type, source=source, placement=placement(catalog, tf_type, region, evidence),
                     tags=dict(tags or {}), attributes=attrs, location=location, notes=tuple(notes) + extra,
-                    flows=tuple(flows), input=input_label)
+                    flows=tuple(flows), input=input_label, module="")
 
 
 def walk(doc: object, path: Sequence[str]) -> list[object]:
