@@ -24,6 +24,7 @@ TENANT = "99999999-0000-4000-8000-000000000009"
 SUB_A = "11111111-0000-4000-8000-000000000001"  # hds-prod: France, West Europe, East US, global
 SUB_B = "22222222-0000-4000-8000-000000000002"  # analytics: its resource list is throttled once
 SUB_C = "33333333-0000-4000-8000-000000000003"  # forbidden: 403
+SUB_D = "44444444-0000-4000-8000-00000000000d"  # disabled: never read
 
 HEALTH = {"data_classification": "health"}
 
@@ -117,6 +118,7 @@ SUBSCRIPTIONS = [
     {"id": f"/subscriptions/{SUB_A}", "subscriptionId": SUB_A, "tenantId": TENANT, "displayName": "hds-prod", "state": "Enabled"},
     {"id": f"/subscriptions/{SUB_B}", "subscriptionId": SUB_B, "tenantId": TENANT, "displayName": "analytics", "state": "Enabled"},
     {"id": f"/subscriptions/{SUB_C}", "subscriptionId": SUB_C, "tenantId": TENANT, "displayName": "forbidden", "state": "Enabled"},
+    {"id": f"/subscriptions/{SUB_D}", "subscriptionId": SUB_D, "tenantId": TENANT, "displayName": "closed", "state": "Disabled"},
 ]
 
 
@@ -153,6 +155,7 @@ class FakeAzure:
         self.throttle_left = throttle
         self.graph_bad_row = False
         self.deny_failover_groups = False
+        self.graph_table = False  # answer Resource Graph in the table format whatever is asked
         self.hidden: set[str] = set()  # resource IDs deleted from the tenant
         self.lock = threading.Lock()
         fake = self
@@ -275,7 +278,7 @@ class FakeAzure:
         chunk = rows[start:start + page]
         out: dict[str, Any] = {"totalRecords": len(rows), "count": len(chunk), "resultTruncated": "false",
                                "facets": [], "data": chunk}
-        if opts.get("resultFormat") == "table":
+        if opts.get("resultFormat") == "table" or self.graph_table:
             cols = ["id", "name", "type", "location", "resourceGroup", "subscriptionId", "tags", "sku", "kind", "properties"]
             out["data"] = {"columns": [{"name": c, "type": "string"} for c in cols],
                            "rows": [[r.get(c) for c in cols] for r in chunk]}

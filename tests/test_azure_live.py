@@ -26,6 +26,7 @@ from azure_fake import (
     SUB_A,
     SUB_B,
     SUB_C,
+    SUB_D,
     TENANT,
     VAULT,
     VM_B,
@@ -76,6 +77,7 @@ def test_arm_path_reads_every_readable_subscription(fake, catalog):
     # groups and resources of A and B, the failover group listed under its server; nothing of C
     assert len(out.resources) == 16
     assert not any(SUB_C in a for a in res)
+    assert not any(SUB_D in p for _, p in fake.requests)  # a disabled subscription is not read
     st = res[ST_GRS.lower()]
     assert (st.type, st.placement.cloud, st.placement.region, st.placement.origin) == \
         ("azurerm_storage_account", "azure", "francecentral", Origin.OBSERVED)
@@ -260,3 +262,12 @@ def test_unreadable_failover_groups_leave_the_databases_unknown(fake, catalog):
     unread = [f for f in db.flows if f.rule == "azure-children-unread"]
     assert unread and not unread[0].to.resolved and "could not be read" in (unread[0].to.reason or "")
     assert FAILOVER_GROUP.lower() not in by_id(out)
+
+
+def test_resource_graph_table_format_reads_the_same(fake, catalog):
+    objects = run(fake, catalog, inventory="graph")
+    fake.graph_table = True
+    table = run(fake, catalog, inventory="graph")
+    assert {(r.address, r.type, r.placement.region, tuple(flows(r))) for r in table.resources} == \
+        {(r.address, r.type, r.placement.region, tuple(flows(r))) for r in objects.resources}
+    assert len(table.resources) == 16

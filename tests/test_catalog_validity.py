@@ -97,3 +97,41 @@ def test_catalog_check_warns_on_derived_near_expiry_and_past_transition(catalog,
     assert main(["catalog", "check", "--as-of", "2026-12-02"]) == 0
     captured = capsys.readouterr()
     assert f"; {len(lines)} warnings" in captured.out and "warning: certification hds-aws-2018" in captured.err
+
+
+def _ovh_project(tmp_path, confirmed: bool):
+    cat = tmp_path / "cat"
+    cat.mkdir(exist_ok=True)
+    from sovpolicy.catalog.load import DATA_DIR
+
+    text = (DATA_DIR / "certifications.yaml").read_text()
+    start = text.index("  - id: hds-ovhcloud\n")
+    entry = text[start:text.index("  - id: ", start + 10)]
+    entry = (entry.replace('    referential: "2018"\n', '    referential: "2024"\n')
+             .replace("    regions: []\n    regions_unlisted: true\n", "    regions: [GRA7]\n"))
+    (cat / "certifications.yaml").write_text("schema_version: 1\ncertifications:\n" + entry)
+    (tmp_path / "main.tf").write_text('terraform {\n  required_providers {\n    ovh = { source = "ovh/ovh" }\n  }\n}\n'
+                                      'resource "ovh_cloud_project_instance" "ehr" {\n  region = "GRA7"\n'
+                                      '  service_name = "p"\n  tags = { data_classification = "health" }\n}\n')
+    (tmp_path / ".sovpolicy.yaml").write_text("catalog: [./cat]\n" + ("confirmed: [ovh-hds-option]\n" if confirmed else ""))
+
+
+@pytest.mark.parametrize(("confirmed", "expected"), [(False, "unknown"), (True, "pass")])
+def test_a_scope_condition_counts_only_once_the_project_confirms_it(tmp_path, capsys, confirmed, expected):
+    import json
+
+    _ovh_project(tmp_path, confirmed)
+    main(["scan", str(tmp_path), "--no-cache", "--pack", "hds", "--format", "json", "--as-of", "2026-12-02"])
+    report = json.loads(capsys.readouterr().out)
+    hds = next(f for f in report["findings"] if f["policy_id"] == "SOV-HDS-001")
+    assert hds["status"] == expected
+    if not confirmed:
+        assert any("covers it only if the OVHcloud Public Cloud project has the HDS option enabled and a Business or "
+                   "Enterprise support level" in r["text"] and "`confirmed: [ovh-hds-option]`" in r["text"] for r in hds["reasons"])
+
+
+def test_an_unknown_confirmed_condition_is_a_configuration_error(tmp_path, capsys):
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {}\n')
+    (tmp_path / ".sovpolicy.yaml").write_text("confirmed: [hds-everywhere]\n")
+    assert main(["scan", str(tmp_path), "--no-cache"]) == 2
+    assert "unknown scope condition 'hds-everywhere'" in capsys.readouterr().err

@@ -23,7 +23,7 @@ def test_example_module_blocks_like_its_plan(capsys, tmp_path):
     module = EXAMPLE_PLAN.parent
     code, out, err = run(capsys, "scan", str(module), "--cache-dir", str(tmp_path), *AS_OF)
     assert code == 1, err
-    block = out.split("BLOCKING aws_s3_bucket.analytics_exports (health)")[1].split("\n\n")[0]
+    block = out.split("BLOCKING aws_s3_bucket.analytics_exports (health, personal, sensitive)")[1].split("\n\n")[0]
     assert f"[{module}/main.tf:" in out.split("BLOCKING aws_s3_bucket.analytics_exports")[1].split("\n")[0]
     assert f'region aws us-east-1 from a literal in its provider configuration ({module}/main.tf:20 provider "aws" (alias "virginia") region)' in block
     assert "example-only-not-a-secret" not in out + err

@@ -44,9 +44,9 @@ def test_sarif_fingerprints_and_inputs_differ(capsys):
 
 def test_text_groups_each_input_apart(capsys):
     _, out = _run(capsys)
-    virginia = out.split(f"BLOCKING {ADDRESS} (health) [{VIRGINIA}]")[1].split("\n\n")[0]
+    virginia = out.split(f"BLOCKING {ADDRESS} (health, personal, sensitive) [{VIRGINIA}]")[1].split("\n\n")[0]
     assert "region aws us-east-1" in virginia and "FAIL (blocking)    SOV-HDS-002" in virginia
-    paris = out.split(f"BLOCKING {ADDRESS} (health) [{PARIS}]")[1].split("\n\n")[0]
+    paris = out.split(f"BLOCKING {ADDRESS} (health, personal, sensitive) [{PARIS}]")[1].split("\n\n")[0]
     assert "region aws eu-west-3" in paris and "PASS               SOV-HDS-002" in paris
 
 

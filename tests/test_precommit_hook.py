@@ -101,7 +101,7 @@ def test_commit_blocked_then_passing(hook_env, tmp_path):
         pytest.fail(f"pre-commit could not build the hook environment (PyPI needed):\n{out[-3000:]}")
     assert blocked.returncode != 0, out
     assert "sovpolicy (health data and sovereignty policies on Terraform)" in out and "Failed" in out
-    assert "BLOCKING aws_s3_bucket.exports (health) [main.tf:10]" in out
+    assert "BLOCKING aws_s3_bucket.exports (health, personal, sensitive) [main.tf:10]" in out
     assert "us-east-1 (US East (N. Virginia)) is in United States, outside the EEA" in out
     assert 'main.tf:7 provider "aws" (alias "virginia") region' in out
     assert _git(repo, "log", "--oneline", env=env, check=False).returncode != 0  # nothing was committed

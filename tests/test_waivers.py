@@ -116,5 +116,5 @@ def test_a_waiver_covering_a_resource_and_its_flows_warns_once(tmp_path, capsys)
     _, report, _ = scan_json(capsys, str(FIXTURES / "plans" / "s3-replication" / "plan.json"), "--config", str(cfg))
     waived = [f for f in report["findings"] if f["policy_id"] == "SOV-EXT-001" and f["address"] == "aws_s3_bucket.records"]
     assert len(waived) >= 2 and {f["status"] for f in waived} == {"waived"}  # the resource and its copies
-    expiring = [w for w in report["warnings"] if "expires in 21 days" in w]
+    expiring = [w for w in report["warnings"] if "expires in 20 days (2026-12-20, when decision CNIL 2023-146 ends)" in w]
     assert len(expiring) == 1

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import PurePath
 
+from .catalog.legal import Implication
 from .config import Config
 from .model import Classification, Origin, Resource
 
@@ -28,10 +29,13 @@ def _norm_key(key: str) -> str:
 
 
 class Classifier:
-    """Applies one configuration's classification rules. Build once, call per resource."""
+    """Applies one configuration's classification rules, then the classes each class
+    implies (``classes.yaml``: health implies personal and sensitive). Build once, call per
+    resource."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, implications: Mapping[str, tuple[Implication, ...]] | None = None) -> None:
         self.config = config
+        self.implications = implications or {}
         self.keys = {_norm_key(k) for k in config.tag_keys}
         self._norm: dict[str, bool] = {}  # tag key -> is it a classification key
         self.by_value: dict[str, list[str]] = {}
@@ -78,8 +82,29 @@ class Classifier:
         return replace(resource, classifications=tuple(found))
 
     def classify_all(self, resources: Iterable[Resource]) -> list[Resource]:
-        """Classify every resource, then follow the references that carry data."""
-        return propagate([self.classify(r) for r in resources])
+        """Classify every resource, follow the references that carry data, then add the
+        classes each class implies."""
+        found = propagate([self.classify(r) for r in resources])
+        return [implied(r, self.implications) for r in found] if self.implications else found
+
+
+def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ...]]) -> Resource:
+    """The resource with every class its classes imply, transitively, each reason naming the
+    class it comes from and why (``implied by health (tag data_classification=health): data
+    concerning health is a special category of personal data (GDPR art. 9)``)."""
+    have = {c.data_class: c for c in resource.classifications}
+    added: list[Classification] = []
+    todo = list(resource.classifications)
+    while todo:
+        c = todo.pop(0)
+        for link in implications.get(c.data_class, ()):
+            if link.child in have:
+                continue
+            new = Classification(link.child, f"implied by {c.data_class} ({c.reason}): {link.why}")
+            have[link.child] = new
+            added.append(new)
+            todo.append(new)
+    return replace(resource, classifications=resource.classifications + tuple(added)) if added else resource
 
 
 def _path(r: Resource) -> str:

@@ -20,6 +20,7 @@ from . import __version__
 from .errors import ExitCode, SovpolicyError, UsageError
 
 if TYPE_CHECKING:
+    from .catalog import Catalog
     from .model import Resource, ScanResult
 
 # Each command imports what it needs when it runs (`sovpolicy --version` imports nothing
@@ -100,6 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--catalog", type=Path, action="append", default=[], metavar="DIR")
         p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD")
     show.add_argument("cloud", nargs="?", help="only this cloud")
+    show.add_argument("--cloud", dest="cloud_opt", metavar="CLOUD", help="only facts of this cloud")
+    show.add_argument("--scheme", metavar="SCHEME", help="only certifications and schemes of this scheme (hds, secnumcloud...)")
+    show.add_argument("--region", metavar="REGION", help="only facts that apply to this region")
+    cdiff = cat_sub.add_parser("diff", help="what changed between two catalog directories, and which verdicts it moves")
+    cdiff.add_argument("old", type=Path, metavar="OLD", help="the catalog directory before (same layout as catalog/data)")
+    cdiff.add_argument("new", type=Path, metavar="NEW", help="the catalog directory after")
+    cdiff.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD")
+    alt = sub.add_parser("alternatives", parents=[common],
+                         help="the catalog hosts that satisfy every policy of the packs for a kind of data, without a scan")
+    alt.add_argument("--type", metavar="TYPE", help="Terraform resource type: hosts of the same kind of service (default: every kind)")
+    alt.add_argument("--class", dest="classes", action="append", default=[], metavar="CLASS",
+                     help="data class of the data to host (repeatable; default: health)")
+    alt.add_argument("--near", metavar="CC", default="FR", help="country listed first (ISO 3166-1 alpha-2; default FR)")
+    alt.set_defaults(no_cache=True, cache_dir=None)
     check.add_argument("--warn-days", type=int, default=90, metavar="N",
                        help="warn on certificates that end within N days (default 90)")
 
@@ -380,12 +395,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
         out.append(f"  {f.status.value.upper()}{' (blocking)' if f.blocking else ''} {f.policy_id}: {f.title}{copy}")
         for r in f.reasons[f.chain_length + f.flow_reasons:]:
             out.append(f"    - {r.text}")
+    if res.key in result.alternatives:
+        from .alternatives import report_lines
+
+        for line, certs in report_lines(result.alternatives[res.key], shown=20):
+            out.append(line)
+            out += [f"      source: {c.source.cite()}" for c in certs]
     sys.stdout.write("\n".join(out) + "\n")
     return ExitCode.OK
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
-    """``sovpolicy catalog check|show``."""
+    """``sovpolicy catalog check|show|diff``."""
     from .catalog import load_catalog
     from .catalog.load import data_dir, read_documents
 
@@ -404,20 +425,60 @@ def cmd_catalog(args: argparse.Namespace) -> int:
                          f"{len(catalog.clouds)} clouds, {regions} regions, {len(catalog.entities)} entities, {len(catalog.laws)} laws, "
                          f"{len(catalog.certifications)} certifications; {warnings} warnings\n")
         return ExitCode.OK
+    from . import catalogview
+
+    if args.action == "diff":
+
+        for d in (args.old, args.new):
+            if not d.is_dir():
+                raise UsageError("catalog directory not found", str(d))
+        old, new = catalogview.load_directory(args.old), catalogview.load_directory(args.new)
+        changes = catalogview.diff(old, new)
+        out = [f"catalog {old.version} ({args.old}) -> {new.version} ({args.new}): {len(changes)} facts changed"]
+        for ch in changes:
+            out += ch.lines()
+        moved = catalogview.moved(old, new, _all_packs(), args.as_of or dt.date.today())
+        out.append(f"verdicts that move ({len(moved)}; every built-in policy on every catalog place, health data):")
+        out += [f"  {m}" for m in moved] or ["  none"]
+        sys.stdout.write("\n".join(out) + "\n")
+        return ExitCode.OK
     catalog = load_catalog(args.catalog)
-    out = []
-    for cid, cloud in sorted(catalog.clouds.items()):
-        if args.cloud and cid != args.cloud:
-            continue
-        out.append(f"{cid}: {cloud.name} (operator {cloud.operator})")
-        for code, r in sorted(cloud.regions.items()):
-            eea = "EEA" if r.country in catalog.eea else ("non-EEA" if r.country else "country unknown")
-            out.append(f"  {code:<24} {r.country or '??'} {eea:<8} {r.name or ''} [{r.source.id}, {r.source.as_of}]")
-        for c in catalog.certifications:
-            if c.cloud == cid:
-                out.append(f"  cert {c.id}: {c.scheme} {c.status} regions={','.join(c.regions) or '-'} [{c.source.id}, {c.source.as_of}]")
-    sys.stdout.write("\n".join(out) + "\n")
+    shown = catalogview.select(catalogview.facts(catalog), args.cloud_opt or args.cloud, args.scheme, args.region)
+    sys.stdout.write(f"catalog {catalog.version} (as of {catalog.as_of}, sha256 {catalog.digest}): {len(shown)} facts\n")
+    sys.stdout.write("".join(f.line() + "\n" for f in shown))
     return ExitCode.OK
+
+
+def _all_packs() -> list:
+    from .policy import available_packs, load_packs
+
+    return load_packs(sorted(available_packs()))
+
+
+def cmd_alternatives(args: argparse.Namespace) -> int:
+    """``sovpolicy alternatives --pack hds --pack secnumcloud [--type T]``: the qualified hosts, without a scan."""
+    from . import catalogview
+    from .alternatives import Finder
+    from .pipeline import check_adequacy
+
+    config, catalog, policies, as_of = _setup(args, Path.cwd())
+    finder = Finder(catalog, as_of, check_adequacy(config, catalog))
+    classes = args.classes or ["health"]
+    asked = [p for p in policies if p.data_classes & _with_implied(catalog, classes)]
+    groups = catalogview.alternatives_groups(finder, catalog, asked, classes, args.type, args.near)
+    sys.stdout.write(f"catalog {catalog.version} (sha256 {catalog.digest}) | as of {as_of} | data: {', '.join(classes)}\n")
+    sys.stdout.write(catalogview.alternatives_text(groups, [p for p in asked if p.enforcement.value != "advisory"]))
+    return ExitCode.OK
+
+
+def _with_implied(catalog: Catalog, classes: list[str]) -> set[str]:
+    out, todo = set(classes), list(classes)
+    while todo:
+        for link in catalog.implications.get(todo.pop(), ()):
+            if link.child not in out:
+                out.add(link.child)
+                todo.append(link.child)
+    return out
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
@@ -489,7 +550,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"scan": cmd_scan, "history": cmd_history, "explain": cmd_explain, "catalog": cmd_catalog, "config": cmd_config,
-            "policies": cmd_policies, "verify": cmd_verify}
+            "policies": cmd_policies, "verify": cmd_verify, "alternatives": cmd_alternatives}
 
 
 def _crash_log(exc: BaseException) -> Path:

@@ -14,6 +14,7 @@ Shape (validated against ``schemas/config.json``)::
     enforcement: {SOV-EXT-001: advisory}  # per-project enforcement level per policy
     residency: {adequacy: [CH, GB]}       # countries the eea-residency pack accepts
     expiry_warning_days: 30               # warn when a waiver ends within this many days
+    confirmed: [ovh-hds-option]           # certificate scope conditions the project confirms
     waivers:
       - {policy: SOV-EXT-001, address: azurerm_storage_account.emc2, reason: ..., expires: 2026-12-21,
          approved_by: DPO, decision: CNIL 2023-146, decision_expires: 2026-12-21}
@@ -79,6 +80,8 @@ class Config:
     adequacy_where: dict[str, str] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
     warn_days: int = 30
+    confirmed: tuple[str, ...] = ()
+    """Scope conditions of certificates the project confirms (catalog ``schemes.yaml``: ``conditions``)."""
 
 
 def _schema() -> dict[str, Any]:
@@ -158,5 +161,6 @@ def load_config(path: Path | None) -> Config:
         adequacy_where=adequacy_where,
         waivers=tuple(from_config(waivers, str(path), waiver_lines)),
         warn_days=int(doc.get("expiry_warning_days", 30)),
+        confirmed=tuple(doc.get("confirmed") or ()),
     )
 

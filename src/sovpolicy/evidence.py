@@ -132,7 +132,7 @@ def _bundle_files(result: ScanResult, inputs: Sequence[Path], catalog: Catalog, 
         files["inputs.json"] = dump_json([
             {"path": display_path(str(p)), "bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in inputs]).encode()
         files["catalog.json"] = dump_json({
-            "version": catalog.version, "as_of": catalog.as_of.isoformat(),
+            "version": catalog.version, "as_of": catalog.as_of.isoformat(), "digest": catalog.digest,
             "files": [{"path": _origin(p, data_dir()), "sha256": sha256_file(p)} for p in catalog.files]}).encode()
         builtin = builtin_policy_dir()
         listed = []

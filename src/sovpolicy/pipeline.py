@@ -9,9 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
+from .alternatives import Finder, for_findings
 from .catalog import Catalog, resolve_host
 from .classify import Classifier
 from .config import Config
+from .decisions import bind_decisions
 from .errors import ConfigError, InputError, UsageError
 from .gate import NO_GATE, Gate
 from .model import Finding, Flow, Host, Placement, Policy, Problem, Resource, ScanResult, Waiver
@@ -85,7 +87,8 @@ def flow_targets(resource: Resource) -> list[tuple[int, Flow]]:
 
 
 def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], catalog: Catalog,
-                 as_of: dt.date, adequacy: frozenset[str] = frozenset(), gate: Gate = NO_GATE
+                 as_of: dt.date, adequacy: frozenset[str] = frozenset(), gate: Gate = NO_GATE,
+                 confirmed: frozenset[str] = frozenset()
                  ) -> tuple[list[Finding], dict[tuple[str, str], Host | None], dict[tuple[str, str, int], Host | None]]:
     """Resolve each resource's host (and each flow destination's) once and evaluate every
     applicable policy on the resource and on each of its flows.
@@ -115,16 +118,40 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
             continue
         for pol in policies:
             if applies(pol, res):
-                finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, gate=gate)
+                finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, gate=gate, confirmed=confirmed)
                 if finding is not None:
                     findings.append((-1, finding))
                 for i, f in targets:
                     finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, f,
-                                       flow_hosts[(res.input, res.address, i)], gate=gate)
+                                       flow_hosts[(res.input, res.address, i)], gate=gate, confirmed=confirmed)
                     if finding is not None:
                         findings.append((i, finding))
     findings.sort(key=lambda rf: (rf[1].policy_id, rf[1].resource.input, rf[1].address, rf[0]))
     return [f for _, f in findings], hosts, flow_hosts
+
+
+def check_confirmed(config: Config, catalog: Catalog) -> frozenset[str]:
+    """The scope conditions the project confirms (``confirmed``), each a condition of the catalog.
+
+    Raises:
+        ConfigError: an id the catalog does not know (``schemes.yaml``: ``conditions``).
+    """
+    for i, c in enumerate(config.confirmed):
+        if c not in catalog.conditions:
+            raise ConfigError(f"$.confirmed[{i}]: unknown scope condition {c!r} (known: {', '.join(sorted(catalog.conditions))})",
+                              str(config.path) if config.path else None)
+    return frozenset(config.confirmed)
+
+
+def idle_packs(policies: Sequence[Policy], findings: Sequence[Finding]) -> list[str]:
+    """A note for each pack that applies to no resource of the scan, naming the data
+    classes its policies target (a pack enabled for nothing must say so, never stay silent)."""
+    used = {f.pack for f in findings}
+    targets: dict[str, set[str]] = {}
+    for p in policies:
+        targets.setdefault(p.pack, set()).update(p.data_classes)
+    return [f"pack {pack} applies to no resource of this scan: its policies target {', '.join(sorted(classes))} data, "
+            "which no resource holds" for pack, classes in sorted(targets.items()) if pack not in used]
 
 
 def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: Sequence[Policy],
@@ -146,12 +173,17 @@ def scan(sources: Sequence[Source], config: Config, catalog: Catalog, policies: 
     adequacy = check_adequacy(config, catalog)
     ctx = ReadContext(catalog, tuple(var_files), cache_dir, progress)
     resources, problems, inline, notes, scopes = read_sources(sources, ctx)
-    resources = Classifier(config).classify_all(resources)
-    findings, hosts, flow_hosts = evaluate_all(resources, policies, catalog, as_of, adequacy, gate)
-    findings, warnings = apply_waivers(findings, [*config.waivers, *inline], as_of, config.warn_days)
+    resources = Classifier(config, catalog.implications).classify_all(resources)
+    confirmed = check_confirmed(config, catalog)
+    findings, hosts, flow_hosts = evaluate_all(resources, policies, catalog, as_of, adequacy, gate, confirmed)
+    notes.extend(idle_packs(policies, findings))
+    waivers, bound = bind_decisions([*config.waivers, *inline], catalog.decisions)
+    findings, warnings = apply_waivers(findings, waivers, as_of, config.warn_days)
+    warnings = [*bound, *warnings]
+    alternatives = for_findings(Finder(catalog, as_of, adequacy, confirmed), findings, policies)
     return ScanResult(
         warnings=tuple(warnings),
         resources=tuple(resources), hosts=hosts, findings=tuple(findings), problems=tuple(problems),
         inputs=tuple(s.input for s in sources), tool_version=__version__, catalog_version=catalog.version,
         catalog_as_of=catalog.as_of, as_of=as_of, flow_hosts=flow_hosts, soft_fail=gate.soft_fail,
-        notes=tuple(notes), scopes=tuple(scopes))
+        notes=tuple(notes), scopes=tuple(scopes), alternatives=alternatives, catalog_digest=catalog.digest)

@@ -76,14 +76,15 @@ def apply_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver], as_of:
             out.append(replace(f, reasons=f.reasons + (Reason(msg),)))
             continue
         if as_of > w.end():
-            what = "its decision ended" if w.decision_expires and w.decision_expires < w.expires else "it expired"
+            what = f"its decision {w.decision} ended" if w.decision_expires and w.decision_expires < w.expires else "it expired"
             msg = f"waiver at {w.origin} no longer applies: {what} on {w.end().isoformat()}"
             warnings.append(f"{msg} ({f.policy_id} {f.address})")
             out.append(replace(f, reasons=f.reasons + (Reason(msg),)))
             continue
         left = (w.end() - as_of).days
         if left <= warn_days:
-            warnings.append(f"waiver at {w.origin} for {f.policy_id} {f.address} expires in {left} days ({w.end().isoformat()})")
+            why = f", when decision {w.decision} ends" if w.decision_expires and w.decision_expires < w.expires else ""
+            warnings.append(f"waiver at {w.origin} for {f.policy_id} {f.address} expires in {left} days ({w.end().isoformat()}{why})")
         out.append(replace(f, status=Status.WAIVED, blocking=blocks(Status.WAIVED, f.enforcement, f.severity), waiver=w,
                            reasons=f.reasons + (Reason(w.describe()),)))
     for i, w in enumerate(waivers):

@@ -10,12 +10,12 @@ id (a region: same cloud and code; a provider: same source address).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,20 @@ from ..errors import CatalogError
 from ..model import Adequacy, Certification, Entity, Law, SourceRef
 from ..yamlutil import json_path, load_yaml
 from .flowrules import FlowCatalog, build_flow_catalog
+from .legal import Decision, Implication, build_decisions, build_implications, build_schemes
 from .livetypes import LiveTypes, build_live_types
-from .schemes import Referential, Scheme, ScopeCondition, with_scheme_dates
+from .providers import (
+    AS_WRITTEN,
+    GlobalTypes,
+    ProviderInfo,
+    RegionSpelling,
+    Universe,
+    _check_pattern,
+    _paths,
+    _spellings,
+)
+from .schemes import Scheme, ScopeCondition, with_scheme_dates
+from .services import Service, build_services
 
 DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
 """The catalog shipped with this version."""
@@ -52,6 +64,9 @@ FILE_KINDS = {
     "global_types": "global_types",
     "certifications": "certifications",
     "schemes": "schemes",
+    "classes": "classes",
+    "decisions": "decisions",
+    "services": "services",
     "flows": "flows",
 }
 
@@ -80,141 +95,6 @@ class Cloud:
     regions: Mapping[str, Region]
 
 
-@dataclass(frozen=True)
-class RegionSpelling:
-    """How a region written in another accepted spelling becomes the catalog's id.
-
-    Azure: ``"France Central"`` / ``"FranceCentral"`` -> ``francecentral`` (lower case,
-    spaces removed); Google Cloud Storage reads locations back upper-case
-    (``EUROPE-WEST9`` -> ``europe-west9``).
-    """
-
-    case: str = "as-written"
-    remove: str = ""
-    fact: SourceRef | None = None
-
-    def apply(self, text: str, known: Mapping[str, str] | None = None) -> str:
-        """``text`` in this spelling; with ``case: lower``, the name as ``known`` (casefolded
-        name -> the catalog's own spelling, e.g. Google's ``EU`` group) writes it, else
-        lower case."""
-        out = text
-        for ch in self.remove:
-            out = out.replace(ch, "")
-        if self.case != "lower":
-            return out
-        return (known or {}).get(out.casefold(), out.lower())
-
-
-AS_WRITTEN = RegionSpelling()
-
-
-@dataclass(frozen=True)
-class Universe:
-    """A provider setting that selects another cloud: ``universe_domain = "s3nsapis.fr"``
-    makes the google provider S3NS."""
-
-    attribute: tuple[str, ...]
-    value: str
-    cloud: str
-    source: SourceRef
-
-
-@dataclass(frozen=True)
-class ProviderInfo:
-    """How one Terraform provider places its resources (``providers.yaml``).
-
-    Attributes:
-        source: registry address ``namespace/type``.
-        cloud: cloud id, or None for a provider that hosts no data.
-        provider_region: attribute paths of the region in the provider block.
-        resource_region: resource attributes that hold a region, most specific first.
-        resource_zone: resource attributes that hold a zone.
-        zone_pattern: a regular expression a zone matches in full, whose group ``region``
-            is its region (``eu-west-3a`` -> ``eu-west-3``), or None (no zones).
-        default_region: a documented provider default, or None.
-        spelling: how its region names become the catalog's ids.
-        zone_in_region: a zone must lie in the region set above it (AWS), so an
-            unknown zone defers to that region.
-        resource_regions: attributes holding several locations at once.
-        provider_zone: attribute paths of the zone in the provider block.
-        zonal_types: types placed in one zone: the provider's zone places them before
-            its region.
-        footprint: a region code of ``cloud`` that stands for the provider's whole
-            footprint (its resources carry no region), or None.
-        universes: provider settings that select another cloud (S3NS for google).
-    """
-
-    source: str
-    cloud: str | None
-    provider_region: tuple[tuple[str, ...], ...]
-    resource_region: tuple[str, ...]
-    resource_zone: tuple[str, ...]
-    zone_pattern: str | None
-    default_region: str | None
-    spelling: RegionSpelling
-    fact: SourceRef
-    zone_in_region: bool = False
-    resource_regions: tuple[str, ...] = ()
-    provider_zone: tuple[tuple[str, ...], ...] = ()
-    zonal_types: frozenset[str] = frozenset()
-    footprint: str | None = None
-    universes: tuple[Universe, ...] = ()
-
-    def zone_region(self, zone: str) -> str | None:
-        """The region of a zone by the provider's pattern, or None when it does not apply."""
-        if not self.zone_pattern:
-            return None
-        m = _zone_re(self.zone_pattern).fullmatch(zone)
-        return m.group("region") if m else None
-
-
-@cache
-def _zone_re(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-@dataclass(frozen=True)
-class GlobalTypes:
-    """Resource type prefixes of a cloud's global services (no region)."""
-
-    cloud: str
-    prefixes: tuple[str, ...]
-    note: str | None
-    source: SourceRef
-
-
-def _paths(value: Any) -> tuple[tuple[str, ...], ...]:
-    """One attribute path (a list of names) or several (a list of lists), as paths."""
-    paths = value or []
-    if paths and all(isinstance(p, str) for p in paths):
-        paths = [paths]
-    return tuple(tuple(p) for p in paths)
-
-
-def _check_pattern(pattern: str, where: str) -> None:
-    try:
-        compiled = _zone_re(pattern)
-    except re.error as exc:
-        raise CatalogError(f"zone_pattern {pattern!r} is not a regular expression: {exc}", where) from None
-    if "region" not in compiled.groupindex:
-        raise CatalogError(f"zone_pattern {pattern!r} has no (?P<region>...) group", where)
-
-
-def _spellings(providers: Mapping[str, ProviderInfo]) -> dict[str, RegionSpelling]:
-    """Each cloud's region spelling: the one its providers give (they must agree)."""
-    out: dict[str, tuple[RegionSpelling, str]] = {}
-    for p in providers.values():
-        if p.cloud is None:
-            continue
-        seen = out.get(p.cloud)
-        if seen is None or seen[0] is AS_WRITTEN:
-            out[p.cloud] = (p.spelling, p.source)
-        elif p.spelling is not AS_WRITTEN and (p.spelling.case, p.spelling.remove) != (seen[0].case, seen[0].remove):
-            raise CatalogError(f"providers {seen[1]} and {p.source} spell regions of cloud {p.cloud!r} differently "
-                               "(region_spelling must agree)", p.source)
-    return {cloud: s for cloud, (s, _) in out.items()}
-
-
 @dataclass
 class Catalog:
     """The whole catalog, indexed for resolution. Build it with :func:`load_catalog`."""
@@ -233,6 +113,8 @@ class Catalog:
     certifications: list[Certification]
     adequacy: dict[str, Adequacy] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    digest: str = ""
+    """SHA-256 of the catalog's content (:func:`content_digest`), shown in every report."""
     _lookups: dict[str, ProviderInfo | None] = field(default_factory=dict, repr=False, compare=False)
     flows: FlowCatalog = field(default_factory=FlowCatalog)
     """Data flows (``flows.yaml``): flow and propagation rules, region pairs, location groups."""
@@ -240,6 +122,12 @@ class Catalog:
     """Certification schemes (``schemes.yaml``): validity periods and referential transitions."""
     conditions: dict[str, ScopeCondition] = field(default_factory=dict)
     """Scope conditions a project confirms (``schemes.yaml``: ``conditions``)."""
+    implications: dict[str, tuple[Implication, ...]] = field(default_factory=dict)
+    """Data class -> the classes it implies (``classes.yaml``)."""
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    """Decisions that authorise exceptions, by id (``decisions.yaml``)."""
+    services: dict[str, Service] = field(default_factory=dict)
+    """Kinds of service and their types per cloud (``services.yaml``)."""
     live_types: dict[str, LiveTypes] = field(default_factory=dict)
     """Live resource types by cloud (``live_types/<cloud>.yaml``)."""
     spellings: dict[str, RegionSpelling] = field(default_factory=dict)
@@ -391,7 +279,7 @@ class _Builder:
         self.countries_doc: dict[str, Any] = {}
         self.raw: dict[str, dict[Any, tuple[Path, dict[str, Any]]]] = {
             "laws": {}, "entities": {}, "providers": {}, "certifications": {}, "global_types": {}, "schemes": {},
-            "conditions": {},
+            "conditions": {}, "classes": {}, "decisions": {}, "services": {},
             "flow_rules": {}, "propagation": {}, "region_pairs": {}, "unpaired": {}, "location_groups": {},
         }
         self.clouds: dict[str, tuple[Path, dict[str, Any]]] = {}
@@ -540,14 +428,7 @@ class _Builder:
         global_types = [GlobalTypes(item["cloud"], tuple(item.get("prefixes") or ()), item.get("note"), self.source(item, item["_where"]))
                         for _, item in self.raw["global_types"].values()]
 
-        schemes = {sid: Scheme(sid, item["name"], item.get("validity_years"),
-                               {str(r["id"]): Referential(str(r["id"]), None if r.get("superseded_by") is None else str(r["superseded_by"]),
-                                                          _opt_date(r.get("transition_ends"), item["_where"]))
-                                for r in item.get("referentials") or []},
-                               self.source(item, item["_where"]), item.get("note"))
-                   for sid, (_, item) in self.raw["schemes"].items()}
-        conditions = {cid: ScopeCondition(cid, item["text"], self.source(item, item["_where"]))
-                      for cid, (_, item) in self.raw["conditions"].items()}
+        schemes, conditions = build_schemes(self.raw["schemes"], self.raw["conditions"], self.source)
         certs = []
         for cid, (_, item) in self.raw["certifications"].items():
             w = item["_where"]
@@ -583,7 +464,9 @@ class _Builder:
             sources=self.sources, eea=frozenset(eea_doc.get("members") or ()), eea_source=eea_source,
             countries=countries, laws=laws, entities=entities, clouds=clouds, providers=providers,
             global_types=global_types, certifications=certs, files=files, flows=flows, spellings=spellings,
-            schemes=schemes, conditions=conditions,
+            schemes=schemes, conditions=conditions, implications=build_implications(self.raw["classes"], self.source),
+            decisions=build_decisions(self.raw["decisions"], self.source),
+            services=build_services(self.raw["services"], self.source, clouds),
             live_types=build_live_types(self.live_docs, self.source,
                                         {c: frozenset(cl.regions) for c, cl in clouds.items()}))
 
@@ -608,4 +491,19 @@ def load_catalog(extra_dirs: Iterable[Path] = (), validate: bool | None = None) 
     builder = _Builder()
     for path, kind, doc in docs:
         builder.add(path, kind, doc)
-    return builder.build([p for p, _, _ in docs])
+    catalog = builder.build([p for p, _, _ in docs])
+    catalog.digest = content_digest(dirs)
+    return catalog
+
+
+def content_digest(dirs: Iterable[Path]) -> str:
+    """SHA-256 of the catalog's content: every YAML file of each directory, in override
+    order, by its path within the directory and its bytes (the same facts give the same
+    digest wherever the directories are)."""
+    h = hashlib.sha256()
+    for i, root in enumerate(dirs):
+        for path in sorted(root.rglob("*.yaml")):
+            h.update(f"{i}:{path.relative_to(root).as_posix()}\0".encode())
+            h.update(path.read_bytes())
+            h.update(b"\0")
+    return h.hexdigest()

@@ -88,9 +88,10 @@ def _class_reasons(why: tuple[tuple[str, str], ...]) -> list[Reason]:
 
 
 def _verdict(policy: Policy, resource: Resource, host: Host, catalog: Catalog, as_of: dt.date,
-             adequacy: frozenset[str], flow: Flow | None) -> tuple[Status, tuple[Reason, ...], str]:
+             adequacy: frozenset[str], flow: Flow | None,
+             confirmed: frozenset[str] = frozenset()) -> tuple[Status, tuple[Reason, ...], str]:
     """Every ``require`` condition on the host: (status, the reasons, the leading reason's text)."""
-    ctx = Context(resource, host, catalog, as_of, adequacy, flow)
+    ctx = Context(resource, host, catalog, as_of, adequacy, flow, confirmed)
     outcomes = [REGISTRY[name].evaluate(args, ctx) for name, args in policy.require]
     statuses = {o.status for o in outcomes}
     st = Status.FAIL if Status.FAIL in statuses else Status.UNKNOWN if Status.UNKNOWN in statuses else Status.PASS
@@ -101,7 +102,8 @@ def _verdict(policy: Policy, resource: Resource, host: Host, catalog: Catalog, a
 
 def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Catalog, as_of: dt.date,
              adequacy: frozenset[str] = frozenset(), cache: dict[Any, Any] | None = None,
-             flow: Flow | None = None, flow_host: Host | None = None, gate: Gate = NO_GATE) -> Finding | None:
+             flow: Flow | None = None, flow_host: Host | None = None, gate: Gate = NO_GATE,
+             confirmed: frozenset[str] = frozenset()) -> Finding | None:
     """Evaluate one policy on one resource it applies to (see :func:`applies`).
 
     ``host`` is the resource's own host. With ``flow``, the policy is evaluated for that
@@ -165,10 +167,10 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     else:
         # Conditions other than `cel` depend only on the host and the resource type.
         if policy.has_cel:
-            status, tail, lead = _verdict(policy, resource, host, catalog, as_of, adequacy, flow)
+            status, tail, lead = _verdict(policy, resource, host, catalog, as_of, adequacy, flow, confirmed)
         else:
             status, tail, lead = memoised(memo, ("verdict", policy.id, id(host), resource.type), host, _verdict,
-                                       policy, resource, host, catalog, as_of, adequacy, flow)
+                                       policy, resource, host, catalog, as_of, adequacy, flow, confirmed)
             chain_key += (id(tail),)
         reasons.extend(tail)
     blocking = blocks(status, policy.enforcement, policy.severity, gate,

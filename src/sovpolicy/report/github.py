@@ -46,5 +46,6 @@ def render_github(result: ScanResult) -> str:
         out.append(command("warning", f"{p.kind}: {p.message}" + (f" ({p.where})" if p.where else ""),
                            title="sovpolicy: incomplete scan"))
     out += [command("warning", w, title="sovpolicy") for w in result.warnings]
+    out += [command("notice", n, title="sovpolicy") for n in result.notes]
     out.append(f"sovpolicy: {summary_line(result)}")
     return "\n".join(out) + "\n"

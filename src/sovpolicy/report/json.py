@@ -15,11 +15,12 @@ from ..memo import memoised
 from ..model import Certification, Finding, Flow, Host, Placement, Reason, Resource, ScanResult, SourceRef
 from .common import ReportContext
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 """1.1 added ``warnings`` and the ``waiver`` object; 1.2 fills ``resources[].flows``, adds
 ``findings[].flow`` and ``placement.countries``; 1.3 adds ``input`` and ``notes``, and with
 ``scan --history`` ``findings[].history`` (``new``/``unchanged``) and ``history`` (the
-previous scan of the scope and the findings resolved since)."""
+previous scan of the scope and the findings resolved since); 1.4 adds ``catalog.digest``,
+``resources[].alternatives`` and ``expiry_derived`` on certifications."""
 
 
 _MEMO: dict[Any, Any] = {}
@@ -40,7 +41,14 @@ def _reason(r: Reason) -> dict[str, Any]:
 def _cert(c: Certification) -> dict[str, Any]:
     return {"id": c.id, "scheme": c.scheme, "status": c.status, "offer": c.offer, "referential": c.referential,
             "since": c.since.isoformat() if c.since else None, "expires": c.expires.isoformat() if c.expires else None,
-            "source": _source(c.source)}
+            "expiry_derived": c.expiry_basis, "source": _source(c.source)}
+
+
+def _alternative(a: Any) -> dict[str, Any]:
+    return {"cloud": a.cloud, "region": a.region, "country": a.host.country, "eea": a.host.eea, "type": a.type,
+            "service": a.service, "operator": a.host.operator.name if a.host.operator else None,
+            "qualified": a.qualified, "unconfirmed": list(a.unconfirmed),
+            "certifications": [_cert(c) for c in a.certifications]}
 
 
 def _host(h: Host | None) -> dict[str, Any] | None:
@@ -92,6 +100,7 @@ def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]
         "classified_by": [{"class": c.data_class, "reason": c.reason} for c in r.classifications],
         "flows": [_flow(f, result.flow_host(r, i)) for i, f in enumerate(r.flows)] if r.flows else (),
         "notes": list(r.notes),
+        "alternatives": [_alternative(a) for a in result.alternatives.get(r.key, ())],
     }
 
 
@@ -137,7 +146,8 @@ def _sections(result: ScanResult) -> Iterator[tuple[str, Any, bool]]:
 
     yield "schema_version", SCHEMA_VERSION, False
     yield "tool", {"name": "sovpolicy", "version": __version__}, False
-    yield "catalog", {"version": result.catalog_version, "as_of": result.catalog_as_of.isoformat()}, False
+    yield "catalog", {"version": result.catalog_version, "as_of": result.catalog_as_of.isoformat(),
+                      "digest": result.catalog_digest}, False
     yield "as_of", result.as_of.isoformat(), False
     yield "inputs", list(result.inputs), False
     yield "resources", (_resource(r, result.host(r), result) for r in result.resources), True

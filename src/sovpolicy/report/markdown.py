@@ -15,7 +15,10 @@ the next one would not fit, then one line says how many were left out.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
+from ..alternatives import report_lines
 from ..model import Finding, Reason, ScanResult, Status
 from .common import display_path, resource_key, squash, summary_line
 from .text import Footnotes
@@ -68,7 +71,7 @@ def _head(result: ScanResult) -> str:
         inputs += f" and {len(result.inputs) - MAX_LISTED} more"
     lines = [
         _title(result), "",
-        f"sovpolicy {result.tool_version} · catalog {result.catalog_version} (as of {result.catalog_as_of}) · "
+        f"sovpolicy {result.tool_version} · catalog {result.catalog_version} (as of {result.catalog_as_of}{_digest(result)}) · "
         f"certifications checked on {result.as_of} · inputs: {inputs}", "",
         "| Blocking | Failed or unknown, not blocking | Unknown (all) | Waived | Passed |",
         "|---:|---:|---:|---:|---:|",
@@ -82,6 +85,9 @@ def _head(result: ScanResult) -> str:
     if result.warnings:
         lines += ["", "**Warnings:**", ""]
         lines += _listed([_md(w) for w in result.warnings], "warnings")
+    if result.notes:
+        lines += ["", "**Notes:**", ""]
+        lines += _listed([_md(n) for n in result.notes], "notes")
     return "\n".join(lines)
 
 
@@ -93,11 +99,15 @@ def _listed(items: list[str], noun: str) -> list[str]:
     return shown
 
 
+def _digest(result: ScanResult) -> str:
+    return f", sha256 {result.catalog_digest[:12]}" if result.catalog_digest else ""
+
+
 def _reason_line(r: Reason, notes: Footnotes) -> str:
     return _md(r.text) + notes.mark(r.source)
 
 
-def _blocking_unit(f: Finding, first_of_resource: bool, notes: Footnotes) -> str:
+def _blocking_unit(f: Finding, first_of_resource: bool, notes: Footnotes, alternatives: Sequence[Any] | None = None) -> str:
     lines: list[str] = []
     if first_of_resource:
         res = f.resource
@@ -105,6 +115,11 @@ def _blocking_unit(f: Finding, first_of_resource: bool, notes: Footnotes) -> str
         lines += [f"#### {_code(f.address)} ({_md(', '.join(sorted(res.data_classes)))}){where}", ""]
         lines += [f"{i}. {_reason_line(r, notes)}" for i, r in enumerate(f.reasons[: f.chain_length], 1)]
         lines.append("")
+        if alternatives is not None:
+            head, *rest = report_lines(alternatives)
+            lines += [f"**{_md(head[0].rstrip(':'))}**" + (":" if rest else ""), ""]
+            lines += [f"- {_md(line.strip())}" + "".join(notes.mark(c.source) for c in certs) for line, certs in rest]
+            lines += [""] if rest else []
     icon = "❓" if f.status is Status.UNKNOWN else "❌"
     lines.append(f"**{icon} {f.status.value.upper()} {f.policy_id}** {_md(f.title)} ({f.severity.value}, {f.enforcement.value})"
                  + (f" — copy: {_md(f.flow.describe(f.resource.placement))}" if f.flow is not None else ""))
@@ -173,7 +188,7 @@ def render_markdown(result: ScanResult, max_bytes: int = MAX_BYTES) -> str:
         used += _size(parts[-1]) + 2
     for f in blocking:
         saved = (dict(notes.refs), list(notes.items))
-        unit = _blocking_unit(f, resource_key(f.resource) not in seen, notes)
+        unit = _blocking_unit(f, resource_key(f.resource) not in seen, notes, result.alternatives.get(f.key))
         if used + _size(unit) + 2 > budget:
             notes.refs, notes.items = saved
             full = False

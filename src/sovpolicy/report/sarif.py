@@ -190,6 +190,7 @@ def iter_sarif(result: ScanResult, ctx: ReportContext | None = None) -> Iterator
     notifications = [{"level": "error", "message": {"text": f"{p.kind}: {p.message}" + (f" ({p.where})" if p.where else "")}}
                      for p in result.problems]
     notifications += [{"level": "warning", "message": {"text": w}} for w in result.warnings]
+    notifications += [{"level": "note", "message": {"text": n}} for n in result.notes]
     reported = [(i, f) for i, f in enumerate(result.findings) if f.status in REPORTED]
     full_report = ctx.full_report if ctx is not None else None
     worst_notice = {"level": "warning", "message": {"text": _cut_notice(len(reported), len(reported), len(reported), full_report)}}

@@ -7,6 +7,7 @@ then a one-line summary of those that pass everything. Sources are footnotes
 
 from __future__ import annotations
 
+from ..alternatives import report_lines
 from ..model import Finding, ScanResult, SourceRef, Status
 from .common import squash, summary_line
 
@@ -44,7 +45,8 @@ def history_lines(result: ScanResult) -> list[str]:
 def render_text(result: ScanResult) -> str:
     """Render the report for a terminal or a CI log."""
     notes = Footnotes()
-    out = [f"sovpolicy {result.tool_version} | catalog {result.catalog_version} (as of {result.catalog_as_of}) | "
+    digest = f", sha256 {result.catalog_digest[:12]}" if result.catalog_digest else ""
+    out = [f"sovpolicy {result.tool_version} | catalog {result.catalog_version} (as of {result.catalog_as_of}{digest}) | "
            f"certifications checked on {result.as_of} | inputs: {', '.join(result.inputs)}", ""]
     by_res: dict[tuple[str, str], list[Finding]] = {}
     for f in result.findings:
@@ -89,6 +91,9 @@ def render_text(result: ScanResult) -> str:
                     out.append(f"{indent}    {r.text}{notes.mark(r.source)}")
                 if f.status is not Status.PASS and f.remediation:
                     out.append(f"{indent}    fix: {squash(f.remediation)}")
+        if res.key in result.alternatives:
+            for line, certs in report_lines(result.alternatives[res.key]):
+                out.append(f"  {line}" + "".join(notes.mark(c.source) for c in certs))
         out.append("")
     for address, findings in passing:
         host = findings[0].host

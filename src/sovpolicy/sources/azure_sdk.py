@@ -129,8 +129,8 @@ def list_subscriptions(clients: Clients) -> list[Subscription]:
     """Every subscription the identity can read (paged)."""
     def run() -> list[Subscription]:
         return [Subscription(s.subscription_id, s.display_name or s.subscription_id, s.tenant_id,
-                             str(s.state) if s.state is not None else None)
-                for s in clients.subscriptions().subscriptions.list()]
+                             None if s.state is None else str(getattr(s.state, "value", s.state)))
+                for s in clients.subscriptions().subscriptions.list() if s.subscription_id]
     return _guard("GET /subscriptions", run)
 
 
@@ -149,7 +149,7 @@ def list_subscription(clients: Clients, subscription: str) -> list[ArmObject]:
     items = _guard(f"GET /subscriptions/{subscription}/resources",
                    lambda: [ArmObject(_rest(r), f"GET /subscriptions/{subscription}/resources")
                             for r in arm.resources.list()])
-    return groups + items
+    return [o for o in groups + items if isinstance(o.obj.get("id"), str)]
 
 
 def read_resource(clients: Clients, resource_id: str, api_version: str) -> ArmObject:

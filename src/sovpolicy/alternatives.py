@@ -1,0 +1,205 @@
+"""Qualified alternatives: which catalog hosts could take a resource that fails.
+
+For a resource with blocking findings, the alternatives are the catalog's places (cloud,
+region, offer) where every policy that blocked it would pass, for the same kind of service
+when the catalog knows its equivalents (``services.yaml``: object storage, managed
+database, VM, Kubernetes), each with the certificates that make it qualify, their dates
+and sources; nearest first: the same country, then the EEA, then the rest. An empty list
+is an answer too: no host in the catalog qualifies (the CNIL's EMC2 finding).
+
+Each candidate is judged by the same policy evaluation as a scanned resource, on a
+resource of the equivalent type placed there (origin ``catalog``), so an alternative never
+passes a rule a real resource there would not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .catalog import Catalog, resolve_host
+from .catalog.schemes import transition_ended
+from .classify import implied
+from .model import (
+    Certification,
+    Classification,
+    Enforcement,
+    Finding,
+    Host,
+    Origin,
+    Placement,
+    Policy,
+    Resource,
+    SourceKind,
+    Status,
+)
+from .policy import applies, evaluate
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A catalog place that would satisfy every policy asked of it.
+
+    Attributes:
+        cloud, region: where.
+        type: the Terraform type of the equivalent service there.
+        service: the kind of service (``object storage``), or None when the resource's type
+            has no catalogued equivalents and is judged as itself.
+        host: the catalog's facts for that place (country, operator, certificates).
+        certifications: the certificates the policies asked for that cover it, valid on the date.
+        nearness: 0 in the reference country, 1 elsewhere in the EEA, 2 outside it.
+        unconfirmed: empty for a qualified place; else, for a place where no policy fails
+            but some cannot be shown to pass, why (``SOV-HDS-003: ... not sourced``).
+    """
+
+    cloud: str
+    region: str
+    type: str
+    service: str | None
+    host: Host
+    certifications: tuple[Certification, ...]
+    nearness: int
+    unconfirmed: tuple[str, ...] = ()
+
+    @property
+    def qualified(self) -> bool:
+        """True when every policy asked passes there."""
+        return not self.unconfirmed
+
+    def describe(self) -> str:
+        """``s3ns u-france-east1 (FR), S3NS, google_storage_bucket: secnumcloud qualified (...)``."""
+        where = f"{self.cloud} {self.region}" + (f" ({self.host.country})" if self.host.country else "")
+        who = self.host.operator.name if self.host.operator else "operator unknown"
+        certs = "; ".join(cert_text(c) for c in self.certifications) or ("no certificate asked" if self.qualified else "no certificate shown")
+        doubt = f" — unconfirmed: {'; '.join(self.unconfirmed)}" if self.unconfirmed else ""
+        return f"{where}, {who}, {self.type}: {certs}{doubt}"
+
+
+def cert_text(c: Certification) -> str:
+    """``secnumcloud qualified: PREMI3NS (snc-s3ns-premi3ns), since 2025-12-17, until 2028-12-16 (derived)``."""
+    dates = f", since {c.since.isoformat()}" if c.since else ""
+    if c.expires:
+        dates += f", until {c.expires.isoformat()}" + (" (derived)" if c.expiry_basis else "")
+    return f"{c.scheme} {c.status}: {c.offer} ({c.id}){dates}"
+
+
+def equivalents(catalog: Catalog, rtype: str, cloud: str | None) -> list[tuple[str, str, str | None]]:
+    """``(cloud, type, service name)`` to try: every cloud's types of the same kind of
+    service, else the type itself on its own cloud."""
+    for service in catalog.services.values():
+        if service.kind_of(rtype):
+            return [(c, types[0], service.name) for c, types in sorted(service.types.items())]
+    return [(cloud, rtype, None)] if cloud else []
+
+
+def _schemes(policies: Iterable[Policy]) -> set[str]:
+    return {str(args["scheme"]) for p in policies for name, args in p.require if name == "certified"}
+
+
+class Finder:
+    """Finds qualified alternatives; build once per scan (results are cached by type, policies and place)."""
+
+    def __init__(self, catalog: Catalog, as_of: dt.date, adequacy: frozenset[str] = frozenset(),
+                 confirmed: frozenset[str] = frozenset()) -> None:
+        self.catalog = catalog
+        self.as_of = as_of
+        self.adequacy = adequacy
+        self.confirmed = confirmed
+        self._cache: dict[tuple[object, ...], tuple[Alternative, ...]] = {}
+
+    def find(self, rtype: str, cloud: str | None, classes: Iterable[str], policies: Sequence[Policy],
+             near: str | None = None) -> tuple[Alternative, ...]:
+        """Every catalog place where each of ``policies`` that applies to ``classes`` passes
+        (qualified, first), then those where none fails but some cannot be shown to pass
+        (unconfirmed, with why).
+
+        Advisory policies never block, so they are not asked. ``near`` is the reference
+        country for the order (the failing resource's, or the one asked for).
+        """
+        asked = [p for p in policies if p.enforcement is not Enforcement.ADVISORY]
+        key = (rtype, cloud, tuple(sorted(classes)), tuple(p.id for p in asked), near)
+        if key not in self._cache:
+            self._cache[key] = tuple(self._find(rtype, cloud, classes, asked, near))
+        return self._cache[key]
+
+    def _find(self, rtype: str, cloud: str | None, classes: Iterable[str], asked: Sequence[Policy],
+              near: str | None) -> list[Alternative]:
+        base = Resource("alternative", rtype, SourceKind.PLAN, Placement(None, None, Origin.CATALOG),
+                        classifications=tuple(Classification(c, "asked") for c in sorted(set(classes))))
+        base = implied(base, self.catalog.implications)
+        schemes = _schemes(asked)
+        found: list[Alternative] = []
+        for cid, etype, service in equivalents(self.catalog, rtype, cloud):
+            cl = self.catalog.clouds.get(cid)
+            if cl is None:
+                continue
+            for code in sorted(cl.regions):
+                placement = Placement(cid, code, Origin.CATALOG, (f"catalog region {cid} {code}",))
+                res = Resource(f"{etype}.alternative", etype, SourceKind.PLAN, placement,
+                               classifications=base.classifications)
+                host = resolve_host(self.catalog, placement, etype)
+                mine = [p for p in asked if applies(p, res)]
+                if not mine or host is None:
+                    continue
+                verdicts = [self._verdict(p, res, host) for p in mine]
+                if any(f is None or f.status is not Status.PASS and f.status is not Status.UNKNOWN for f in verdicts):
+                    continue
+                doubts = tuple(f"{f.policy_id}: {f.reasons[f.chain_length].text if len(f.reasons) > f.chain_length else f.message}"
+                               for f in verdicts if f is not None and f.status is Status.UNKNOWN)
+                certs = tuple(c for c in host.certifications if c.scheme in schemes and c.satisfies
+                              and c.valid_on(self.as_of) and not transition_ended(c, self.as_of))
+                eea = host.eea is True
+                nearness = 0 if near and host.country == near else (1 if eea else 2)
+                found.append(Alternative(cid, code, etype, service, host, certs, nearness, doubts))
+        found.sort(key=lambda a: (not a.qualified, a.nearness, a.cloud != cloud, a.cloud, a.region))
+        return found
+
+    def _verdict(self, policy: Policy, res: Resource, host: Host) -> Finding | None:
+        return evaluate(policy, res, host, self.catalog, self.as_of, self.adequacy, confirmed=self.confirmed)
+
+
+def for_findings(finder: Finder, findings: Sequence[Finding], policies: Sequence[Policy]
+                 ) -> dict[tuple[str, str], tuple[Alternative, ...]]:
+    """For each resource with a blocking finding, keyed ``(input, address)``: the places where
+    every policy that blocked it would pass, and every other (non-advisory) policy the scan
+    judged it by too, so that an alternative never trades one block for another."""
+    by_id = {p.id: p for p in policies}
+    judged: dict[tuple[str, str], tuple[Resource, set[str]]] = {}
+    blocked: set[tuple[str, str]] = set()
+    for f in findings:
+        key = (f.resource.input, f.address)
+        judged.setdefault(key, (f.resource, set()))[1].add(f.policy_id)
+        if f.blocking:
+            blocked.add(key)
+    out = {}
+    for key in sorted(blocked):
+        res, ids = judged[key]
+        host = resolve_host(finder.catalog, res.placement, res.type) if res.placement.resolved else None
+        near = host.country if host is not None and host.country else None
+        asked = [by_id[i] for i in sorted(ids) if i in by_id]
+        out[key] = finder.find(res.type, res.placement.cloud, res.data_classes, asked, near)
+    return out
+
+
+SHOWN = 5
+"""Qualified alternatives listed per resource in a scan report (the rest are counted)."""
+
+
+def report_lines(alts: Sequence[Alternative], shown: int = SHOWN) -> list[tuple[str, tuple[Certification, ...]]]:
+    """The lines a report shows for one resource's alternatives, each with the certificates
+    whose sources it cites: the first ``shown`` qualified places, a count of the others and
+    of the unconfirmed ones, or the plain answer that no place in the catalog qualifies."""
+    good = [a for a in alts if a.qualified]
+    doubtful = len(alts) - len(good)
+    maybe = (f"; {doubtful} more where no policy fails but some cannot be shown to pass "
+             "(`sovpolicy alternatives` lists them with why)") if doubtful else ""
+    if not good:
+        return [(f"alternatives: no host in the catalog is shown to satisfy every policy that blocked it{maybe}", ())]
+    out: list[tuple[str, tuple[Certification, ...]]] = [
+        ("alternatives (catalog hosts where every policy that blocked it passes, nearest first):", ())]
+    out += [(f"  {a.describe()}", a.certifications) for a in good[:shown]]
+    if len(good) > shown or doubtful:
+        more = f"… and {len(good) - shown} more qualified" if len(good) > shown else "…"
+        out.append((f"  {more}{maybe}", ()))
+    return out
