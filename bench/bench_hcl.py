@@ -123,17 +123,24 @@ def bench_tree(name: str, tree: Path, sovpolicy: list[str], repeat: int, tmp: Pa
         log(f"!! {name}: sovpolicy exited {first['rc']}: {(tmp / 'stderr').read_text()[-2000:]}")
         return {"tree": name, "crashed": True}
     runs: dict[str, list[float]] = {"bare": [], "cold": [], "warm": []}
+    cpu: dict[str, list[float]] = {"bare": [], "cold": [], "warm": []}
+
+    def note(kind: str, m: dict) -> None:
+        runs[kind].append(m["seconds"])
+        cpu[kind].append(m["cpu_seconds"])
+
     for r in range(repeat):
-        runs["bare"].append(measure([sys.executable, str(HERE / "bare_hcl_parse.py"), str(tree)], tmp)["seconds"])
+        note("bare", measure([sys.executable, str(HERE / "bare_hcl_parse.py"), str(tree)], tmp))
         cold_dir = tmp / f"cold-{name}-{r}"
-        cold = measure(scan + ["--cache-dir", str(cold_dir)], tmp)
+        note("cold", measure(scan + ["--cache-dir", str(cold_dir)], tmp))
         shutil.rmtree(cold_dir, ignore_errors=True)
-        runs["cold"].append(cold["seconds"])
-        runs["warm"].append(measure(scan + ["--cache-dir", str(warm_cache)], tmp)["seconds"])
+        note("warm", measure(scan + ["--cache-dir", str(warm_cache)], tmp))
     resources = len(json.loads((tmp / "out.json").read_text())["resources"])
     files = sum(1 for p in tree.rglob("*") if p.is_file() and p.name.endswith((".tf", ".tfvars", ".tf.json", ".tfvars.json")))
     med = {k: statistics.median(v) for k, v in runs.items()}
-    return {"tree": name, "files": files, "resources": resources, "runs": runs, "median": med,
+    return {"tree": name, "files": files, "resources": resources, "runs": runs, "cpu": cpu, "median": med,
+            "median_cpu": {k: statistics.median(v) for k, v in cpu.items()},
+            "warm_over_cold_cpu": statistics.median(w / c for w, c in zip(cpu["warm"], cpu["cold"])),
             "cold_over_bare": statistics.median(c / b for c, b in zip(runs["cold"], runs["bare"])),
             "warm_over_cold": statistics.median(w / c for w, c in zip(runs["warm"], runs["cold"]))}
 
@@ -159,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     trees.append((f"generated-{args.size}", gen_module(tmp / f"generated-{args.size}", args.size)))
     results = []
     crashed = False
-    print(f"{'tree':<26}{'files':>6}{'res':>6}{'bare s':>9}{'cold s':>9}{'warm s':>9}{'cold/bare':>11}{'warm/cold':>11}")
+    print(f"{'tree':<26}{'files':>6}{'res':>6}{'bare s':>9}{'cold s':>9}{'warm s':>9}{'cold/bare':>11}{'warm/cold':>11}"
+          f"{'cpu cold':>10}{'cpu warm':>10}{'w/c cpu':>9}")
     for name, tree in trees:
         res = bench_tree(name, tree, sovpolicy, args.repeat, tmp)
         results.append(res)
@@ -168,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         m = res["median"]
         print(f"{name:<26}{res['files']:>6}{res['resources']:>6}{m['bare']:>9.3f}{m['cold']:>9.3f}{m['warm']:>9.3f}"
-              f"{res['cold_over_bare']:>11.2f}{res['warm_over_cold']:>11.2f}", flush=True)
+              f"{res['cold_over_bare']:>11.2f}{res['warm_over_cold']:>11.2f}{res['median_cpu']['cold']:>10.3f}"
+              f"{res['median_cpu']['warm']:>10.3f}{res['warm_over_cold_cpu']:>9.2f}", flush=True)
     if args.json:
         args.json.write_text(json.dumps({"sovpolicy": how, "repeat": args.repeat, "results": results}, indent=2))
     shutil.rmtree(tmp, ignore_errors=True)

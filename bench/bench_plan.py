@@ -123,12 +123,16 @@ def tool_version(cmd: list[str]) -> str | None:
 # running a child and measuring it
 # ---------------------------------------------------------------------------
 
+#: children run as on a user's machine: with bytecode caching (some CI shells turn it off)
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_measured(cmd: list[str], stdout_path: Path, stderr_path: Path, timeout: float) -> dict:
-    """Run cmd; return {seconds, peak_mb, rc, timed_out}."""
+    """Run cmd; return {seconds, cpu_seconds, peak_mb, rc, timed_out} (cpu: user + system of the child)."""
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, env=CHILD_ENV)
         timed_out = threading.Event()
 
         def kill() -> None:
@@ -154,7 +158,8 @@ def run_measured(cmd: list[str], stdout_path: Path, stderr_path: Path, timeout: 
     proc.returncode = rc  # we reaped it ourselves; keep Popen quiet
     # ru_maxrss is in KiB on Linux (bytes on macOS); report MB = 10**6 bytes, like file sizes.
     maxrss = usage.ru_maxrss / 1e6 if sys.platform == "darwin" else usage.ru_maxrss * 1024 / 1e6
-    return {"seconds": round(elapsed, 4), "peak_mb": round(maxrss, 1), "rc": rc,
+    return {"seconds": round(elapsed, 4), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 4),
+            "peak_mb": round(maxrss, 1), "rc": rc,
             "timed_out": timed_out.is_set()}
 
 
@@ -200,6 +205,7 @@ def summarise(runs: list[dict], ok_codes: set[int]) -> dict:
         "ok": len(good) == len(runs) and bool(runs),
         "median_s": round(statistics.median(r["seconds"] for r in good), 4) if good else None,
         "min_s": round(min(r["seconds"] for r in good), 4) if good else None,
+        "median_cpu_s": round(statistics.median(r["cpu_seconds"] for r in good), 4) if good else None,
         "peak_mb": max(r["peak_mb"] for r in good) if good else None,
         "exit_codes": sorted({r["rc"] for r in runs}),
     }
@@ -212,7 +218,7 @@ def ratio(a, b):
 def print_table(res: dict) -> None:
     n, mb = res["n"], res["file_mb"]
     print(f"\n== {n} resources, plan {mb:.1f} MB ==")
-    print(f"{'command':<9} {'median s':>9} {'min s':>8} {'peak MB':>8} {'peak/file':>9} {'exit':>8}  runs")
+    print(f"{'command':<9} {'median s':>9} {'min s':>8} {'cpu s':>8} {'peak MB':>8} {'peak/file':>9} {'exit':>8}  runs")
     for name in ("bare", "scan", "checkov"):
         c = res["commands"].get(name)
         if c is None:
@@ -221,13 +227,13 @@ def print_table(res: dict) -> None:
         codes = ",".join(str(x) for x in c["exit_codes"])
         if any(r["timed_out"] for r in c["runs"]):
             codes += ",timeout"
-        print(f"{name:<9} {fmt(c['median_s'], '.3f'):>9} {fmt(c['min_s'], '.3f'):>8} "
+        print(f"{name:<9} {fmt(c['median_s'], '.3f'):>9} {fmt(c['min_s'], '.3f'):>8} {fmt(c['median_cpu_s'], '.3f'):>8} "
               f"{fmt(c['peak_mb'], '.0f'):>8} {fmt(ratio(c['peak_mb'], mb), '.2f'):>9} {codes:>8}  "
               f"{len(c['runs'])}")
     r = res["ratios"]
     def x(v):
         return "n/a" if v is None else f"{v:.2f}x"
-    print(f"scan/bare time: {x(r['scan_over_bare_time'])}   "
+    print(f"scan/bare time: {x(r['scan_over_bare_time'])} (cpu {x(r['scan_over_bare_cpu'])})   "
           f"scan peak/file: {x(r['scan_peak_over_file'])}   "
           f"checkov/scan time: {x(r['checkov_over_scan_time'])}   "
           f"checkov/bare time: {x(r['checkov_over_bare_time'])}")
@@ -330,6 +336,7 @@ def main(argv=None) -> int:
             "skipped": skipped,
             "ratios": {
                 "scan_over_bare_time": ratio(med["scan"], med["bare"]),
+                "scan_over_bare_cpu": ratio(commands.get("scan", {}).get("median_cpu_s"), commands["bare"]["median_cpu_s"]),
                 "scan_peak_over_file": ratio(commands.get("scan", {}).get("peak_mb"), size / 1e6),
                 "bare_peak_over_file": ratio(commands["bare"]["peak_mb"], size / 1e6),
                 "checkov_over_scan_time": ratio(med["checkov"], med["scan"]),

@@ -96,7 +96,8 @@ def test_scan_reports_list_alternatives_for_blocking_resources(capsys):
     report = json.loads(out)
     assert code == 1 and report["schema_version"] == "1.4" and len(report["catalog"]["digest"]) == 64
     records = next(r for r in report["resources"] if r["address"] == "aws_s3_bucket.patient_records")
-    (alt,) = [a for a in records["alternatives"] if a["qualified"]]
+    (alt,) = records["alternatives"]  # the qualified ones; the unconfirmed are counted
+    assert records["alternatives_unconfirmed"] == 0
     assert (alt["cloud"], alt["region"], alt["type"], alt["country"]) == ("s3ns", "u-france-east1", "google_storage_bucket", "FR")
     assert alt["certifications"][0]["id"] == "snc-s3ns-premi3ns" and alt["certifications"][0]["expiry_derived"]
     logs = next(r for r in report["resources"] if r["address"] == "aws_cloudwatch_log_group.app")

@@ -442,3 +442,16 @@ def test_profile_from_the_shared_files(world, tmp_path, monkeypatch, capsys):
 
     assert main(["scan", "--aws", "--profile", "nobody", "--regions", "eu-west-3"]) == 2
     assert capsys.readouterr().err == "sovpolicy: error: --profile: no AWS profile 'nobody' in the shared config and credentials files\n"
+
+
+def test_a_bucket_whose_location_is_refused_is_unresolved_and_blocks(world, fake):
+    fake.errors["GET /hds-london"] = (403, "AccessDenied", "bucket policy denies the scanner")
+    try:
+        result, _ = _run("--aws", "--regions", "eu-west-2")  # its tags come from the tagging API there
+    finally:
+        del fake.errors["GET /hds-london"]
+    london = _by_arn(result)[world.arns["london"]]
+    assert london.placement.region is None and london.placement.origin is Origin.UNRESOLVED
+    own = [f for f in result.findings if f.address == london.address and f.flow is None]
+    assert own and all(f.status is Status.UNKNOWN and f.blocking for f in own if f.policy_id != "SOV-HDS-004")
+    assert any("s3:GetBucketLocation: AccessDenied" in p.message for p in result.problems)

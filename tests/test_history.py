@@ -105,12 +105,15 @@ def test_an_old_schema_is_migrated(tmp_path):
 
 @pytest.mark.parametrize(("content", "message"), [
     (None, "written by a newer sovpolicy"),
+    ("other", "a SQLite database of something else"),
     (b"this is not a database, just text" * 100, "not a sovpolicy history database"),
 ])
 def test_unreadable_history_exits_2_before_scanning(tmp_path, capsys, content, message):
     db = tmp_path / "h.db"
     if content is None:
         sqlite3.connect(db).execute("PRAGMA user_version = 99").connection.commit()
+    elif content == "other":
+        sqlite3.connect(db).execute("CREATE TABLE invoices (id INTEGER)").connection.commit()
     else:
         db.write_bytes(content)
     export = _export(tmp_path / "inventory.json", ("alpha", "us-east-1"))

@@ -107,6 +107,9 @@ class Finder:
         self.adequacy = adequacy
         self.confirmed = confirmed
         self._cache: dict[tuple[object, ...], tuple[Alternative, ...]] = {}
+        self._hosts: dict[tuple[str, str, str], Host | None] = {}
+        self._verdicts: dict[tuple[object, ...], Finding | None] = {}
+        self._memo: dict[object, object] = {}  # evaluate()'s own cache of chains and verdicts
 
     def find(self, rtype: str, cloud: str | None, classes: Iterable[str], policies: Sequence[Policy],
              near: str | None = None) -> tuple[Alternative, ...]:
@@ -138,7 +141,10 @@ class Finder:
                 placement = Placement(cid, code, Origin.CATALOG, (f"catalog region {cid} {code}",))
                 res = Resource(f"{etype}.alternative", etype, SourceKind.PLAN, placement,
                                classifications=base.classifications)
-                host = resolve_host(self.catalog, placement, etype)
+                hkey = (cid, code, etype)
+                if hkey not in self._hosts:
+                    self._hosts[hkey] = resolve_host(self.catalog, placement, etype)
+                host = self._hosts[hkey]
                 mine = [p for p in asked if applies(p, res)]
                 if not mine or host is None:
                     continue
@@ -156,7 +162,12 @@ class Finder:
         return found
 
     def _verdict(self, policy: Policy, res: Resource, host: Host) -> Finding | None:
-        return evaluate(policy, res, host, self.catalog, self.as_of, self.adequacy, confirmed=self.confirmed)
+        """One policy on one place, for one type and set of classes, evaluated once per finder."""
+        key = (policy.id, res.placement.cloud, res.placement.region, res.type, res.data_classes)
+        if key not in self._verdicts:
+            self._verdicts[key] = evaluate(policy, res, host, self.catalog, self.as_of, self.adequacy, self._memo,
+                                           confirmed=self.confirmed)
+        return self._verdicts[key]
 
 
 def for_findings(finder: Finder, findings: Sequence[Finding], policies: Sequence[Policy]

@@ -129,6 +129,9 @@ class History:
     def _migrate(self) -> None:
         with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0 and db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+                raise UsageError("a SQLite database of something else, not a sovpolicy history: give another file",
+                                 str(self.path))
             if version > SCHEMA_VERSION:
                 raise UsageError(f"history schema version {version} was written by a newer sovpolicy "
                                  f"(this one reads up to {SCHEMA_VERSION})", str(self.path))

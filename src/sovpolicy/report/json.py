@@ -45,9 +45,12 @@ def _cert(c: Certification) -> dict[str, Any]:
 
 
 def _alternative(a: Any) -> dict[str, Any]:
+    return memoised(_MEMO, ("alternative", id(a)), a, lambda: _alternative_dict(a))
+
+
+def _alternative_dict(a: Any) -> dict[str, Any]:
     return {"cloud": a.cloud, "region": a.region, "country": a.host.country, "eea": a.host.eea, "type": a.type,
             "service": a.service, "operator": a.host.operator.name if a.host.operator else None,
-            "qualified": a.qualified, "unconfirmed": list(a.unconfirmed),
             "certifications": [_cert(c) for c in a.certifications]}
 
 
@@ -100,7 +103,8 @@ def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]
         "classified_by": [{"class": c.data_class, "reason": c.reason} for c in r.classifications],
         "flows": [_flow(f, result.flow_host(r, i)) for i, f in enumerate(r.flows)] if r.flows else (),
         "notes": list(r.notes),
-        "alternatives": [_alternative(a) for a in result.alternatives.get(r.key, ())],
+        "alternatives": [_alternative(a) for a in result.alternatives.get(r.key, ()) if a.qualified],
+        "alternatives_unconfirmed": sum(1 for a in result.alternatives.get(r.key, ()) if not a.qualified),
     }
 
 

@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..model import Problem, Resource, SourceKind
-from .aws_collect import Collected, Collector, Raw
-from .aws_resources import can_copy, make_resource, parse_arn, unread_copies
-from .aws_session import Account, Sessions, assume_role, problem
 from .base import ReadContext, SourceOutput
+
+if TYPE_CHECKING:
+    from .aws_collect import Collected, Raw
+    from .aws_session import Account, Sessions
+
+# The scan's own modules are imported when a scan runs: every `sovpolicy scan` imports this
+# module for its flags (issue 14: the collector, sessions and thread pool cost ~70 ms).
 
 DEFAULT_ORG_ROLE = "OrganizationAccountAccessRole"
 ENABLED = ("opt-in-not-required", "opted-in")
@@ -120,6 +123,8 @@ class AwsSource:
     notes: list[str] = field(default_factory=list)
 
     def read(self, ctx: ReadContext) -> SourceOutput:
+        from .aws_session import Account, Sessions
+
         try:
             import boto3  # noqa: F401
         except ImportError:
@@ -160,6 +165,8 @@ class AwsSource:
     def _caller(self, home: str) -> str | None:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
+        from .aws_session import assume_role, problem
+
         s = self.sessions
         assert s is not None
         o = self.options
@@ -179,6 +186,8 @@ class AwsSource:
     def _members(self, caller: str, home: str) -> list[tuple[str, str]]:
         """Active member accounts of the organisation (``--accounts`` of them): (id, name)."""
         from botocore.exceptions import BotoCoreError, ClientError
+
+        from .aws_session import problem
 
         s = self.sessions
         assert s is not None
@@ -201,6 +210,8 @@ class AwsSource:
         """Each member account with ``--org-role`` assumed (the caller's own account as it is)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
+        from .aws_session import Account, assume_role, problem
+
         s = self.sessions
         assert s is not None
         out = []
@@ -218,6 +229,8 @@ class AwsSource:
     def _regions(self, account: Account, home: str) -> list[str]:
         """The regions to scan in one account: enabled ones (asked for ones among them)."""
         from botocore.exceptions import BotoCoreError, ClientError
+
+        from .aws_session import problem
 
         s = self.sessions
         assert s is not None
@@ -238,6 +251,10 @@ class AwsSource:
         return enabled
 
     def _read_apis(self, ctx: ReadContext, accounts: list[Account], home: str) -> list[Resource]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .aws_collect import Collector
+
         s = self.sessions
         assert s is not None
         plan: list[tuple[Account, list[str]]] = [(a, self._regions(a, home)) for a in accounts]
@@ -284,6 +301,9 @@ def assemble(ctx: ReadContext, account: str, parts: list[Collected]) -> list[Res
     """One account's resources: the collectors' own, then every other resource the tagging
     API listed; tags from the tagging API where the collector's answer had none; Aurora
     global database members copy to each other."""
+    from .aws_collect import Raw
+    from .aws_resources import can_copy, make_resource, parse_arn, unread_copies
+
     tagged: dict[str, tuple[dict[str, str], str]] = {}
     raws: dict[str, Raw] = {}
     for part in parts:

@@ -111,8 +111,9 @@ class Collector:
 
     def add(self, arn: str, action: str, tf_type: str | None = None, tags: object = None,
             flows: list[Flow] | None = None, region: str | None = None) -> None:
-        self.out.raws.append(Raw(arn, region or self.region, action, tf_type, None if tags is None else tags_of(tags),
-                                 flows or []))
+        """One resource; ``region`` None: this collector's region; ``""``: not known (unresolved)."""
+        where = self.region if region is None else (region or None)
+        self.out.raws.append(Raw(arn, where, action, tf_type, None if tags is None else tags_of(tags), flows or []))
 
     def unread(self, what: str, action: str) -> list[Flow]:
         return [copy_flow(None, FlowKind.REPLICATE, what, (action,), "aws-copies-not-read",

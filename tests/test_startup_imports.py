@@ -1,0 +1,39 @@
+"""Start-up: each command imports what it runs (issue 14), checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+PROBE = """
+import json, sys
+from sovpolicy.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def _modules(tmp_path, *argv):
+    r = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    last = json.loads(r.stdout.strip().splitlines()[-1])
+    return r.stdout, last["code"], set(last["modules"])
+
+
+def test_version_imports_only_the_cli(tmp_path):
+    out, code, modules = _modules(tmp_path, "--version")
+    assert code == 0 and out.startswith("sovpolicy ")
+    assert sorted(m for m in modules if m.startswith("sovpolicy")) == ["sovpolicy", "sovpolicy.cli", "sovpolicy.errors"]
+    assert not {"yaml", "msgspec", "jsonschema"} & modules
+
+
+def test_a_terraform_source_scan_imports_no_plan_reader_sdk_or_collector(tmp_path):
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "eu-west-3"\n}\n\nresource "aws_s3_bucket" "b" {\n'
+                                      '  tags = { data_classification = "health" }\n}\n')
+    out, code, modules = _modules(tmp_path, "scan", str(tmp_path), "--no-cache", "--as-of", "2026-11-30")
+    assert code == 1 and "aws_s3_bucket.b" in out
+    unneeded = {"boto3", "botocore", "azure", "sovpolicy.sources.tfplan", "sovpolicy.sources.planformat",
+                "sovpolicy.sources.aws_collect", "sovpolicy.sources.aws_session", "concurrent.futures",
+                "sovpolicy.report.sarif", "sovpolicy.report.junit", "sovpolicy.evidence"}
+    assert unneeded & modules == set()
+    assert "sovpolicy.sources.hcl" in modules  # the probe is not vacuous
