@@ -131,3 +131,28 @@ def test_parent_rung_needs_one_region(catalog):
     assert (p.region, p.origin, p.evidence) == ("francecentral", Origin.PARENT, ("y -> one", "rg"))
     p = parent_placement(azure, [("x -> none", [])], ("self",), "no parent")
     assert (p.region, p.reason, p.evidence) == (None, "no parent", ("self",))
+
+
+def test_place_climbs_once_and_shares_provider_placements(catalog):
+    from sovpolicy.sources.placement import place
+
+    calls = []
+
+    def settings():
+        calls.append(1)
+        return _settings({("region",): Value.given("eu-west-3", ["providers.tf:2"], Origin.PROVIDER)})
+
+    memo: dict = {}
+    info, a = place(catalog, "hashicorp/aws", "aws_s3_bucket", ["main.tf:1"], lambda i: {}.get, settings, memo, "aws")
+    _, b = place(catalog, "hashicorp/aws", "aws_db_instance", ["main.tf:9"], lambda i: {}.get, settings, memo, "aws")
+    assert info is catalog.provider("hashicorp/aws")
+    assert (a.region, a.origin) == ("eu-west-3", Origin.PROVIDER) and a is b and len(calls) == 1
+    # its own region wins and asks nothing of the provider configuration
+    _, own = place(catalog, "hashicorp/aws", "aws_s3_bucket", ["main.tf:1"],
+                   lambda i: {"region": Value.given("eu-central-1", ["main.tf:3"])}.get, settings, memo, "aws")
+    assert (own.region, own.origin) == ("eu-central-1", Origin.RESOURCE) and len(calls) == 1
+    # rung 0: no catalog entry is handed back; a provider-less-region resource waits for its parent
+    assert place(catalog, "hashicorp/random", "random_id", [], lambda i: {}.get, settings) == (None, own.__class__(
+        None, None, Origin.NONE, (), "provider hashicorp/random hosts no data", "hashicorp/random"))
+    azure, waiting = place(catalog, "hashicorp/azurerm", "azurerm_storage_account", [], lambda i: {}.get, settings)
+    assert azure is catalog.provider("hashicorp/azurerm") and waiting is None

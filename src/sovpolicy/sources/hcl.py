@@ -48,13 +48,9 @@ from .placement import (
     UNPLACED,
     ProviderSettings,
     Value,
-    early_placement,
-    in_universe,
-    is_zonal,
-    own_placement,
     parent_attributes,
     parent_placement,
-    provider_placement,
+    place,
     resolve_parents,
 )
 from .tagshapes import tag_map
@@ -152,21 +148,9 @@ class _Reader:
 
     def resolve(self, inst: ResourceInstance) -> None:
         self.provider_of(inst)
-        name, alias = inst.provider_key
-        source = inst.module.defn.source_of(name)
-        info, early = early_placement(self.catalog, source, inst.rtype, (inst.at.where(),))
-        if early is not None or info is None:
-            inst.placement = early
-            return
-        inst.info = info
-        own = own_placement(self.catalog, info, inst.rtype, self._attribute(inst, info))
-        if own is not None or not info.provider_region:
-            # None: a parent resource decides (resolve_parent)
-            inst.placement = in_universe(self.catalog, info, own, lambda: self._provider_settings(inst))
-            return
-        settings = self._provider_settings(inst)
-        inst.placement = in_universe(self.catalog, info, provider_placement(self.catalog, info, is_zonal(info, inst.rtype), settings),
-                                     lambda: settings)
+        source = inst.module.defn.source_of(inst.provider_key[0])
+        inst.info, inst.placement = place(self.catalog, source, inst.rtype, (inst.at.where(),),
+                                          lambda info: self._attribute(inst, info), lambda: self._provider_settings(inst))
 
     def _attribute(self, inst: ResourceInstance, info: ProviderInfo) -> Callable[[str], Value | None]:
         """A resource's own attributes, evaluated from source, as ladder values."""

@@ -24,7 +24,7 @@ then :func:`in_universe`: a provider setting that selects another cloud (google'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol, TypeVar, overload
@@ -287,6 +287,50 @@ def provider_placement(catalog: Catalog, info: ProviderInfo, zonal: bool, settin
                          f"provider {info.source} documents {info.default_region} as its default", info.source)
     return Placement(info.cloud, None, Origin.UNRESOLVED, settings.evidence,
                      f"provider configuration {settings.label} sets no region: {ENV_REASON}, which {settings.how}", info.source)
+
+
+def place(catalog: Catalog, provider: str | None, rtype: str, evidence: Sequence[str],
+          attribute: Callable[[ProviderInfo], Attribute], settings: Callable[[], ProviderSettings],
+          memo: dict[Hashable, Placement] | None = None, memo_key: Hashable = None
+          ) -> tuple[ProviderInfo | None, Placement | None]:
+    """The ladder for one resource, every rung but its parents.
+
+    Args:
+        provider: the provider source address serving the resource.
+        evidence: where the resource names its provider (for an unknown provider).
+        attribute: the resource's own attributes as values (called with its provider's
+            catalog entry).
+        settings: the provider configuration that serves it (called at most once, only
+            when a rung needs it).
+        memo, memo_key: placements from provider configurations, shared by every resource
+            served by the same configuration (``memo_key`` names it): one object each.
+
+    Returns:
+        ``(info, placement)``: ``info`` is the provider's catalog entry when the ladder
+        climbed past rung 0 (else None); ``placement`` is None when a parent resource
+        decides (providers without a provider-level region: :func:`parent_placement`).
+    """
+    info, early = early_placement(catalog, provider, rtype, evidence)
+    if early is not None or info is None:
+        return None, early
+    conf: list[ProviderSettings] = []
+
+    def once() -> ProviderSettings:
+        if not conf:
+            conf.append(settings())
+        return conf[0]
+
+    own = own_placement(catalog, info, rtype, attribute(info))
+    if own is not None or not info.provider_region:
+        return info, in_universe(catalog, info, own, once)
+    zonal = is_zonal(info, rtype)
+    key = (memo_key, info.source, zonal)
+    hit = memo.get(key) if memo is not None else None
+    if hit is None:
+        hit = in_universe(catalog, info, provider_placement(catalog, info, zonal, once()), once)
+        if memo is not None:
+            memo[key] = hit
+    return info, hit
 
 
 def parent_attributes(info: ProviderInfo, attrs: Iterable[str]) -> list[str]:

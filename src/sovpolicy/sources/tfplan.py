@@ -22,7 +22,7 @@ are replaced by ``"(sensitive)"`` before anything else sees them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -40,13 +40,9 @@ from .placement import (
     UNPLACED,
     ProviderSettings,
     Value,
-    early_placement,
-    in_universe,
-    is_zonal,
-    own_placement,
     parent_attributes,
     parent_placement,
-    provider_placement,
+    place,
     resolve_parents,
 )
 from .planflows import PlanGraph, PlanSubjects
@@ -144,7 +140,7 @@ class _PlanReader:
         self.config_index: dict[tuple[str, str, str, str], ConfigResource] = {}
         self._index_module("", self.config.root_module)
         self._expr_cache: dict[int, dict[str, Any]] = {}
-        self._provider_cache: dict[tuple[str | None, str, str, bool], Placement] = {}
+        self._provider_cache: dict[Hashable, Placement] = {}
         self._address_cache: dict[str, Address] = {}
 
     # ----------------------------------------------------------------- configuration
@@ -313,23 +309,10 @@ class _PlanReader:
         return attribute
 
     def resolve(self, inst: PlanInstance) -> None:
-        info, early = early_placement(self.catalog, inst.provider, inst.type, (f"{inst.evidence_root}.provider_name",))
-        if early is not None or info is None:
-            inst.placement = early
-            return
-        own = own_placement(self.catalog, info, inst.type, self._attribute(inst, info))
-        if own is not None or not info.provider_region:
-            # None: a parent resource decides (resolve_parent)
-            inst.placement = in_universe(self.catalog, info, own, lambda: self._provider_settings(inst))
-            return
-        zonal = is_zonal(info, inst.type)
-        key = (inst.config.provider_config_key if inst.config else None, inst.addr.module_path, info.source, zonal)
-        cached = self._provider_cache.get(key)
-        if cached is None:
-            settings = self._provider_settings(inst)
-            cached = self._provider_cache[key] = in_universe(
-                self.catalog, info, provider_placement(self.catalog, info, zonal, settings), lambda: settings)
-        inst.placement = cached
+        _, inst.placement = place(
+            self.catalog, inst.provider, inst.type, (f"{inst.evidence_root}.provider_name",),
+            lambda info: self._attribute(inst, info), lambda: self._provider_settings(inst),
+            self._provider_cache, (inst.config.provider_config_key if inst.config else None, inst.addr.module_path))
 
     def resolve_parent(self, inst: PlanInstance, placed: dict[str, list[PlanInstance]]) -> None:
         """Rung 3, for providers without a provider-level region: follow references."""
