@@ -19,6 +19,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
 from conftest import AS_OF
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -115,6 +116,7 @@ def _plan(draw):
     return doc
 
 
+@pytest.mark.slow
 @_settings(800)
 @given(_plan())
 def test_fuzz_plan_json(doc):
@@ -172,6 +174,7 @@ def _module(draw):
     return text
 
 
+@pytest.mark.slow
 @_settings(200)
 @given(_module())
 def test_fuzz_terraform_source(text):
