@@ -18,6 +18,7 @@ import errno
 import hashlib
 import importlib
 import os
+import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from ..errors import InputError, UsageError
 from ..model import SourceKind
 from .base import ReadContext, Source, SourceOutput
 
+_NON_SPACE = re.compile(rb"\S")
 HCL_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars.json")
 
 
@@ -44,11 +46,13 @@ class Peek:
     def __init__(self, path: Path, data: bytes) -> None:
         self.path = path
         self.data = data
+        first = _NON_SPACE.search(data)  # found in place: bytes.lstrip() would copy a whole plan
+        self.start = data[first.start():first.start() + 1] if first else b""
+        """The first non-space byte (``b"{"`` for an object), ``b""`` for a blank file."""
 
     @cached_property
     def keys(self) -> frozenset[str] | None:
-        start = self.data.lstrip()[:1]
-        if start != b"{":
+        if self.start != b"{":
             return None
         try:
             return frozenset(msgspec.json.decode(self.data, type=dict[str, msgspec.Raw]))
@@ -82,7 +86,7 @@ def _json_error(path: Path, data: bytes, exc: Exception) -> InputError:
 
 
 def _tf_keys(peek: Peek) -> frozenset[str]:
-    return (peek.keys or frozenset()) if peek.data.lstrip()[:1] == b"{" else frozenset()
+    return peek.keys or frozenset()
 
 
 def _is_plan(peek: Peek) -> bool:
@@ -190,9 +194,8 @@ def detect(path: Path) -> tuple[FileKind, Peek]:
     """
     data = read_regular(path)
     peek = Peek(path, data)
-    start = data.lstrip()[:1]
-    if start not in (b"{", b"["):
-        if not data.strip():
+    if peek.start not in (b"{", b"["):
+        if not peek.start:
             raise InputError("not valid JSON: the file is empty", str(path))
         raise InputError("not JSON: " + _expected(), str(path))
     for kind in FILE_KINDS:
