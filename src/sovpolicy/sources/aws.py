@@ -123,7 +123,7 @@ class AwsSource:
     notes: list[str] = field(default_factory=list)
 
     def read(self, ctx: ReadContext) -> SourceOutput:
-        from .aws_session import Account, Sessions
+        from .aws_session import Sessions
 
         try:
             import boto3  # noqa: F401
@@ -144,8 +144,7 @@ class AwsSource:
 
             resources = read_aggregated(ctx, sessions, home, o, [m for m, _ in members], self.problems, self.notes)
         if resources is None:
-            accounts = self._assume(caller, home, members) if o.organization else [Account(caller)]
-            resources = self._read_apis(ctx, accounts, home)
+            resources = self._read_apis(ctx, caller, home, members)
         self.notes.append(f"aws: {sessions.log.total} API calls ({len(sessions.log.counts)} distinct), scan started {started.isoformat()}")
         return SourceOutput(resources=resources, problems=self.problems, notes=self.notes, scope=self._scope(caller))
 
@@ -206,27 +205,36 @@ class AwsSource:
                                              "member of the organisation", f"aws:{a}"))
         return sorted(m for m in members if not o.accounts or m[0] in o.accounts)
 
-    def _assume(self, caller: str, home: str, members: list[tuple[str, str]]) -> list[Account]:
-        """Each member account with ``--org-role`` assumed (the caller's own account as it is)."""
+    def _account(self, caller: str, home: str, sts: Any, member: tuple[str, str]) -> _AccountRead:
+        """One account's first task: ``--org-role`` assumed in it (the caller's own account as
+        it is), its regions, and what is read once per account (S3 and the global services)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
+        from .aws_collect import Collector
         from .aws_session import Account, assume_role, problem
 
         s = self.sessions
         assert s is not None
-        out = []
-        for aid, name in members:
-            if aid == caller:
-                out.append(Account(aid, name))
-                continue
+        aid, name = member
+        out = _AccountRead(Account(aid, name))
+        if aid != caller:
             role = f"arn:aws:iam::{aid}:role/{self.options.org_role}"
             try:
-                out.append(Account(aid, name, assume_role(s, role, self.options.external_id, home)))
+                out.account = Account(aid, name, assume_role(s, role, self.options.external_id, home, sts))
             except (ClientError, BotoCoreError) as exc:
-                self.problems.append(problem(exc, aid, home, f"sts:AssumeRole {role}"))
+                out.problems.append(problem(exc, aid, home, f"sts:AssumeRole {role}"))
+                out.assumed = False
+                return out
+        out.regions = self._regions(out, home)
+        c = Collector(s, out.account, home)
+        c.s3(frozenset(out.regions))
+        c.s3_replication()
+        c.global_services()
+        out.parts.append(c.out)
+        out.problems += c.problems()
         return out
 
-    def _regions(self, account: Account, home: str) -> list[str]:
+    def _regions(self, read: _AccountRead, home: str) -> list[str]:
         """The regions to scan in one account: enabled ones (asked for ones among them)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -234,67 +242,85 @@ class AwsSource:
 
         s = self.sessions
         assert s is not None
+        account = read.account
         try:
             answer = s.client(s.session(account.credentials), "ec2", home).describe_regions(AllRegions=True)["Regions"]
         except (ClientError, BotoCoreError) as exc:
-            self.problems.append(problem(exc, account.id, home, "ec2:DescribeRegions"))
+            read.problems.append(problem(exc, account.id, home, "ec2:DescribeRegions"))
             return list(self.options.regions)
         enabled = sorted(r["RegionName"] for r in answer if r.get("OptInStatus", ENABLED[0]) in ENABLED)
         disabled = sorted(r["RegionName"] for r in answer if r.get("OptInStatus", ENABLED[0]) not in ENABLED)
         if self.options.regions:
             off = [r for r in self.options.regions if r not in enabled]
             if off:
-                self.notes.append(f"aws: account {account.id}: regions not enabled, skipped: {', '.join(off)}")
+                read.notes.append(f"aws: account {account.id}: regions not enabled, skipped: {', '.join(off)}")
             return [r for r in self.options.regions if r in enabled]
         if disabled:
-            self.notes.append(f"aws: account {account.id}: {len(disabled)} regions not enabled, skipped: {', '.join(disabled)}")
+            read.notes.append(f"aws: account {account.id}: {len(disabled)} regions not enabled, skipped: {', '.join(disabled)}")
         return enabled
 
-    def _read_apis(self, ctx: ReadContext, accounts: list[Account], home: str) -> list[Resource]:
+    def _read_apis(self, ctx: ReadContext, caller: str, home: str, members: list[tuple[str, str]]) -> list[Resource]:
+        """Every account's APIs: first one task per account (role, regions, S3 and the global
+        services), then one per account and region, at most ``--aws-concurrency`` at once."""
         from concurrent.futures import ThreadPoolExecutor
 
+        from ..progress import progress_bar
         from .aws_collect import Collector
 
         s = self.sessions
         assert s is not None
-        plan: list[tuple[Account, list[str]]] = [(a, self._regions(a, home)) for a in accounts]
-        tasks: list[tuple[Account, str | None, frozenset[str]]] = []
-        for account, regions in plan:
-            tasks.append((account, None, frozenset(regions)))
-            tasks += [(account, r, frozenset(regions)) for r in regions]
+        sts = s.client(s.session(), "sts", home) if any(m != caller for m, _ in members) else None
 
-        def run(task: tuple[Account, str | None, frozenset[str]]) -> tuple[str, Collected, list[Problem]]:
-            account, region, scanned = task
-            c = Collector(s, account, region or home)
-            if region is None:
-                c.s3(scanned)
-                c.s3_replication()
-                c.global_services()
-            else:
-                for collect in Collector.REGIONAL:
-                    collect(c)
-            return account.id, c.out, c.problems()
+        def first(member: tuple[str, str]) -> _AccountRead:
+            return self._account(caller, home, sts, member)
 
-        from ..progress import progress_bar
+        def run(task: tuple[_AccountRead, str]) -> tuple[Collected, list[Problem]]:
+            read, region = task
+            c = Collector(s, read.account, region)
+            for collect in Collector.REGIONAL:
+                collect(c)
+            return c.out, c.problems()
 
-        results: dict[str, list[Collected]] = {}
-        with ThreadPoolExecutor(max_workers=min(self.options.concurrency, max(1, len(tasks)))) as pool, \
-                progress_bar(len(tasks), "aws regions", ctx.progress) as bar:
-            for aid, out, problems in pool.map(run, tasks):
-                results.setdefault(aid, []).append(out)
-                self.problems.extend(problems)
-                bar.update(1)
+        width = max(1, min(self.options.concurrency, len(members)))
+        with ThreadPoolExecutor(max_workers=width) as pool:
+            with progress_bar(len(members), "aws accounts", ctx.progress) as bar:
+                reads = []
+                for read in pool.map(first, members):
+                    reads.append(read)
+                    bar.update(1)
+            tasks = [(read, r) for read in reads if read.assumed for r in read.regions]
+            with progress_bar(len(tasks), "aws regions", ctx.progress) as bar:
+                for (read, _), (out, problems) in zip(tasks, pool.map(run, tasks)):
+                    read.parts.append(out)
+                    read.problems += problems
+                    bar.update(1)
         resources: list[Resource] = []
-        for account, regions in plan:
-            parts = results.get(account.id, [])
-            resources += assemble(ctx, account.id, parts)
-            self.notes.append(f"aws: account {account.id} read through the service APIs in {len(regions)} regions "
-                              f"({', '.join(regions) or 'none'})")
-            skipped = sorted(b for part in parts for b in part.skipped_buckets)
+        for read in reads:
+            self.problems += read.problems
+            self.notes += read.notes
+            if not read.assumed:
+                continue
+            aid = read.account.id
+            resources += assemble(ctx, aid, read.parts)
+            self.notes.append(f"aws: account {aid} read through the service APIs in {len(read.regions)} regions "
+                              f"({', '.join(read.regions) or 'none'})")
+            skipped = sorted(b for part in read.parts for b in part.skipped_buckets)
             if skipped:
-                self.notes.append(f"aws: account {account.id}: {len(skipped)} S3 buckets in regions not scanned were left "
+                self.notes.append(f"aws: account {aid}: {len(skipped)} S3 buckets in regions not scanned were left "
                                   f"out: {', '.join(skipped)}")
         return resources
+
+
+@dataclass
+class _AccountRead:
+    """What was read of one account, and what went wrong, in the order of the tasks."""
+
+    account: Account
+    assumed: bool = True
+    regions: list[str] = field(default_factory=list)
+    parts: list[Collected] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def assemble(ctx: ReadContext, account: str, parts: list[Collected]) -> list[Resource]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..model import Problem, Resource, SourceKind
+from .aws_api import load_aws_api
 from .aws_export import _config_item, _Item, items_to_resources
 from .aws_resources import can_copy, make_resource, tags_of, unread_copies
 from .aws_session import Sessions, problem
@@ -40,6 +41,25 @@ def _iso(value: object) -> str:
 
 def _quoted(values: list[str] | tuple[str, ...]) -> str:
     return ", ".join("'" + v.replace("'", "") + "'" for v in values)
+
+
+def config_queries(accounts: list[str] | tuple[str, ...], regions: tuple[str, ...], max_chars: int) -> list[str]:
+    """The aggregator queries for these accounts (none: every account) and regions: one, or as
+    many as it takes to keep each expression within ``max_chars`` (AWS refuses longer ones), the
+    accounts split between them."""
+    head = f"SELECT {FIELDS}"
+    where = [f"awsRegion IN ({_quoted(regions)})"] if regions else []
+    if not accounts:
+        return [head + (" WHERE " + " AND ".join(where) if where else "")]
+    queries: list[str] = []
+    chunk: list[str] = []
+    for a in accounts:
+        if chunk and len(head + " WHERE " + " AND ".join(where + [f"accountId IN ({_quoted(chunk + [a])})"])) > max_chars:
+            queries.append(head + " WHERE " + " AND ".join(where + [f"accountId IN ({_quoted(chunk)})"]))
+            chunk = []
+        chunk.append(a)
+    queries.append(head + " WHERE " + " AND ".join(where + [f"accountId IN ({_quoted(chunk)})"]))
+    return queries
 
 
 def read_aggregated(ctx: ReadContext, sessions: Sessions, home: str, o: AwsOptions, accounts: list[str],
@@ -75,25 +95,21 @@ def _config(ctx: ReadContext, sessions: Sessions, home: str, o: AwsOptions, acco
         raise UsageError(f"--config-aggregator: no aggregator {o.aggregator!r} in {home} (found: {', '.join(aggs) or 'none'})")
     if name is None:
         return None
-    where = []
-    if o.accounts:
-        where.append(f"accountId IN ({_quoted(accounts)})")
-    if o.regions:
-        where.append(f"awsRegion IN ({_quoted(o.regions)})")
-    query = f"SELECT {FIELDS}" + (" WHERE " + " AND ".join(where) if where else "")
+    api = load_aws_api()
     label = f"aws-config-aggregator:{name}"
     items: list[_Item] = []
     try:
-        pages = client.get_paginator("select_aggregate_resource_config").paginate(
-            Expression=query, ConfigurationAggregatorName=name)
         n = 0
-        for page in pages:
-            for text in page.get("Results", []):
-                try:
-                    items.append(_config_item(label, json.loads(text), f"$.Results[{n}]", select=True))  # type: ignore[arg-type]
-                except (json.JSONDecodeError, InputError) as exc:
-                    problems.append(Problem("aws-bad-item", f"aggregator {name} result {n}: {exc}", label))
-                n += 1
+        for query in config_queries(accounts if o.accounts else [], o.regions, api.limit("config_expression_chars")):
+            pages = client.get_paginator("select_aggregate_resource_config").paginate(
+                Expression=query, ConfigurationAggregatorName=name, PaginationConfig={"PageSize": api.limit("config_select_page")})
+            for page in pages:
+                for text in page.get("Results", []):
+                    try:
+                        items.append(_config_item(label, json.loads(text), f"$.Results[{n}]", select=True))  # type: ignore[arg-type]
+                    except (json.JSONDecodeError, InputError) as exc:
+                        problems.append(Problem("aws-bad-item", f"aggregator {name} result {n}: {exc}", label))
+                    n += 1
     except (ClientError, BotoCoreError) as exc:
         problems.append(problem(exc, "(organization)", home, "config:SelectAggregateResourceConfig"))
         return None
@@ -135,16 +151,8 @@ def _explorer(ctx: ReadContext, sessions: Sessions, home: str, o: AwsOptions, ac
         problems.append(Problem("aws-no-view", f"the Resource Explorer aggregator index in {region} has no default view: "
                                 "create one, or use --aws-inventory api", f"aws:{region}"))
         return None
-    terms = [f"accountid:{a}" for a in (accounts if o.accounts else [])] + [f"region:{r}" for r in o.regions]
-    found: list[dict[str, Any]] = []
     try:
-        for page in client.get_paginator("search").paginate(QueryString=" ".join(terms), ViewArn=view):
-            found += page.get("Resources", [])
-            count = page.get("Count") or {}
-            if count.get("Complete") is False:
-                problems.append(Problem("aws-partial", f"Resource Explorer found more than the {count.get('TotalResources')} "
-                                        "resources it returns for one query: the rest is missing; split the scan with "
-                                        "--accounts or --regions, or use --aws-inventory api", f"aws:{region}"))
+        found, queries = _search_all(client, view, accounts, o, region, problems)
     except (ClientError, BotoCoreError) as exc:
         problems.append(problem(exc, "(organization)", region, "resource-explorer-2:Search"))
         return None
@@ -166,6 +174,63 @@ def _explorer(ctx: ReadContext, sessions: Sessions, home: str, o: AwsOptions, ac
         resources.append(res)
     times = sorted(_iso(r["LastReportedAt"]) for r in found if r.get("LastReportedAt"))
     notes.append(f"aws: inventory from the Resource Explorer aggregator index in {region} (view {view}): {len(resources)} "
-                 "resources" + (f", last reported {times[0]} to {times[-1]}" if times else "")
+                 f"resources in {queries} quer{'y' if queries == 1 else 'ies'}" + (f", last reported {times[0]} to {times[-1]}" if times else "")
                  + "; copies to other regions are not read on this path")
     return resources
+
+
+def _search_all(client: Any, view: str, accounts: list[str], o: AwsOptions, region: str,
+                problems: list[Problem]) -> tuple[list[dict[str, Any]], int]:
+    """Every resource in scope, and the number of queries it took. Resource Explorer returns at
+    most 1,000 resources per query: a query that finds more is split, by member account, then
+    that account's by region (the regions asked for, else those its answer named, and one
+    more query for every other region); what is still cut off is a problem (fail closed)."""
+    api = load_aws_api()
+    regions = [f"region:{r}" for r in o.regions]
+    found: list[dict[str, Any]] = []
+    queries = 0
+
+    def search(terms: list[str]) -> tuple[list[dict[str, Any]], bool]:
+        nonlocal queries
+        queries += 1
+        got: list[dict[str, Any]] = []
+        for page in client.get_paginator("search").paginate(QueryString=" ".join(terms), ViewArn=view,
+                                                            PaginationConfig={"PageSize": api.limit("explorer_page")}):
+            got += page.get("Resources", [])
+            if (page.get("Count") or {}).get("Complete") is False:
+                return got, False  # the rest of this query's pages hold no more than its first 1,000
+        return got, True
+
+    def cut(terms: list[str]) -> None:
+        problems.append(Problem("aws-partial", f"Resource Explorer found more than the {api.limit('explorer_query_results')} "
+                                f"resources it returns for one query ({' '.join(terms)}): the rest is missing; split the scan "
+                                "with --accounts or --regions, or use --aws-inventory api", f"aws:{region}"))
+
+    base = [f"accountid:{a}" for a in (accounts if o.accounts else [])] + regions
+    if len(" ".join(base)) <= api.limit("explorer_query_chars"):
+        got, complete = search(base)
+        found += got
+        if complete:
+            return found, queries
+        if not accounts:
+            cut(base)
+            return found, queries
+    for a in accounts:
+        terms = [f"accountid:{a}", *regions]
+        got, complete = search(terms)
+        found += got
+        if complete:
+            continue
+        named = list(o.regions) or sorted({str(r.get("Region")) for r in got if r.get("Region")})
+        for r in named:
+            got, complete = search([f"accountid:{a}", f"region:{r}"])
+            found += got
+            if not complete:
+                cut([f"accountid:{a}", f"region:{r}"])
+        if not o.regions:
+            rest = [f"accountid:{a}", *(f"-region:{r}" for r in named)]
+            got, complete = search(rest)
+            found += got
+            if not complete:
+                cut(rest)
+    return found, queries

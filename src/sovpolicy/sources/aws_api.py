@@ -23,7 +23,7 @@ AWS_API_PATH = Path(str(resources.files("sovpolicy.sources") / "aws_api.yaml"))
 
 _SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["schema_version", "sources", "copies", "flows", "iam_prefix", "iam_actions"],
+    "required": ["schema_version", "sources", "limits", "copies", "flows", "iam_prefix", "iam_actions"],
     "additionalProperties": False,
     "properties": {
         "schema_version": {"const": 1},
@@ -31,6 +31,9 @@ _SCHEMA: dict[str, Any] = {
             "type": "object", "required": ["title", "url", "as_of"], "additionalProperties": False,
             "properties": {"title": {"type": "string"}, "url": {"type": "string", "pattern": "^https://"},
                            "as_of": {"type": "string", "format": "date"}}}},
+        "limits": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["value", "source"], "additionalProperties": False,
+            "properties": {"value": {"type": "integer", "minimum": 1}, "source": {"type": "string"}}}},
         "copies": {"type": "array", "items": {"type": "string", "pattern": "^aws_[a-z0-9_]+$"}},
         "flows": {"type": "array", "items": {
             "type": "object", "required": ["id", "type", "read", "path", "value", "kind", "source"], "additionalProperties": False,
@@ -67,6 +70,11 @@ class AwsApi:
     iam_prefix: dict[str, str]
     iam_actions: dict[str, str]
     flows: tuple[FlowPath, ...] = ()
+    limits: dict[str, int] | None = None
+
+    def limit(self, name: str) -> int:
+        """A request limit of ``limits`` (``config_select_page`` -> 100)."""
+        return (self.limits or {})[name]
 
     def flow_paths(self, rtype: str, read: str) -> tuple[FlowPath, ...]:
         """The flow paths of ``rtype`` read from ``read`` (``config`` or ``service:Operation``)."""
@@ -102,12 +110,16 @@ def build_aws_api(doc: Any, where: str) -> AwsApi:
         e = errors[0]
         raise CatalogError(f"{json_path(list(e.absolute_path))}: {e.message}", where)
     refs = {k: SourceRef(k, v["title"], v["url"], _date(v["as_of"], where)) for k, v in doc["sources"].items()}
+    for name, lim in doc["limits"].items():
+        if lim["source"] not in refs:
+            raise CatalogError(f"$.limits.{name}.source: unknown source {lim['source']!r}", where)
     flows = []
     for i, f in enumerate(doc["flows"]):
         if f["source"] not in refs:
             raise CatalogError(f"$.flows[{i}].source: unknown source {f['source']!r}", where)
         flows.append(FlowPath(f["id"], f["type"], f["read"], tuple(f["path"].split(".")), f["value"], f["kind"], refs[f["source"]]))
-    return AwsApi(frozenset(doc["copies"]), dict(doc["iam_prefix"]), dict(doc["iam_actions"]), tuple(flows))
+    return AwsApi(frozenset(doc["copies"]), dict(doc["iam_prefix"]), dict(doc["iam_actions"]), tuple(flows),
+                  {name: int(lim["value"]) for name, lim in doc["limits"].items()})
 
 
 @lru_cache(maxsize=4)

@@ -119,9 +119,10 @@ class Sessions:
         return session.client(service, region_name=region, config=cfg)
 
 
-def assume_role(sessions: Sessions, role_arn: str, external_id: str | None, region: str) -> Credentials:
-    """Assume a role (``sts:AssumeRole``) with the base credentials."""
-    sts = sessions.client(sessions.session(), "sts", region)
+def assume_role(sessions: Sessions, role_arn: str, external_id: str | None, region: str, sts: Any = None) -> Credentials:
+    """Assume a role (``sts:AssumeRole``) with the base credentials (through ``sts``, an STS
+    client of them shared between threads, when given: botocore clients are thread-safe)."""
+    sts = sts or sessions.client(sessions.session(), "sts", region)
     kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": SESSION_NAME}
     if external_id:
         kwargs["ExternalId"] = external_id

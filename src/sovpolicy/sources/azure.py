@@ -193,13 +193,17 @@ def _read_graph(clients: Any, subs: list[str], mgs: list[str], objects: list[Arm
     from . import azure_sdk as sdk
 
     try:
-        total: int | None = None
-        for page, reported in sdk.graph_pages(clients, subs, mgs):
-            objects += page
-            total = reported
-        if total is not None and total > len(objects):
-            problems.append(Problem("incomplete", f"azure: Resource Graph reported {total} records but returned "
-                                    f"{len(objects)}", label))
+        size = sdk.GRAPH_SUBSCRIPTIONS
+        for batch in [subs[i:i + size] for i in range(0, len(subs), size)] or [[]]:
+            total: int | None = None
+            got = 0
+            for page, reported in sdk.graph_pages(clients, batch, mgs):
+                objects += page
+                got += len(page)
+                total = reported
+            if total is not None and total > got:
+                problems.append(Problem("incomplete", f"azure: Resource Graph reported {total} records but returned "
+                                        f"{got}", label))
         seen = {str(o.obj["id"]).lower() for o in objects if str(o.obj.get("type", "")).lower() == SUBSCRIPTION_TYPE}
         for sub in subs:
             if f"/subscriptions/{sub}".lower() not in seen:

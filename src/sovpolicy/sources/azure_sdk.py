@@ -24,6 +24,9 @@ GRAPH_QUERY = ("Resources | union (ResourceContainers | where type in~ ('microso
                "| project id, name, type, location, resourceGroup, subscriptionId, tags, sku, kind, properties "
                "| order by id asc")
 GRAPH_PAGE = 1000
+#: subscriptions one Resource Graph request may name (Microsoft Learn, "Troubleshoot errors using Azure
+#: Resource Graph", too many subscriptions, as of 2026-12-02): more are queried in batches of this many
+GRAPH_SUBSCRIPTIONS = 1000
 
 
 class AzureCallError(Exception):
