@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -99,6 +100,7 @@ def child(path: str, accounts: int, regions: int, concurrency: int) -> None:
         "setup_wall": setup_wall - start_wall, "setup_cpu": setup_cpu - start_cpu,
         "read_wall": timing["read_wall"], "read_cpu": timing["read_cpu"],
         "rest_wall": end_wall - setup_wall - timing["read_wall"], "rest_cpu": end_cpu - setup_cpu - timing["read_cpu"],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "notes": [n[:200] for n in result.notes if "inventory" in n or "API calls" in n][:3]}))
 
 

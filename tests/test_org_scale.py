@@ -168,3 +168,12 @@ def test_resource_graph_queries_more_subscriptions_than_one_request_may_name_in_
     # 1 subscription list; 3 batches of 40, 40 and 20 subscriptions, 13 rows each (520, 520, 260: 1 page of
     # 1,000 rows each); 1 failover-group list per SQL server
     assert counts == {"azure subscriptions:list": 1, "azure graph:resources": 3, "azure sql:failoverGroups": subscriptions}
+
+
+@pytest.mark.parametrize("flag", ["--aws-concurrency", "--azure-concurrency"])
+def test_concurrency_below_one_is_a_usage_error(flag):
+    from sovpolicy.errors import UsageError
+
+    cloud = "--aws" if flag.startswith("--aws") else "--azure"
+    with pytest.raises(UsageError, match=f"{flag}.* at least 1"):
+        live_sources(build_parser().parse_args(["scan", cloud, flag, "0"]))

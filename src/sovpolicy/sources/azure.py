@@ -21,8 +21,9 @@ identity); the Reader role suffices (every call reads).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..catalog import Catalog
 from ..errors import UsageError
@@ -31,6 +32,8 @@ from ..progress import progress_bar
 from .azure_arm import CLOUD, RESOURCE_GROUP_TYPES, ArmObject, AzureReader
 
 GRAPH_ABOVE = 3
+T = TypeVar("T")
+R = TypeVar("R")
 SUBSCRIPTION_TYPE = "microsoft.resources/subscriptions"
 """``auto`` uses Resource Graph when more subscriptions than this are in scope."""
 
@@ -52,6 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         f"graph above {GRAPH_ABOVE} subscriptions (auto, the default)")
     g.add_argument("--arm-endpoint", metavar="URL",
                    help="Azure Resource Manager endpoint to use instead of the environment's (Azure Stack Hub)")
+    g.add_argument("--azure-concurrency", type=int, default=8, metavar="N",
+                   help="subscriptions and resource details read at once (default 8)")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class AzureOptions:
     environment: str = "AzureCloud"
     inventory: str = "auto"
     arm_endpoint: str | None = None
+    concurrency: int = 8
 
 
 def sources_from_args(args: argparse.Namespace) -> list[AzureSource]:
@@ -72,8 +78,12 @@ def sources_from_args(args: argparse.Namespace) -> list[AzureSource]:
     mgs = tuple(getattr(args, "management_group", None) or ())
     if not (getattr(args, "azure", False) or subs or mgs):
         return []
+    concurrency = getattr(args, "azure_concurrency", 8)
+    if concurrency < 1:
+        raise UsageError("--azure-concurrency must be at least 1")
     return [AzureSource(AzureOptions(subs, getattr(args, "tenant", None), mgs, getattr(args, "cloud", "AzureCloud"),
-                                     getattr(args, "azure_inventory", "auto"), getattr(args, "arm_endpoint", None)))]
+                                     getattr(args, "azure_inventory", "auto"), getattr(args, "arm_endpoint", None),
+                                     concurrency))]
 
 
 def scope_label(opts: AzureOptions) -> str:
@@ -170,15 +180,23 @@ def scan(opts: AzureOptions, catalog: Catalog, credential: Any = None, *, progre
         _read_graph(clients, subs, list(opts.management_groups), objects, problems, label)
     else:
         path = "per-subscription ARM lists"
+
+        def one(sub: str) -> list[ArmObject] | Problem:
+            try:
+                return sdk.list_subscription(clients, sub)
+            except sdk.AzureCallError as e:
+                return Problem("access", f"azure: subscription {sub} cannot be read: {e}", f"azure:{sub}")
+
         with progress_bar(len(subs), "azure subscriptions", progress) as bar:
-            for sub in subs:
-                try:
-                    objects += sdk.list_subscription(clients, sub)
-                except sdk.AzureCallError as e:
-                    problems.append(Problem("access", f"azure: subscription {sub} cannot be read: {e}", f"azure:{sub}"))
+            for got in _in_pool(one, subs, opts.concurrency):
+                if isinstance(got, Problem):
+                    problems.append(got)
+                else:
+                    objects += got
                 bar.update()
     unread: dict[str, str] = {}
-    objects = _details(clients, catalog, objects, problems, unread, read_properties=not use_graph, progress=progress)
+    objects = _details(clients, catalog, objects, problems, unread, read_properties=not use_graph, progress=progress,
+                       concurrency=opts.concurrency)
     reader = AzureReader(catalog, kind=SourceKind.AZURE, input=label, environment=env)
     resources, more = reader.read(objects, unread)
     scope = (f"management group(s) {', '.join(opts.management_groups)}" if opts.management_groups
@@ -214,39 +232,70 @@ def _read_graph(clients: Any, subs: list[str], mgs: list[str], objects: list[Arm
         problems.append(Problem("access", f"azure: Resource Graph query failed: {e}", label))
 
 
+def _in_pool(fn: Callable[[T], R], items: list[T], workers: int) -> Iterator[R]:
+    """``fn`` over ``items``, at most ``workers`` at once, results in the items' order (the SDK's
+    clients are thread-safe)."""
+    if workers <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        yield from pool.map(fn, items)
+
+
 def _details(clients: Any, catalog: Catalog, objects: list[ArmObject], problems: list[Problem], unread: dict[str, str],
-             *, read_properties: bool, progress: bool) -> list[ArmObject]:
+             *, read_properties: bool, progress: bool, concurrency: int = 1) -> list[ArmObject]:
     """Read what the lists lack: properties of the types that need them (ARM path) and child
-    collections (SQL failover groups). A read that fails leaves the list's object and a problem."""
+    collections (SQL failover groups), ``concurrency`` resources at once. A read that fails
+    leaves the list's object and a problem."""
     from . import azure_sdk as sdk
 
     lt = catalog.live_types.get(CLOUD)
     if lt is None:
         return objects
-    out: list[ArmObject] = []
-    children: list[ArmObject] = []
     todo = []
     for o in objects:
         live = lt.get(str(o.obj.get("type") or ""))
         read = bool(live and live.read_api_version and read_properties and "properties" not in o.obj
                     and str(o.obj.get("type", "")).lower() not in RESOURCE_GROUP_TYPES)
         todo.append((o, live, read))
+
+    def one(item: tuple[ArmObject, Any, bool]) -> tuple[ArmObject, list[ArmObject], list[Problem], dict[str, str], int]:
+        o, live, read = item
+        rid = str(o.obj["id"])
+        got: list[ArmObject] = []
+        fails: list[Problem] = []
+        missing: dict[str, str] = {}
+        if read and live is not None and live.read_api_version:
+            try:
+                o = sdk.read_resource(clients, rid, live.read_api_version)
+            except sdk.AzureCallError as e:
+                fails.append(Problem("access", f"azure: {rid}: properties not read: {e}", rid))
+        for child in live.children if live is not None else ():
+            try:
+                got += sdk.list_children(clients, rid, child.segment, child.api_version)
+            except sdk.AzureCallError as e:
+                fails.append(Problem("access", f"azure: {rid}: {child.segment} not read: {e}", rid))
+                missing[rid.lower()] = f"the {child.segment} of {rid} could not be read"
+        return o, got, fails, missing, int(read) + len(live.children if live is not None else ())
+
+    out: list[ArmObject] = []
+    children: list[ArmObject] = []
     calls = sum(r + len(live.children if live else ()) for _, live, r in todo)
+    busy = [i for i, (_, live, read) in enumerate(todo) if read or (live is not None and live.children)]
+    done: dict[int, tuple[ArmObject, list[ArmObject], list[Problem], dict[str, str], int]] = {}
     with progress_bar(calls, "azure resource details", progress and calls > 0) as bar:
-        for o, live, read in todo:
-            rid = str(o.obj["id"])
-            if read and live is not None and live.read_api_version:
-                try:
-                    o = sdk.read_resource(clients, rid, live.read_api_version)
-                except sdk.AzureCallError as e:
-                    problems.append(Problem("access", f"azure: {rid}: properties not read: {e}", rid))
-                bar.update()
-            out.append(o)
-            for child in live.children if live is not None else ():
-                try:
-                    children += sdk.list_children(clients, rid, child.segment, child.api_version)
-                except sdk.AzureCallError as e:
-                    problems.append(Problem("access", f"azure: {rid}: {child.segment} not read: {e}", rid))
-                    unread[rid.lower()] = f"the {child.segment} of {rid} could not be read"
-                bar.update()
+        for i, result in zip(busy, _in_pool(one, [todo[i] for i in busy], concurrency)):
+            done[i] = result
+            bar.update(result[4])
+    for i, item in enumerate(todo):
+        if i not in done:
+            out.append(item[0])
+            continue
+        o, got, fails, missing, _ = done[i]
+        out.append(o)
+        children += got
+        problems += fails
+        unread.update(missing)
     return out + children

@@ -11,6 +11,7 @@ The SDK is imported inside functions: importing sovpolicy never needs it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,13 +41,15 @@ class AzureCallError(Exception):
 
 @dataclass
 class Counter:
-    """Counts the HTTP requests the SDK sends (retries included), by method."""
+    """Counts the HTTP requests the SDK sends (retries included), by method, from any thread."""
 
     by_method: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def hook(self, request: Any) -> None:
         method = request.http_request.method
-        self.by_method[method] = self.by_method.get(method, 0) + 1
+        with self.lock:
+            self.by_method[method] = self.by_method.get(method, 0) + 1
 
     @property
     def total(self) -> int:
@@ -64,6 +67,7 @@ class Clients:
     counter: Counter
     scope: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _kwargs(self) -> dict[str, Any]:
         from azure.core import AzureClouds
@@ -84,11 +88,12 @@ class Clients:
 
     def resources(self, subscription: str) -> Any:
         key = f"arm:{subscription}"
-        if key not in self._cache:
-            from azure.mgmt.resource.resources import ResourceManagementClient
+        with self._lock:  # one client per subscription, whichever thread asks first
+            if key not in self._cache:
+                from azure.mgmt.resource.resources import ResourceManagementClient
 
-            self._cache[key] = ResourceManagementClient(self.credential, subscription, **self._kwargs())
-        return self._cache[key]
+                self._cache[key] = ResourceManagementClient(self.credential, subscription, **self._kwargs())
+            return self._cache[key]
 
     def graph(self) -> Any:
         if "graph" not in self._cache:
