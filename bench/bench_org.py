@@ -13,8 +13,9 @@ index), graph (Azure Resource Graph over every subscription). For each path a ta
 then a least-squares fit of calls and CPU seconds against accounts (and account-regions for
 the api path), with R^2 and the per-unit cost at each size.
 
-    python bench/bench_org.py                      # the default sizes (about 15 minutes on 2 cores)
-    python bench/bench_org.py --paths api --sizes 10x1,10x4,10x17,100x17 --json out.json
+    python bench/bench_org.py                      # the default sizes (about an hour on 2 busy cores)
+    python bench/bench_org.py --paths api --sizes 1000x1 --json out.json   # 1,000 accounts: about 16 min of CPU per region
+    python bench/bench_org.py --paths api,graph --sizes 3x4 --concurrency 1,8 --latency-ms 50
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ REGIONS = ("us-east-1", "eu-west-3", "eu-west-1", "eu-central-1", "eu-west-2", "
            "us-west-2", "ca-central-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
            "ap-southeast-1", "ap-southeast-2", "sa-east-1")
 DEFAULT_SIZES = {
-    "api": "1x1,1x4,1x17,10x1,10x4,10x17,100x1,100x4,100x17,1000x1",
-    "config": "10x17,100x17,1000x17,1000x1,1000x4",
+    "api": "1x1,1x4,1x17,10x1,10x4,10x17,100x1,100x4",
+    "config": "10x17,100x1,100x4,100x17,1000x17",
     "explorer": "10x17,100x17,1000x17",
     "graph": "10,100,1000",
 }
+"""What README's tables show (the api path's per-account-region CPU makes 1,000 x 17 about 3 hours here)."""
 
 
 # --------------------------------------------------------------------------- the child: one scan
@@ -58,7 +60,8 @@ def child(path: str, accounts: int, regions: int, concurrency: int) -> None:
 
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     if path == "graph":
-        argv = ["scan", "--azure", "--arm-endpoint", os.environ["BENCH_AZURE_URL"], "--azure-inventory", "graph"]
+        argv = ["scan", "--azure", "--arm-endpoint", os.environ["BENCH_AZURE_URL"], "--azure-inventory", "graph",
+                "--azure-concurrency", str(concurrency)]
     else:
         argv = ["scan", "--organization", "--org-role", "SovpolicyReadOnly", "--aws-concurrency", str(concurrency),
                 "--aws-inventory", {"api": "api", "config": "config", "explorer": "resource-explorer"}[path]]
@@ -125,8 +128,9 @@ class Responder:
         self.proc.wait(timeout=30)
 
 
-def measure(resp: Responder, path: str, accounts: int, regions: int, concurrency: int, tmp: Path) -> dict[str, Any]:
-    resp.control("world", {"accounts": accounts, "subscriptions": accounts})
+def measure(resp: Responder, path: str, accounts: int, regions: int, concurrency: int, tmp: Path,
+            latency_ms: float = 0) -> dict[str, Any]:
+    resp.control("world", {"accounts": accounts, "subscriptions": accounts, "latency_ms": latency_ms})
     resp.control("reset", {})
     empty = tmp / "empty"
     empty.write_text("")
@@ -146,6 +150,7 @@ def measure(resp: Responder, path: str, accounts: int, regions: int, concurrency
     doc = json.loads(out.strip().splitlines()[-1])
     counts = resp.control("counts")
     doc.update(path=path, accounts=accounts, regions=regions, wall=wall, calls=sum(counts.values()),
+               concurrency=concurrency, latency_ms=latency_ms,
                by_call={k: v for k, v in sorted(counts.items())})
     return doc
 
@@ -170,20 +175,20 @@ def fit(xs: list[list[float]], ys: list[float]) -> tuple[list[float], float]:
 
 
 def report(rows: list[dict[str, Any]]) -> None:
-    by_path: dict[str, list[dict[str, Any]]] = {}
+    by_path: dict[tuple[str, int, float], list[dict[str, Any]]] = {}
     for r in rows:
-        by_path.setdefault(r["path"], []).append(r)
-    for path, rs in by_path.items():
+        by_path.setdefault((r["path"], r.get("concurrency", 8), r.get("latency_ms", 0)), []).append(r)
+    for (path, conc, latency), rs in by_path.items():
         unit = "subscriptions" if path == "graph" else "accounts x regions"
-        print(f"\n### {path}\n")
+        print(f"\n### {path}, concurrency {conc}, latency {latency:g} ms\n")
         print(f"| {unit} | API calls | resources | findings | problems | read wall s | read CPU s | rest CPU s | "
-              f"whole wall s | CPU per account ms | calls per account |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+              f"whole wall s | peak MB | read CPU per account ms | calls per account |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rs:
             size = f"{r['accounts']:,}" if path == "graph" else f"{r['accounts']:,} x {r['regions']}"
             print(f"| {size} | {r['calls']:,} | {r['resources']:,} | {r['findings']:,} | {r['problems']} | "
                   f"{r['read_wall']:.2f} | {r['read_cpu']:.2f} | {r['rest_cpu']:.2f} | {r['wall']:.2f} | "
-                  f"{1000 * r['read_cpu'] / r['accounts']:.1f} | {r['calls'] / r['accounts']:.1f} |")
+                  f"{r.get('peak_rss_mb', 0):.0f} | {1000 * r['read_cpu'] / r['accounts']:.1f} | {r['calls'] / r['accounts']:.1f} |")
         if len(rs) < 3:
             continue
         if path == "api":
@@ -208,7 +213,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--paths", default="api,config,explorer,graph")
     ap.add_argument("--sizes", help="ACCOUNTSxREGIONS,... (graph: SUBSCRIPTIONS,...); default per path")
-    ap.add_argument("--concurrency", type=int, default=8, help="--aws-concurrency of the api path (default 8)")
+    ap.add_argument("--concurrency", default="8",
+                    help="--aws-concurrency (api) and --azure-concurrency (graph): one value, or several (1,8) to compare")
+    ap.add_argument("--latency-ms", type=float, default=0,
+                    help="make every answer wait this long, as a network round trip would (default 0)")
     ap.add_argument("--json", type=Path, help="write every measurement here")
     args = ap.parse_args()
     rows = []
@@ -217,13 +225,14 @@ def main() -> None:
         resp = Responder(tmp)
         try:
             for path in args.paths.split(","):
-                for size in (args.sizes or DEFAULT_SIZES[path]).split(","):
-                    a, _, r = size.partition("x")
-                    row = measure(resp, path, int(a), int(r or 17), args.concurrency, tmp)
+                sizes = [tuple(int(x) for x in (z + "x17").split("x")[:2]) for z in (args.sizes or DEFAULT_SIZES[path]).split(",")]
+                for (a, r), conc in [(z, int(c)) for z in sizes for c in args.concurrency.split(",")]:
+                    row = measure(resp, path, a, r, conc, tmp, args.latency_ms)
                     rows.append(row)
-                    print(f"{path} {size}: {row['calls']:,} calls (scanner {row['scanner_calls']}), {row['resources']:,} resources, "
-                          f"read {row['read_wall']:.2f} s wall {row['read_cpu']:.2f} s CPU, whole {row['wall']:.2f} s; "
-                          f"problems {row['problems']} {row['problem_lines'][:1]}", file=sys.stderr, flush=True)
+                    print(f"{path} {a}x{r} concurrency {conc}: {row['calls']:,} calls (scanner {row['scanner_calls']}), "
+                          f"{row['resources']:,} resources, read {row['read_wall']:.2f} s wall {row['read_cpu']:.2f} s CPU, "
+                          f"whole {row['wall']:.2f} s, peak {row['peak_rss_mb']:.0f} MB; problems {row['problems']} "
+                          f"{row['problem_lines'][:1]}", file=sys.stderr, flush=True)
                     if args.json:
                         args.json.write_text(json.dumps(rows, indent=1))
         finally:

@@ -25,6 +25,7 @@ import json
 import re
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -549,6 +550,8 @@ class Responder:
         self.aws = Aws()
         self.azure = Azure()
         self.counts: Counter[str] = Counter()
+        self.latency = 0.0
+        """seconds each answer waits, as a network round trip would (0: none)"""
         self.lock = threading.Lock()
         self.aws_server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(azure=False))
         self.aws_server.daemon_threads = True
@@ -593,6 +596,7 @@ class Responder:
             self.aws.search_limit = int(doc.get("search_limit", self.aws.search_limit))
             self.azure.subscriptions = int(doc.get("subscriptions", self.azure.subscriptions))
             self.azure.graph_subscriptions = int(doc.get("graph_subscriptions", self.azure.graph_subscriptions))
+            self.latency = float(doc.get("latency_ms", self.latency * 1000)) / 1000
             return {"accounts": self.aws.accounts, "subscriptions": self.azure.subscriptions}
         return {"error": "unknown control path"}
 
@@ -620,6 +624,8 @@ class Responder:
                 if self.path.startswith("/__bench/"):
                     return self._send(200, {"Content-Type": "application/json"},
                                       json.dumps(me.control(self.command, self.path, body)).encode())
+                if me.latency:
+                    time.sleep(me.latency)
                 if azure:
                     return self._azure(body)
                 return self._aws(body)
