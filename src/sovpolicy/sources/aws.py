@@ -281,8 +281,8 @@ class AwsSource:
                 collect(c)
             return c.out, c.problems()
 
-        width = max(1, min(self.options.concurrency, len(members)))
-        with ThreadPoolExecutor(max_workers=width) as pool:
+        # threads start as tasks arrive: one account's regions are read N at once too
+        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
             with progress_bar(len(members), "aws accounts", ctx.progress) as bar:
                 reads = []
                 for read in pool.map(first, members):
