@@ -9,7 +9,9 @@ the live Azure scan for the same number of subscriptions (subscription list, Res
 Graph pages with skip tokens, SQL failover groups).
 
 It counts every request by (service, operation). Control paths (not AWS or Azure ones):
-``GET /__bench/counts`` returns the counts, ``POST /__bench/reset`` clears them,
+``GET /__bench/counts`` returns the counts, ``GET /__bench/peak`` the most requests answered
+at once, ``GET /__bench/queries`` the Config expressions and Search queries asked,
+``POST /__bench/reset`` clears them,
 ``POST /__bench/world`` ``{"accounts": N}`` sets the organisation's size (the first
 account is the management account). Run by bench_org.py as a separate process, so the
 scanner's CPU time is its own:
@@ -552,6 +554,8 @@ class Responder:
         self.counts: Counter[str] = Counter()
         self.latency = 0.0
         """seconds each answer waits, as a network round trip would (0: none)"""
+        self.inflight = self.peak = 0
+        """requests being answered now, and the most at once since the last reset"""
         self.lock = threading.Lock()
         self.aws_server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(azure=False))
         self.aws_server.daemon_threads = True
@@ -584,9 +588,13 @@ class Responder:
         if path == "/__bench/queries":
             with self.aws.lock:
                 return {"queries": list(self.aws.queries)}
+        if path == "/__bench/peak":
+            with self.lock:
+                return {"peak": self.peak}
         if path == "/__bench/reset":
             with self.lock:
                 self.counts.clear()
+                self.peak = 0
             with self.aws.lock:
                 self.aws.queries.clear()
             return {}
@@ -624,11 +632,18 @@ class Responder:
                 if self.path.startswith("/__bench/"):
                     return self._send(200, {"Content-Type": "application/json"},
                                       json.dumps(me.control(self.command, self.path, body)).encode())
-                if me.latency:
-                    time.sleep(me.latency)
-                if azure:
-                    return self._azure(body)
-                return self._aws(body)
+                with me.lock:
+                    me.inflight += 1
+                    me.peak = max(me.peak, me.inflight)
+                try:
+                    if me.latency:
+                        time.sleep(me.latency)
+                    if azure:
+                        return self._azure(body)
+                    return self._aws(body)
+                finally:
+                    with me.lock:
+                        me.inflight -= 1
 
             def _azure(self, body: bytes) -> None:
                 try:

@@ -86,6 +86,21 @@ def test_per_account_loop_makes_the_calls_the_readme_formula_gives(org):
     assert {r.input for r in out.resources} == {f"aws:{account_id(i)}" for i in range(accounts)}
 
 
+@pytest.mark.parametrize("concurrency, at_once", [("1", 1), ("8", 4)])
+def test_one_accounts_regions_are_read_concurrently_up_to_the_flag(org, concurrency, at_once):
+    # every answer waits 0.1 s, as a round trip would: requests sent together are answered together
+    _control(org, "world", {"accounts": 1, "latency_ms": 100})
+    _control(org, "reset", {})
+    try:
+        src = live_sources(build_parser().parse_args(["scan", "--aws", "--regions", ",".join(REGIONS[:4]),
+                                                      "--aws-concurrency", concurrency]))[0]
+        out = src.read(ReadContext(load_catalog()))
+    finally:
+        _control(org, "world", {"latency_ms": 0})
+    assert not out.problems
+    assert _control(org, "peak")["peak"] == at_once  # 4 regions: 4 tasks at once with 8 threads, 1 with 1
+
+
 def test_config_aggregator_reads_pages_of_100(org):
     accounts = 3
     _, out, counts, queries = _read(org, accounts, "--aws-inventory", "config")
