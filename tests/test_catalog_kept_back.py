@@ -110,3 +110,18 @@ def test_hds_passes_only_where_the_sources_show_every_hds_requirement_met(result
     # the hosts a French hospital can use for health data today, on the sourced facts
     passing = sorted(row[0] for row in KEPT if row[2].split()[0] == "pass")
     assert passing == ["aws_s3_bucket.paris", "numspot_postgres_cluster.ehr"]
+
+
+def test_the_bundled_example_passes_hds_in_paris_and_fails_it_in_virginia(catalog):
+    from conftest import EXAMPLE_PLAN
+
+    got = scan(file_sources([EXAMPLE_PLAN]), load_config(None), catalog, load_packs(["hds"]), DAY)
+    hds = {}
+    for f in got.findings:
+        if f.enforcement.value != "advisory":
+            hds.setdefault(f.address, []).append(f.status.value)
+    assert {a: _pack_verdict(s) for a, s in hds.items()} == {
+        "aws_db_instance.ehr": "pass", "aws_s3_bucket.patient_records": "pass", "module.archive.aws_s3_bucket.this": "pass",
+        "aws_s3_bucket.analytics_exports": "fail"}
+    virginia = {f.policy_id: f.status.value for f in got.findings if f.address == "aws_s3_bucket.analytics_exports"}
+    assert virginia["SOV-HDS-002"] == "fail" and virginia["SOV-HDS-001"] == "pass"
