@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..model import Problem, Resource, SourceKind
-from .base import ReadContext, SourceOutput
+from .base import ReadContext, SourceOutput, cycle_collector_on
 
 if TYPE_CHECKING:
     from .aws_collect import Collected, Raw
@@ -123,6 +123,10 @@ class AwsSource:
     notes: list[str] = field(default_factory=list)
 
     def read(self, ctx: ReadContext) -> SourceOutput:
+        with cycle_collector_on():
+            return self._read(ctx)
+
+    def _read(self, ctx: ReadContext) -> SourceOutput:
         from .aws_session import Sessions
 
         try:

@@ -124,9 +124,10 @@ class AzureSource:
         return scope_label(self.options)
 
     def read(self, ctx: Any) -> Any:
-        from .base import SourceOutput
+        from .base import SourceOutput, cycle_collector_on
 
-        out = scan(self.options, ctx.catalog, self.credential, progress=bool(getattr(ctx, "progress", False)))
+        with cycle_collector_on():
+            out = scan(self.options, ctx.catalog, self.credential, progress=bool(getattr(ctx, "progress", False)))
         return SourceOutput(resources=out.resources, problems=out.problems, notes=out.notes, scope=self.input)
 
 

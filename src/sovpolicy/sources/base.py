@@ -9,6 +9,9 @@ of its library. :mod:`~sovpolicy.sources.registry` lists them.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -17,6 +20,23 @@ from ..model import Problem, Resource, SourceKind, Waiver
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
+
+
+@contextmanager
+def cycle_collector_on() -> Iterator[None]:
+    """Python's cycle collector running for a live read, whatever the caller paused: boto3 and
+    the Azure SDK leave reference cycles behind every client and session (about 6 MB per
+    account-region task), which nothing else frees; paused, a 10-account, 4-region scan
+    peaked at 613 MB instead of 311 MB and 1,000 x 17 would not fit in memory. What the read
+    left is collected before the caller's state comes back."""
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        if not was:
+            gc.disable()
 
 
 @dataclass(frozen=True)
