@@ -385,13 +385,15 @@ def _reach(i: int, visiting: frozenset[int], subjects: Sequence[Subject], declar
 def _unruled(subjects: Sequence[Subject], kinds: Sequence[str], fc: Any) -> dict[int, list[Flow]]:
     """Flows to an unknown place for replica-shaped blocks no rule reads (``unruled_copies``)."""
     out: dict[int, list[Flow]] = {}
-    names_of: dict[str, frozenset[str]] = {}
+    names_of: dict[str, tuple[str, ...]] = {}
     for i, t in enumerate(kinds):
         names = names_of.get(t)
         if names is None:
-            names = names_of[t] = fc.unruled(t)
-        for name in sorted(names):
-            s = subjects[i]
+            names = names_of[t] = tuple(sorted(fc.unruled(t)))
+        if not names:
+            continue
+        s = subjects[i]
+        for name in names:
             value = s.value((name,))
             if value is None or value is False or value == [] or value == {}:
                 continue
