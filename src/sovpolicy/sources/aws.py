@@ -265,7 +265,7 @@ class AwsSource:
 
         def run(task: tuple[Account, str | None, frozenset[str]]) -> tuple[str, Collected, list[Problem]]:
             account, region, scanned = task
-            c = Collector(s, account, region or home)
+            c = Collector(s, account, region or home, ctx.catalog)
             if region is None:
                 c.s3(scanned)
                 c.s3_replication()

@@ -30,6 +30,8 @@ class PlanConfig(Protocol):
 
     def config_expressions(self, cfg: ConfigResource | None) -> dict[str, Any]: ...
 
+    def provider_config(self, inst: PlanInstance) -> str | None: ...
+
 
 def _child(node: Any, step: Step) -> Any:
     """One step down a decoded value or mask: a struct field, a map key, a list index."""
@@ -72,9 +74,10 @@ class PlanGraph:
     a resource, a module variable (to the module call's argument), a module output (to the
     output's expression in each instance of the module)."""
 
-    def __init__(self, reader: PlanConfig, insts: list[PlanInstance]) -> None:
+    def __init__(self, reader: PlanConfig, insts: list[PlanInstance], copy_names: Sequence[str] = ()) -> None:
         self.reader = reader
         self.insts = insts
+        self.copy_names = copy_names  # the copy-shaped attribute names decoded from this plan
         self._by_target: dict[str, list[int]] | None = None
         self.module_instances: dict[str, list[tuple[str, str]]] = {}  # module path -> [(instance, parent instance)]
 
@@ -198,6 +201,16 @@ class PlanSubject:
     @property
     def placement(self) -> Placement:
         return self._inst.placement or UNPLACED
+
+    @property
+    def provider_config(self) -> str | None:
+        return self._flows.reader.provider_config(self._inst)
+
+    def names(self) -> Sequence[str]:
+        fields = self._inst.fields
+        if fields is None:
+            return ()
+        return [n for n in self._flows.copy_names if getattr(fields, n, msgspec.UNSET) is not msgspec.UNSET]
 
     def value(self, path: Any) -> Any:
         node, unknown, sensitive = self._inst.fields, self._inst.unknown, self._sens

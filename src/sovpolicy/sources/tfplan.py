@@ -55,6 +55,7 @@ from .planformat import (
     PlanInstance,
     PlanTypes,
     ProviderConfig,
+    copy_shaped_keys,
     decode_plan,
     placement_fields,
     plan_action,
@@ -254,6 +255,14 @@ class _PlanReader:
                 return k, None
         return None, (f"no configuration of provider {name!r} in the plan: its region came from the environment "
                       f"(e.g. AWS_REGION) or a profile, which a plan does not record")
+
+    def provider_config(self, inst: PlanInstance) -> str | None:
+        """The key of the provider configuration that serves ``inst``, or None when the
+        plan does not tell."""
+        key = inst.config.provider_config_key if inst.config else None
+        if key is None:
+            return None
+        return self._find_config(key, inst.addr.module_path)[0]
 
     def _provider_settings(self, inst: PlanInstance) -> ProviderSettings:
         """The provider configuration that serves ``inst``, as the ladder reads it."""
@@ -468,7 +477,9 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read plan: {exc.strerror}", spath) from None
-    types = plan_types(catalog)
+    shapes = catalog.flows.copy_shapes
+    copy_names = copy_shaped_keys(data, shapes) if shapes.patterns else frozenset()
+    types = plan_types(catalog, copy_names)
     plan = decode_plan(data, spath, types)
     del data  # the decoded structs hold what the scan needs; let the file's bytes go...
     if plan.resource_changes or plan.deferred_changes:
@@ -485,8 +496,8 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
     resolve_parents([inst for inst, _ in made if inst.placement is None], lambda i: reader.resolve_parent(i, by_target))
     insts = [inst for inst, _ in made]
     # attributes read only to follow flows are not kept on the resources (they can be large)
-    skip = frozenset(tag_fields(catalog)) | (catalog.flows.value_attributes() - placement_fields(catalog))
-    graph = PlanGraph(reader, insts)
+    skip = frozenset(tag_fields(catalog)) | ((catalog.flows.value_attributes() | copy_names) - placement_fields(catalog))
+    graph = PlanGraph(reader, insts, sorted(copy_names))
     followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
     location = Location(spath)
     resources = []
