@@ -77,6 +77,13 @@ def tf_bucket(tags: str = 'tags = { data_classification = "health" }', region: s
     return AWS_TF % region + f'resource "aws_s3_bucket" "records" {{\n  bucket = "b"\n  {tags}\n}}\n' + extra
 
 
+ECR_REPO = 'resource "aws_ecr_repository" "r" {\n  name = "records"\n  tags = { data_classification = "health" }\n}\n'
+ECR_REPLICATION = ('resource "aws_ecr_replication_configuration" "c" {\n  replication_configuration {\n    rule {\n'
+                   '      destination {\n        region = "us-east-1"\n        registry_id = "111122223333"\n      }\n'
+                   '%s    }\n  }\n}\n')
+ECR_FILTER = '      repository_filter {\n        filter = var.prefix\n        filter_type = "PREFIX_MATCH"\n      }\n'
+
+
 def nest(depth: int, leaf: str = "1", key: str | None = None) -> str:
     """JSON nested ``depth`` levels (lists, or objects under ``key``)."""
     if key is None:
@@ -288,6 +295,15 @@ CASES: list[Case] = [
         "values": {"replication_configuration": [{"rule": [{"destination": [{"region": "us-east-1",
                                                                              "registry_id": "111122223333"}]}]}]}}, {
         "type": "aws_ecr_repository", "name": "r", "values": {"name": "r", "tags": dict(HEALTH)}}])},
+       ["scan", "plan.json", "--pack", "eea-residency"], 1),
+    _c("ecr-replication-source", "fail-open", {"main.tf": AWS_TF % "eu-west-3" + ECR_REPO + ECR_REPLICATION % ""},
+       ["scan", ".", "--pack", "eea-residency"], 1),
+    _c("ecr-replication-filter-unknown", "fail-open", {"main.tf": AWS_TF % "eu-west-3" + 'variable "prefix" {}\n' + ECR_REPO
+                                                       + ECR_REPLICATION % ECR_FILTER},
+       ["scan", ".", "--pack", "eea-residency"], 1),
+    _c("unruled-pattern-block", "fail-open", {"plan.json": plan([{
+        "type": "aws_mq_broker", "name": "b", "values": {"broker_name": "b", "tags": dict(HEALTH), "data_replication_mode": "CRDR"},
+        "expressions": {"data_replication_mode": {"constant_value": "CRDR"}}}])},
        ["scan", "plan.json", "--pack", "eea-residency"], 1),
     _c("unruled-replica-block", "fail-open", {"plan.json": plan([{
         "type": "aws_dynamodb_table", "name": "t",

@@ -208,9 +208,12 @@ class CopyShapes:
         return frozenset(p for p in self.patterns if "*" not in p)
 
     def literals(self) -> tuple[bytes, ...]:
-        """For each pattern, its longest run without a wildcard: a name the pattern
-        matches contains it (a cheap first test on raw bytes)."""
-        return tuple(sorted({max(p.split("*"), key=len).encode() for p in self.patterns if p.strip("*")}))
+        """For each pattern, its longest run without a wildcard, less those that hold a
+        shorter one (``replica`` stands for ``_replicas``): a name some pattern matches
+        contains one of them (a cheap first test on raw bytes)."""
+        runs = {max(p.split("*"), key=len).strip("_") for p in self.patterns}
+        runs.discard("")
+        return tuple(sorted(r.encode() for r in runs if not any(o != r and o in r for o in runs)))
 
 
 @dataclass

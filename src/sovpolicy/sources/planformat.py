@@ -18,7 +18,6 @@ import msgspec
 
 from ..address import Address
 from ..catalog import Catalog
-from ..catalog.flowrules import CopyShapes
 from ..errors import InputError
 from ..model import Placement
 
@@ -136,41 +135,12 @@ def tag_fields(catalog: Catalog) -> set[str]:
     return set(TAG_FIELDS) | {name for p in catalog.providers.values() for name, _ in p.tag_attributes}
 
 
-def plan_types(catalog: Catalog, extra: frozenset[str] = frozenset()) -> PlanTypes:
-    """The decode types for ``catalog``'s fields, plus ``extra`` attribute names."""
-    names = tag_fields(catalog) | catalog.flows.value_attributes() | placement_fields(catalog) | extra
+def plan_types(catalog: Catalog) -> PlanTypes:
+    names = tag_fields(catalog) | catalog.flows.value_attributes() | placement_fields(catalog)
     key = tuple(sorted(names))
     if key not in _TYPES:
         _TYPES[key] = PlanTypes(key)
     return _TYPES[key]
-
-
-_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
-
-
-def copy_shaped_keys(data: bytes, shapes: CopyShapes) -> frozenset[str]:
-    """The object keys of a plan's JSON that are shaped like a copy to another place
-    (``unruled_copies`` in ``flows.yaml``), found in the raw bytes before decoding so the
-    decoder keeps them: each pattern's literal part is searched, and the JSON key around
-    each hit is matched against the patterns."""
-    found: set[str] = set()
-    size = len(data)
-    for literal in shapes.literals():
-        start = data.find(literal)
-        while start >= 0:
-            a, b = start, start + len(literal)
-            while a > 0 and data[a - 1] in _NAME_BYTES:
-                a -= 1
-            while b < size and data[b] in _NAME_BYTES:
-                b += 1
-            if a > 0 and data[a - 1] == 0x22 and b < size and data[b] == 0x22:
-                c = b + 1
-                while c < size and data[c] in b" \t\r\n":
-                    c += 1
-                if c < size and data[c] == 0x3A:
-                    found.add(data[a:b].decode("ascii"))
-            start = data.find(literal, b)
-    return frozenset(n for n in found if shapes.matches(n))
 
 
 def json_position(data: bytes, message: str) -> str:

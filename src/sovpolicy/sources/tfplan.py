@@ -55,7 +55,6 @@ from .planformat import (
     PlanInstance,
     PlanTypes,
     ProviderConfig,
-    copy_shaped_keys,
     decode_plan,
     placement_fields,
     plan_action,
@@ -477,9 +476,7 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read plan: {exc.strerror}", spath) from None
-    shapes = catalog.flows.copy_shapes
-    copy_names = copy_shaped_keys(data, shapes) if shapes.patterns else frozenset()
-    types = plan_types(catalog, copy_names)
+    types = plan_types(catalog)
     plan = decode_plan(data, spath, types)
     del data  # the decoded structs hold what the scan needs; let the file's bytes go...
     if plan.resource_changes or plan.deferred_changes:
@@ -496,8 +493,8 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
     resolve_parents([inst for inst, _ in made if inst.placement is None], lambda i: reader.resolve_parent(i, by_target))
     insts = [inst for inst, _ in made]
     # attributes read only to follow flows are not kept on the resources (they can be large)
-    skip = frozenset(tag_fields(catalog)) | ((catalog.flows.value_attributes() | copy_names) - placement_fields(catalog))
-    graph = PlanGraph(reader, insts, sorted(copy_names))
+    skip = frozenset(tag_fields(catalog)) | (catalog.flows.value_attributes() - placement_fields(catalog))
+    graph = PlanGraph(reader, insts, catalog.flows.copy_shapes, types.Fields.__struct_fields__)
     followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
     location = Location(spath)
     resources = []
