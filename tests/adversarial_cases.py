@@ -345,6 +345,11 @@ CASES: list[Case] = [
     _c("leak-var-file-cache", "leak", {"main.tf": 'variable "pw" {\n  sensitive = true\n}\n' + tf_bucket(),
                                        "secret.tfvars": f'pw = "{CANARY}"\n'},
        ["scan", ".", "--var-file", "secret.tfvars", "--cache-dir", "cache"], {1}, canary=True),
+    # found by the HCL fuzz test: a broken variable header shifts the quoting, and the parse
+    # error quoted the sensitive default as the unexpected word (on the terminal and in the cache)
+    _c("leak-parse-error-word", "leak", {"main.tf": 'variable "pw${" {\n  sensitive = true\n  default = "'
+                                                    + CANARY + '"\n}\n' + tf_bucket()},
+       ["scan", ".", "--cache-dir", "cache"], {2, 3}, canary=True),
     _c("leak-explain-sensitive-region", "leak", {"plan.json": plan([bucket({"region": CANARY}, sensitive={"region": True})])},
        ["explain", "aws_s3_bucket.records", "--plan", "plan.json"], 0, canary=True),
     _c("leak-sensitive-tag-value", "leak", {"plan.json": plan([bucket({"tags": {**HEALTH, "owner": CANARY}},

@@ -17,6 +17,12 @@ references of its configuration. The rules are data (``catalog/data/flows.yaml``
   holds the data gets the receiver's flows, plus a flow to the receiver's own placement
   when the receiver is itself a copy (a read replica).
 
+A flow rule with a ``scope`` names no resource (an ECR replication configuration copies
+its whole registry): its flows go to every resource of the scope's types in the same
+account and region that its filters select, and where that cannot be decided, to an
+unresolved place. Attributes shaped like a copy (``unruled_copies``) that no rule of the
+type reads are flows to an unresolved place too.
+
 Fail closed: a destination that cannot be resolved (a value known only after apply with
 no reference to follow, an S3 ARN naming a bucket outside the plan, a region without a
 pair) is an unresolved :class:`~sovpolicy.model.Placement`; the policies then say
@@ -36,6 +42,7 @@ from ..model import DataLink, Flow, FlowKind, Origin, Placement
 from .flowsubject import NOTHING, SENSITIVE, UNKNOWN, Followed, Refs, Step, Subject, Target, expand, path_text
 
 __all__ = ["NOTHING", "SENSITIVE", "UNKNOWN", "Followed", "Refs", "Step", "Subject", "Target", "follow", "path_text"]
+
 
 class _Resolver:
     """Applies the catalog's flow rules to the subjects of one input."""
