@@ -8,10 +8,12 @@ traceback to a log file, and exit code 4.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import gc
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -200,8 +202,27 @@ def _cache_dir(args: argparse.Namespace) -> Path | None:
     return default_cache_dir()
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector paused: a scan makes little cyclic garbage, and each full
+    collection walks every object it holds (millions on a 50,000-resource plan), which
+    cost a quarter of the scan's CPU."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     """``sovpolicy scan``: exit 0, 1 (blocking), 3 (incomplete)."""
+    with _cyclic_gc_paused():
+        return _scan(args)
+
+
+def _scan(args: argparse.Namespace) -> int:
     from .gate import Gate
     from .pipeline import scan
     from .report import ReportContext, report_chunks

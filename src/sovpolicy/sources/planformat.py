@@ -11,6 +11,7 @@ resource instance taken from it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..address import Address
 from ..catalog import Catalog
 from ..errors import InputError
 from ..model import Placement
+from .filemap import Buffer, as_bytes
 
 TAG_FIELDS = ("tags", "tags_all", "labels")
 NULL = msgspec.Raw(b"null")
@@ -106,10 +108,17 @@ class PlanTypes:
                                                     ("child_modules", list[Any], [])])
         self.PVModule = pv_module
         self.PlannedValues = msgspec.defstruct("_PlannedValues", [("root_module", pv_module | None, None)])
-        self.Plan = msgspec.defstruct("_Plan", [
+        self.Plan = self._plan("_Plan", list[self.ResourceChange])  # type: ignore[name-defined]
+        # the same, with each resource change left undecoded (a slice of the file), for
+        # :func:`decode_plan_sliced`
+        self.SlicedPlan = self._plan("_SlicedPlan", list[msgspec.Raw])
+        self.change_decoder = msgspec.json.Decoder(self.ResourceChange)
+
+    def _plan(self, name: str, changes: Any) -> Any:
+        return msgspec.defstruct(name, [
             ("format_version", str | None, None), ("terraform_version", str | None, None),
             ("variables", dict[str, _Variable] | None, None),
-            ("resource_changes", list[self.ResourceChange] | None, None),  # type: ignore[name-defined]
+            ("resource_changes", changes | None, None),
             ("resource_drift", list[self.Drift] | None, None),  # type: ignore[name-defined]
             ("deferred_changes", list[self.Deferred] | None, None),  # type: ignore[name-defined]
             ("configuration", Configuration | None, None),
@@ -157,6 +166,11 @@ def json_position(data: bytes, message: str) -> str:
 
 
 def decode_plan(data: bytes, path: str, types: PlanTypes) -> Any:
+    """The whole plan decoded in one pass (``resource_changes`` decoded too).
+
+    Raises:
+        InputError: not JSON (with line and column), not a plan, or an unsupported format.
+    """
     try:
         plan = msgspec.json.decode(data, type=types.Plan)
     except msgspec.ValidationError as exc:
@@ -169,6 +183,43 @@ def decode_plan(data: bytes, path: str, types: PlanTypes) -> Any:
         elif "truncated" in msg:
             msg = "the JSON ends before it is complete (truncated file?)"
         raise InputError(f"not valid JSON: {msg}", where) from None
+    return check_plan(plan, path)
+
+
+def decode_plan_sliced(buf: Buffer, path: str, types: PlanTypes) -> tuple[Any, Callable[[int, msgspec.Raw], Any] | None]:
+    """The plan with each ``resource_changes`` element left as a slice of ``buf``, and the
+    function that decodes element ``i`` from its slice (None when they are decoded already): a reader decodes the elements one
+    by one while :func:`~.filemap.release` lets the pages it has read go, so the file is
+    never resident whole beside what was decoded from it.
+
+    Errors are those of :func:`decode_plan`, word for word with their places: whatever
+    either pass refuses is decoded again whole (:func:`decode_plan`) to say why.
+    """
+    def whole() -> Any:
+        return decode_plan(as_bytes(buf), path, types)
+
+    try:
+        plan = msgspec.json.decode(buf, type=types.SlicedPlan)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return whole(), None  # (whole() raises: the sliced types accept more than the whole ones)
+    check_plan(plan, path)
+
+    def change(i: int, raw: msgspec.Raw) -> Any:
+        try:
+            return types.change_decoder.decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            whole()  # raises the error a whole decode gives, with its place
+            raise AssertionError("a resource change the whole plan's decode accepts") from None
+
+    return plan, change
+
+
+def check_plan(plan: Any, path: str) -> Any:
+    """The plan, once its format is one sovpolicy reads.
+
+    Raises:
+        InputError: no ``format_version``, a 2.x major, or a state rather than a plan.
+    """
     if plan.format_version is None:
         raise InputError("not a Terraform plan: no format_version (expected the output of `terraform show -json PLANFILE`)", path)
     major = plan.format_version.split(".", 1)[0]

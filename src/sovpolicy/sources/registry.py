@@ -31,40 +31,49 @@ import msgspec
 from ..errors import InputError, UsageError
 from ..model import SourceKind
 from .base import ReadContext, Source, SourceOutput
+from .filemap import Buffer, as_bytes, map_fd, release
 
 _NON_SPACE = re.compile(rb"\S")
 HCL_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars.json")
 
 
 class Peek:
-    """One JSON input file, read once, for the sniffers.
+    """One JSON input file, mapped once (:mod:`.filemap`), for the sniffers.
 
-    ``keys``: its top-level keys when it is an object (a fast pass that decodes no value),
-    else None. ``doc``: the whole document decoded (only sniffers of small exports ask).
+    ``buf``: the mapped file; ``data``: its bytes, copied only when asked for (small
+    exports, error messages). ``keys``: its top-level keys when it is an object (a fast
+    pass that decodes no value), else None. ``doc``: the whole document decoded (only
+    sniffers of small exports ask).
     """
 
-    def __init__(self, path: Path, data: bytes) -> None:
+    def __init__(self, path: Path, buf: Buffer) -> None:
         self.path = path
-        self.data = data
-        first = _NON_SPACE.search(data)  # found in place: bytes.lstrip() would copy a whole plan
-        self.start = data[first.start():first.start() + 1] if first else b""
+        self.buf = buf
+        first = _NON_SPACE.search(buf)  # found in place: bytes.lstrip() would copy a whole plan
+        self.start = buf[first.start():first.start() + 1] if first else b""
         """The first non-space byte (``b"{"`` for an object), ``b""`` for a blank file."""
+
+    @cached_property
+    def data(self) -> bytes:
+        return as_bytes(self.buf)
 
     @cached_property
     def keys(self) -> frozenset[str] | None:
         if self.start != b"{":
             return None
         try:
-            return frozenset(msgspec.json.decode(self.data, type=dict[str, msgspec.Raw]))
+            return frozenset(msgspec.json.decode(self.buf, type=dict[str, msgspec.Raw]))
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise _json_error(self.path, self.data, exc) from None
         except RecursionError:
             raise InputError(_TOO_DEEP, str(self.path)) from None
+        finally:
+            release(self.buf)
 
     @cached_property
     def doc(self) -> Any:
         try:
-            return msgspec.json.decode(self.data)
+            return msgspec.json.decode(self.buf)
         except msgspec.DecodeError as exc:
             raise _json_error(self.path, self.data, exc) from None
         except RecursionError:
@@ -103,7 +112,7 @@ def _is_state(peek: Peek) -> bool:
 def _plan_source(path: Path, peek: Peek) -> Source:
     from .terraform import PlanSource
 
-    return PlanSource(path, peek.data)
+    return PlanSource(path, peek.buf)
 
 
 def _state_source(path: Path, peek: Peek) -> Source:
@@ -192,8 +201,7 @@ def detect(path: Path) -> tuple[FileKind, Peek]:
         UsageError: the file cannot be read.
         InputError: not valid JSON, or JSON of no known kind (naming what was expected).
     """
-    data = read_regular(path)
-    peek = Peek(path, data)
+    peek = Peek(path, map_regular(path))
     if peek.start not in (b"{", b"["):
         if not peek.start:
             raise InputError("not valid JSON: the file is empty", str(path))
@@ -244,14 +252,25 @@ def read_regular(path: Path, what: str = "input") -> bytes:
     Raises:
         UsageError: not a regular file (see :func:`check_path`), a directory, or unreadable.
     """
+    return as_bytes(map_regular(path, what))
+
+
+def map_regular(path: Path, what: str = "input") -> Buffer:
+    """A regular file mapped into memory (:mod:`.filemap`); never blocks on a FIFO or a device.
+
+    Raises:
+        UsageError: not a regular file (see :func:`check_path`), a directory, or unreadable.
+    """
     if stat.S_ISDIR(check_path(path, what).st_mode):
         raise UsageError(f"{what} is a directory, expected a file", str(path))
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the check
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the check
                 raise UsageError(f"{what} is not a regular file", str(path))
-            return fh.read()
+            return map_fd(fd)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise UsageError(f"cannot read {what}: {exc.strerror}", str(path)) from None
 
@@ -285,7 +304,8 @@ def file_sources(paths: Sequence[Path]) -> list[Source]:
                     out.append(HclSource(root, found_under=under))
             continue
         kind, peek = detect(path)
-        digest = (len(peek.data), hashlib.sha256(peek.data).hexdigest())
+        digest = (len(peek.buf), hashlib.sha256(peek.buf).hexdigest())
+        release(peek.buf)
         out.append(_Digested(kind.make(path, peek), str(path), digest))
     return out
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..model import Problem, SourceKind
 from .base import ReadContext, SourceOutput
+from .filemap import Buffer
 
 
 def source_dirs(plan: Path, module_sources: dict[str, str]) -> dict[str, Path]:
@@ -27,10 +28,10 @@ def source_dirs(plan: Path, module_sources: dict[str, str]) -> dict[str, Path]:
 
 @dataclass
 class PlanSource:
-    """A plan JSON file. ``data``: its bytes, when the registry has already read them."""
+    """A plan JSON file. ``data``: the file, when the registry has already mapped it."""
 
     path: Path
-    data: bytes | None = None
+    data: Buffer | None = None
     kind: SourceKind = SourceKind.PLAN
 
     @property
@@ -42,7 +43,7 @@ class PlanSource:
         from .parsecache import ParseCache
         from .tfplan import read_plan
 
-        data, self.data = self.data, None  # the reader frees the bytes as it goes
+        data, self.data = self.data, None  # the reader lets the file go as it goes
         scan = read_plan(self.path, ctx.catalog, data)
         problems = []
         if scan.info.complete is False:

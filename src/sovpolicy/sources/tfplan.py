@@ -34,6 +34,7 @@ from ..catalog import Catalog, ProviderInfo
 from ..catalog.providers import DEFAULT_TAG_ATTRIBUTES
 from ..errors import InputError
 from ..model import Location, Origin, Placement, Resource, SourceKind
+from .filemap import Buffer, map_fd, release
 from .flows import Subject, follow
 from .placement import (
     NOT_RESOURCES,
@@ -55,7 +56,7 @@ from .planformat import (
     PlanInstance,
     PlanTypes,
     ProviderConfig,
-    decode_plan,
+    decode_plan_sliced,
     placement_fields,
     plan_action,
     plan_types,
@@ -454,13 +455,38 @@ class _PlanReader:
 
 
 
-def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanScan:
+#: how many bytes of resource changes are decoded between two releases of the file's pages
+_RELEASE_EVERY = 32 << 20
+
+
+def _decode_changes(plan: Any, buf: Buffer, change: Callable[[int, Any], Any] | None) -> None:
+    """Decode the plan's resource changes one by one from their slices of ``buf``, letting
+    the pages already read go as it goes (all are decoded before any is used, so a plan's
+    errors are found in the order a whole decode finds them)."""
+    raws = plan.resource_changes
+    if not raws or change is None:
+        return
+    read = 0
+    for i, raw in enumerate(raws):
+        raws[i] = change(i, raw)
+        read += len(raw)
+        if read >= _RELEASE_EVERY:
+            release(buf)
+            read = 0
+    release(buf)
+
+
+def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanScan:
     """Read one plan file into resources with their placements.
+
+    The file is mapped, not read (:mod:`.filemap`), and its resource changes are decoded
+    one by one from their slices (:func:`~.planformat.decode_plan_sliced`), so it is
+    never resident whole beside what was decoded from it.
 
     Args:
         path: the plan JSON (``terraform show -json PLANFILE > plan.json``).
         catalog: the loaded catalog (providers, regions).
-        data: the file's bytes when already read.
+        data: the file, when already mapped or read.
 
     Returns:
         A :class:`PlanScan` with one resource per managed instance that exists after
@@ -473,12 +499,15 @@ def read_plan(path: Path, catalog: Catalog, data: bytes | None = None) -> PlanSc
     spath = str(path)
     if data is None:
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                data = map_fd(fh.fileno())
         except OSError as exc:
             raise InputError(f"cannot read plan: {exc.strerror}", spath) from None
     types = plan_types(catalog)
-    plan = decode_plan(data, spath, types)
-    del data  # the decoded structs hold what the scan needs; let the file's bytes go...
+    plan, change = decode_plan_sliced(data, spath, types)
+    release(data)
+    _decode_changes(plan, data, change)
+    del data  # the decoded structs hold what the scan needs; let the file go...
     if plan.resource_changes or plan.deferred_changes:
         plan.planned_values = NULL  # ...which a raw slice of planned_values would keep alive
     plan.values = NULL
