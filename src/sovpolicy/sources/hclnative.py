@@ -416,7 +416,13 @@ def _syntax_problem(exc: Exception, unclosed: tuple[int, int] | None) -> SyntaxP
         # sensitive variable's default): punctuation is quoted, a word is named by its kind only.
         text = str(token).strip().split("\n")[0][:40]
         kind = str(getattr(token, "type", ""))
-        shown = repr(text) if text and not any(c.isalnum() for c in text) else _TOKEN_KINDS.get(kind, "word")
+        word = _TOKEN_KINDS.get(kind, "word")
+        if text and not any(c.isalnum() for c in text):
+            shown = repr(text)
+        elif text and not (text[0].isascii() and (text[0].isalnum() or text[0] in "_-.\"")):
+            shown = f"{text[0]!r} at the start of a {word}"  # a typographic quote, a stray character
+        else:
+            shown = word
         expected = sorted(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or [])
         hint = f" (expected {', '.join(expected[:6])}{', ...' if len(expected) > 6 else ''})" if expected else ""
         return SyntaxProblem(f"syntax error: unexpected {shown}{hint}", line, column)
