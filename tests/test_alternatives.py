@@ -52,6 +52,69 @@ def test_hds_and_secnumcloud_together_list_only_hosts_holding_both(catalog):
                               "so it cannot show the 2024 one",)
 
 
+KINDS = ["aws_s3_bucket", "aws_db_instance", "aws_instance", "aws_eks_cluster"]
+
+
+def _holds_both(alt):
+    held = {c.scheme for c in alt.certifications if c.satisfies and c.expires is not None and c.expires >= DAY}
+    return {"hds", "secnumcloud"} <= held and all(c.source.url.startswith("https://") for c in alt.certifications)
+
+
+def test_hds_and_secnumcloud_qualified_hosts_hold_both_for_every_kind(catalog):
+    # On the built-in catalog no host qualifies for any kind (asserted above for two kinds); whatever
+    # a catalog says, a host listed as qualified holds both, each certificate with its source.
+    for rtype in KINDS:
+        alts = _find(catalog, rtype, ["hds", "secnumcloud"])
+        assert all(_holds_both(a) for a in alts if a.qualified), rtype
+        assert not [a for a in alts if a.qualified]
+
+
+def _override(tmp_path, cert_id, old, new):
+    extra = tmp_path / "extra"
+    extra.mkdir(exist_ok=True)
+    text = (DATA_DIR / "certifications.yaml").read_text()
+    start = text.index(f"  - id: {cert_id}\n")
+    end = text.index("  - id: ", start + 10)
+    entry = text[start:end]
+    assert old in entry
+    (extra / "certifications.yaml").write_text("schema_version: 1\ncertifications:\n" + entry.replace(old, new))
+    return extra
+
+
+def test_once_numspot_secnumcloud_is_sourced_it_qualifies_for_every_kind_it_offers(tmp_path, capsys):
+    # A reviewer who finds NumSpot on the ANSSI list turns its entry to qualified: NumSpot then
+    # holds both (HDS on the 2024 referential by its own page), for each kind of service its
+    # provider documents, and the command cites both sources.
+    extra = _override(tmp_path, "snc-numspot", "    status: reported_unverified\n", "    status: qualified\n")
+    cat = load_catalog([extra])
+    got = {}
+    for rtype in KINDS:
+        good = [a for a in _find(cat, rtype, ["hds", "secnumcloud"]) if a.qualified]
+        assert all(_holds_both(a) for a in good)
+        got[rtype] = [(a.cloud, a.type) for a in good]
+    assert got == {"aws_s3_bucket": [("numspot", "numspot_bucket")], "aws_db_instance": [("numspot", "numspot_postgres_cluster")],
+                   "aws_instance": [("numspot", "numspot_vm")], "aws_eks_cluster": [("numspot", "numspot_kubernetes_cluster")]}
+    code, out, _ = run(capsys, "alternatives", "--catalog", str(extra), "--pack", "hds", "--pack", "secnumcloud",
+                       "--type", "aws_db_instance", *AS_OF)
+    assert code == 0 and "managed database: 1 qualified host, nearest first:" in out
+    assert "numspot fr (FR), NumSpot SAS, numspot_postgres_cluster: " in out
+    assert "      source: NumSpot certification page: HDS (https://numspot.com/" in out
+    assert "      source: LeMagIT article on NumSpot and SecNumCloud physical security (https://www.lemagit.fr/" in out
+
+
+def test_the_examples_paris_database_and_buckets_could_go_to_numspot(catalog, capsys):
+    # hds + extraterritorial (the example's packs): the only catalog host with HDS on the 2024
+    # referential and no non-EU law above it that offers a managed database and object storage.
+    for rtype, etype in [("aws_db_instance", "numspot_postgres_cluster"), ("aws_s3_bucket", "numspot_bucket")]:
+        good = [a for a in _find(catalog, rtype, ["hds", "extraterritorial"]) if a.qualified]
+        assert [(a.cloud, a.region, a.type) for a in good] == [("numspot", "fr", etype)]
+        (cert,) = good[0].certifications
+        assert (cert.id, cert.referential, cert.expires) == ("hds-numspot", "2024", dt.date(2027, 5, 15))
+    _, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), *AS_OF)
+    block = out[out.index("BLOCKING aws_db_instance.ehr"):out.index("BLOCKING aws_s3_bucket.analytics_exports")]
+    assert "    numspot fr (FR), NumSpot SAS, numspot_postgres_cluster: hds certified: NumSpot cloud services platform" in block
+
+
 def test_a_catalog_override_that_sources_the_referential_makes_cloud_temple_qualify(tmp_path):
     extra = tmp_path / "extra"
     extra.mkdir()
@@ -69,7 +132,8 @@ def test_a_catalog_override_that_sources_the_referential_makes_cloud_temple_qual
 
 def test_nearest_first_same_country_then_eea(catalog):
     alts = [a for a in _find(catalog, "aws_s3_bucket", ["hds"]) if a.qualified]
-    assert [(a.cloud, a.region) for a in alts][:2] == [("aws", "eu-west-3"), ("aws", "eu-central-1")]
+    # France first (the resource's own cloud first), then the rest of the EEA
+    assert [(a.cloud, a.region) for a in alts][:3] == [("aws", "eu-west-3"), ("numspot", "fr"), ("aws", "eu-central-1")]
     assert [a.nearness for a in alts] == sorted(a.nearness for a in alts)
     assert all(a.host.eea for a in alts)  # the 2024 referential keeps health data in the EEA: London and Zurich are out
     assert not {("aws", "eu-west-2"), ("aws", "eu-central-2"), ("aws", "us-east-1")} & {(a.cloud, a.region) for a in alts}

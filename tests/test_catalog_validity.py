@@ -46,12 +46,28 @@ def test_builtin_dates(catalog):
     assert certs["snc-bleu"].expires is None and certs["snc-aws-direct"].expires is None
 
 
-def test_no_hds_or_secnumcloud_certificate_lacks_a_date(catalog):
-    undated = [c.id for c in catalog.certifications
-               if c.satisfies and c.scheme in ("hds", "secnumcloud") and c.since is None and c.expires is None]
+def test_no_certificate_in_the_catalog_lacks_a_date(catalog):
+    # The rule of issue 13: every certified or qualified entry, whatever its scheme, has a given or
+    # derived expiry, and every derived one says so.
+    undated = [c.id for c in catalog.certifications if c.satisfies and c.expires is None]
     assert undated == []
     derived = [c for c in catalog.certifications if c.expiry_basis]
     assert derived and all(c.expiry_basis.startswith("derived: ") for c in derived)
+    # ... because every scheme a certificate uses has a sourced validity period
+    used = {c.scheme for c in catalog.certifications if c.satisfies}
+    assert {s: catalog.schemes[s].validity_years for s in sorted(used)} == {
+        "c5": 1, "ens": 2, "hds": 3, "iso27001": 3, "secnumcloud": 3}
+    assert all(catalog.schemes[s].source.url.startswith("https://") for s in used)
+    assert not [w for w in certificate_warnings(catalog, D(2026, 12, 2)) if "has no date" in w]
+
+
+def test_c5_and_iso_dates_are_derived_from_their_sources(catalog):
+    certs = {c.id: c for c in catalog.certifications}
+    assert (certs["iso27001-ovhcloud-vmware"].expires, certs["c5-ovhcloud-vmware"].expires) == (D(2027, 5, 20), D(2025, 5, 20))
+    assert certs["c5-aws"].expires == D(2025, 12, 31) and "1-year" in certs["c5-aws"].expiry_basis
+    text = "\n".join(certificate_warnings(catalog, D(2026, 12, 2)))
+    assert "c5-aws (c5, AWS services (scope not read)) is past its derived end, 2025-12-31" in text
+    assert "iso27001-ovhcloud-vmware" in text and "expiry 2027-05-20 is derived" in text
 
 
 def _health(cloud, region, rtype):
@@ -90,7 +106,8 @@ def test_catalog_check_warns_on_derived_near_expiry_and_past_transition(catalog,
     lines = certificate_warnings(catalog, D(2026, 12, 2), 90)
     text = "\n".join(lines)
     assert "hds-microsoft" in text and "transition to 2024 ended on 2026-05-16" in text
-    assert "snc-outscale-iaas (secnumcloud, OUTSCALE IaaS (TINA OS, AWS-compatible APIs)) expired on 2026-11-30 (derived" in text
+    assert ("snc-outscale-iaas (secnumcloud, OUTSCALE IaaS (TINA OS, AWS-compatible APIs)) is past its derived end, 2026-11-30 "
+            "(derived: 3-year validity from 2023-12-01): no source shows it current") in text
     assert "ens-aws" in text and "expires on 2026-12-31, in 29 days" in text
     assert "snc-s3ns-premi3ns" in text and "is derived: 3-year validity from 2025-12-17" in text
     assert not [line for line in lines if "snc-bleu" in line]  # in progress: nothing to warn about

@@ -27,7 +27,7 @@ def run(capsys, *argv):
 def test_show_filters_by_cloud_scheme_and_region(capsys):
     code, out, _ = run(capsys, "catalog", "show", "--scheme", "secnumcloud", "--region", "u-france-east1")
     lines = out.splitlines()
-    assert code == 0 and lines[0].startswith("catalog 2026.12.02.1 (as of 2026-12-02, sha256 ")
+    assert code == 0 and lines[0].startswith("catalog 2026.12.02.2 (as of 2026-12-02, sha256 ")
     assert [line.split(" [")[0] for line in lines[1:]] == ["certification snc-s3ns-premi3ns"]
     assert ("qualified: secnumcloud qualified: PREMI3NS (Cloud de Confiance by S3NS): Google Cloud services run by S3NS "
             "(snc-s3ns-premi3ns), since 2025-12-17, until 2028-12-16 (derived); referential 3.2; expiry derived: "

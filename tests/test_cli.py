@@ -26,11 +26,11 @@ def run(capsys, *argv):
 def test_example_blocks_with_explanation(capsys):
     code, out, err = run(capsys, "scan", str(EXAMPLE_PLAN), *AS_OF)
     assert code == 1, err
-    block = out.split("BLOCKING aws_s3_bucket.analytics_exports (health)")[1].split("\n\n")[0]
+    block = out.split("BLOCKING aws_s3_bucket.analytics_exports (health, personal, sensitive)")[1].split("\n\n")[0]
     assert "region aws us-east-1 from a literal in its provider configuration" in block
     assert "us-east-1 (US East (N. Virginia)) is in United States, outside the EEA [" in block
     assert "FAIL (blocking)    SOV-HDS-002" in block and "United States (US) is not in the EEA [" in block
-    paris = out.split("BLOCKING aws_s3_bucket.patient_records (health)")[1].split("\n\n")[0]
+    paris = out.split("BLOCKING aws_s3_bucket.patient_records (health, personal, sensitive)")[1].split("\n\n")[0]
     assert "PASS               SOV-HDS-002" in paris and "France (FR) is in the EEA" in paris
     assert "example-only-not-a-secret" not in out + err
     assert "\nSources:\n  [1] " in out
@@ -49,7 +49,7 @@ def test_example_json_report_contract(capsys):
     assert exports["type"] == "aws_s3_bucket"
     want = {"cloud": "aws", "region": "us-east-1", "country": "US", "origin": "provider", "eea": False}
     assert {k: exports["placement"][k] for k in want} == want
-    assert exports["data_classes"] == ["health"]
+    assert exports["data_classes"] == ["health", "personal", "sensitive"]  # health implies its parents (classes.yaml)
     assert res["aws_cloudwatch_log_group.app"]["data_classes"] == []
     by = {(f["policy_id"], f["address"]): f for f in report["findings"]}
     eea = by[("SOV-HDS-002", "aws_s3_bucket.analytics_exports")]

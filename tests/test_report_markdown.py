@@ -42,7 +42,7 @@ def test_example_comment(example_result):
     md = render_markdown(example_result)
     assert md.startswith("## ❌ sovpolicy: 5 blocking findings\n")
     assert "| 5 | 4 | 0 | 0 | 11 |" in md
-    block = md.split("#### `aws_s3_bucket.analytics_exports` (health)")[1].split("#### ")[0]
+    block = md.split("#### `aws_s3_bucket.analytics_exports` (health, personal, sensitive)")[1].split("#### ")[0]
     assert "1. holds health data: tag data_classification=health" in block
     assert "3. us-east-1 (US East (N. Virginia)) is in United States, outside the EEA [1]" in block
     assert "**❌ FAIL SOV-HDS-002**" in block and "- United States (US) is not in the EEA [" in block

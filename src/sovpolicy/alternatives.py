@@ -203,14 +203,16 @@ def report_lines(alts: Sequence[Alternative], shown: int = SHOWN) -> list[tuple[
     of the unconfirmed ones, or the plain answer that no place in the catalog qualifies."""
     good = [a for a in alts if a.qualified]
     doubtful = len(alts) - len(good)
-    maybe = (f"; {doubtful} more where no policy fails but some cannot be shown to pass "
+    maybe = (f"{doubtful} more where no policy fails but some cannot be shown to pass "
              "(`sovpolicy alternatives` lists them with why)") if doubtful else ""
     if not good:
-        return [(f"alternatives: no host in the catalog is shown to satisfy every policy that blocked it{maybe}", ())]
+        return [(f"alternatives: no host in the catalog is shown to satisfy every policy that blocked it"
+                 f"{'; ' + maybe if maybe else ''}", ())]
     out: list[tuple[str, tuple[Certification, ...]]] = [
         ("alternatives (catalog hosts where every policy that blocked it passes, nearest first):", ())]
     out += [(f"  {a.describe()}", a.certifications) for a in good[:shown]]
-    if len(good) > shown or doubtful:
-        more = f"… and {len(good) - shown} more qualified" if len(good) > shown else "…"
-        out.append((f"  {more}{maybe}", ()))
+    more = [f"{len(good) - shown} more qualified"] if len(good) > shown else []
+    more += [maybe] if maybe else []
+    if more:
+        out.append((f"  and {'; '.join(more)}", ()))
     return out

@@ -3,7 +3,8 @@
 One line per certified or qualified entry whose dates need a look: an expiry derived from
 the scheme's validity period (not given by a source), one that has passed or ends within
 the warning window, a certificate on a referential whose transition has ended, and one
-with no date at all (given or derived).
+with no date at all (given or derived). A passed derived end is not an expiry:
+it is the end of what the sources can show.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ def certificate_warnings(catalog: Catalog, today: dt.date, warn_days: int = 90) 
                 out.append(f"{name} has no date, given or derived (the {c.scheme} scheme has no sourced validity period)")
             continue
         derived = f" ({c.expiry_basis})" if c.expiry_basis else ""
-        if c.expires < today:
-            out.append(f"{name} expired on {c.expires.isoformat()}{derived}")
+        if c.expires < today and c.expiry_basis:
+            out.append(f"{name} is past its derived end, {c.expires.isoformat()}{derived}: "
+                       "no source shows it current (no renewal or newer report is sourced)")
+        elif c.expires < today:
+            out.append(f"{name} expired on {c.expires.isoformat()}")
         elif (c.expires - today).days <= warn_days:
             out.append(f"{name} expires on {c.expires.isoformat()}, in {(c.expires - today).days} days{derived}")
         elif c.expiry_basis:
