@@ -211,6 +211,26 @@ def summarise(runs: list[dict], ok_codes: set[int]) -> dict:
     }
 
 
+def report_stats(path: Path) -> dict | None:
+    """The JSON report's size, its number of findings and bytes per finding (what a lean
+    report is measured by), and how many distinct chains and hosts it writes."""
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    try:
+        import msgspec
+
+        doc = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
+        count = {k: len(msgspec.json.decode(doc[k], type=list[msgspec.Raw])) for k in ("findings", "chains", "hosts")
+                 if k in doc}
+    except ImportError:
+        full = json.loads(data)
+        count = {k: len(full[k]) for k in ("findings", "chains", "hosts") if k in full}
+    n = count.get("findings", 0)
+    return {"bytes": len(data), "findings": n, "bytes_per_finding": round(len(data) / n) if n else None,
+            "chains": count.get("chains"), "hosts": count.get("hosts")}
+
+
 def ratio(a, b):
     return round(a / b, 2) if a is not None and b else None
 
@@ -237,6 +257,10 @@ def print_table(res: dict) -> None:
           f"scan peak/file: {x(r['scan_peak_over_file'])}   "
           f"checkov/scan time: {x(r['checkov_over_scan_time'])}   "
           f"checkov/bare time: {x(r['checkov_over_bare_time'])}")
+    rep = res.get("report")
+    if rep:
+        print(f"JSON report: {rep['bytes'] / 1e6:.1f} MB, {rep['findings']} findings, {rep['bytes_per_finding']} bytes "
+              f"per finding, {rep['chains']} chains, {rep['hosts']} hosts written once each")
     sys.stdout.flush()
 
 
@@ -293,6 +317,7 @@ def main(argv=None) -> int:
     for n in sizes:
         plan = ensure_plan(cache, n, args.seed)
         size = plan.stat().st_size
+        (work / "scan-out.json").unlink(missing_ok=True)  # a report of this size only
         cmds: dict[str, list[str]] = {"bare": [args.python, str(HERE / "bare_decode.py"), str(plan)]}
         skipped: dict[str, str] = {}
         if scan_cmd:
@@ -326,6 +351,7 @@ def main(argv=None) -> int:
                     if name == "scan":
                         crashed = True
         commands = {k: summarise(v, ok_codes[k]) for k, v in runs.items()}
+        report = report_stats(work / "scan-out.json") if "scan" in cmds else None
         med = {k: commands[k]["median_s"] if k in commands else None for k in ("bare", "scan", "checkov")}
         res = {
             "n": n,
@@ -334,6 +360,7 @@ def main(argv=None) -> int:
             "file_mb": round(size / 1e6, 2),
             "commands": commands,
             "skipped": skipped,
+            "report": report,
             "ratios": {
                 "scan_over_bare_time": ratio(med["scan"], med["bare"]),
                 "scan_over_bare_cpu": ratio(commands.get("scan", {}).get("median_cpu_s"), commands["bare"]["median_cpu_s"]),

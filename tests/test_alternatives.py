@@ -158,7 +158,7 @@ def test_cli_answers_without_a_scan(capsys):
 def test_scan_reports_list_alternatives_for_blocking_resources(capsys):
     code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--pack", "secnumcloud", "--format", "json", *AS_OF)
     report = json.loads(out)
-    assert code == 1 and report["schema_version"] == "1.4" and len(report["catalog"]["digest"]) == 64
+    assert code == 1 and report["schema_version"] == "2.0" and len(report["catalog"]["digest"]) == 64
     records = next(r for r in report["resources"] if r["address"] == "aws_s3_bucket.patient_records")
     (alt,) = records["alternatives"]  # the qualified ones; the unconfirmed are counted
     assert records["alternatives_unconfirmed"] == 0

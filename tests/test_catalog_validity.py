@@ -144,7 +144,7 @@ def test_a_scope_condition_counts_only_once_the_project_confirms_it(tmp_path, ca
     assert hds["status"] == expected
     if not confirmed:
         assert any("covers it only if the OVHcloud Public Cloud project has the HDS option enabled and a Business or "
-                   "Enterprise support level" in r["text"] and "`confirmed: [ovh-hds-option]`" in r["text"] for r in hds["reasons"])
+                   "Enterprise support level" in r["text"] and "`confirmed: [ovh-hds-option]`" in r["text"] for r in report["chains"][hds["chain"]])
 
 
 def test_an_unknown_confirmed_condition_is_a_configuration_error(tmp_path, capsys):

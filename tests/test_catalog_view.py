@@ -127,5 +127,7 @@ def test_emc2_example_waiver_names_the_decision_ahead_of_its_end(capsys, tmp_pat
     hds = next(f for f in report["findings"] if f["policy_id"] == "SOV-HDS-001")
     assert hds["status"] == "unknown" and hds["blocking"] and code == 1  # Microsoft's 2018-referential certificate
     code, out, _ = run(capsys, "scan", str(tmp_path), "--no-cache", "--format", "json", "--as-of", "2026-12-21")
-    ext = next(f for f in json.loads(out)["findings"] if f["policy_id"] == "SOV-EXT-001")
-    assert ext["status"] == "fail" and any("its decision cnil-2023-146 ended on 2026-12-20" in r["text"] for r in ext["reasons"])
+    report = json.loads(out)
+    ext = next(f for f in report["findings"] if f["policy_id"] == "SOV-EXT-001")
+    assert ext["status"] == "fail" and any("its decision cnil-2023-146 ended on 2026-12-20" in r["text"]
+                                           for r in report["chains"][ext["chain"]])

@@ -40,7 +40,7 @@ def test_example_json_report_contract(capsys):
     code, out, _ = run(capsys, "scan", str(EXAMPLE_PLAN), "--format", "json", *AS_OF)
     assert code == 1
     report = json.loads(out)
-    assert report["schema_version"] == "1.4"
+    assert report["schema_version"] == "2.0"
     assert {r["input"] for r in report["resources"]} == {str(EXAMPLE_PLAN)}
     res = {r["address"]: r for r in report["resources"]}
     assert all(r["flows"] == [] for r in report["resources"])  # the example copies nothing elsewhere

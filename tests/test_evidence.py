@@ -54,9 +54,9 @@ def test_bundle_contents(bundle, pinned_catalog):
     pols = json.loads((bundle / "policies.json").read_text())
     assert [p["origin"] for p in pols] == ["builtin/" + name.removeprefix("policies/") for name in EXPECTED if name.startswith("policies/")]
     assert all(p["sha256"] == sha256_file(bundle / p["copy"]) for p in pols)
-    inventory = json.loads((bundle / "inventory.json").read_text())["resources"]
-    exports = next(r for r in inventory if r["address"] == "aws_s3_bucket.analytics_exports")
-    assert exports["placement"]["region"] == "us-east-1" and exports["host"]["parents"] == ["Amazon.com, Inc."]
+    inventory = json.loads((bundle / "inventory.json").read_text())
+    exports = next(r for r in inventory["resources"] if r["address"] == "aws_s3_bucket.analytics_exports")
+    assert exports["placement"]["region"] == "us-east-1" and inventory["hosts"][exports["host"]]["parents"] == ["Amazon.com, Inc."]
     assert json.loads((bundle / "findings.json").read_text())["summary"]["blocking"] == 5
     text = "".join(p.read_text() for p in bundle.rglob("*") if p.is_file())
     assert "example-only-not-a-secret" not in text  # plans are digested, never copied

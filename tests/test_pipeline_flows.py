@@ -188,7 +188,7 @@ def test_json_report_lists_flows_and_flow_findings(capsys):
     code = main(["scan", str(PLANS / "s3-replication" / "plan.json"), "--format", "json", "--pack", "hds",
                  "--as-of", AS_OF.isoformat()])
     report = json.loads(capsys.readouterr().out)
-    assert code == 1 and report["schema_version"] == "1.4"
+    assert code == 1 and report["schema_version"] == "2.0"
     bucket = next(r for r in report["resources"] if r["address"] == "aws_s3_bucket.records")
     first = bucket["flows"][0]
     assert {k: first["to"][k] for k in ("cloud", "region", "country", "eea", "origin")} == {

@@ -131,7 +131,7 @@ def test_cel_when_and_require(tmp_path, capsys):
     assert got == {"aws_s3_bucket.analytics_exports": "fail", "aws_s3_bucket.patient_records": "pass",
                    "module.archive.aws_s3_bucket.this": "pass"}
     exports = next(f for f in report["findings"] if f["address"] == "aws_s3_bucket.analytics_exports")
-    assert exports["reasons"][-1]["text"] == "the bucket is in Paris: not met"
+    assert report["chains"][exports["chain"]][-1]["text"] == "the bucket is in Paris: not met"
 
 
 def test_cel_error_is_unknown_not_pass(tmp_path, capsys):

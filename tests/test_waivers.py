@@ -55,7 +55,7 @@ def test_waiver_expired_yesterday_fails_and_says_so(tmp_path, capsys):
     _, report, _ = scan_json(capsys, str(EXAMPLE_PLAN), "--config", str(cfg))
     f = finding(report, "SOV-EXT-001", "aws_s3_bucket.patient_records")
     assert (f["status"], f["blocking"]) == ("fail", True)
-    assert "it expired on 2026-11-29" in f["reasons"][-1]["text"]
+    assert "it expired on 2026-11-29" in report["chains"][f["chain"]][-1]["text"]
 
 
 def test_glob_waiver_and_hard_mandatory_rejection(tmp_path, capsys):

@@ -184,9 +184,15 @@ def for_findings(finder: Finder, findings: Sequence[Finding], policies: Sequence
         if f.blocking:
             blocked.add(key)
     out = {}
+    hosts: dict[tuple[str | None, str | None, str], Host | None] = {}
     for key in sorted(blocked):
         res, ids = judged[key]
-        host = resolve_host(finder.catalog, res.placement, res.type) if res.placement.resolved else None
+        host = None
+        if res.placement.resolved:
+            place = (res.placement.cloud, res.placement.region, res.type)
+            if place not in hosts:
+                hosts[place] = resolve_host(finder.catalog, res.placement, res.type)
+            host = hosts[place]
         near = host.country if host is not None and host.country else None
         asked = [by_id[i] for i in sorted(ids) if i in by_id]
         out[key] = finder.find(res.type, res.placement.cloud, res.data_classes, asked, near)

@@ -109,13 +109,24 @@ class Classifier:
         """Classify every resource, follow the references that carry data, then add the
         classes each class implies."""
         found = propagate([self.classify(r) for r in resources])
-        return [implied(r, self.implications) for r in found] if self.implications else found
+        if not self.implications:
+            return found
+        memo: dict[tuple[Classification, ...], tuple[Classification, ...]] = {}  # the same classes imply the same
+        return [implied(r, self.implications, memo) for r in found]
 
 
-def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ...]]) -> Resource:
+def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ...]],
+            memo: dict[tuple[Classification, ...], tuple[Classification, ...]] | None = None) -> Resource:
     """The resource with every class its classes imply, transitively, each reason naming the
     class it comes from and why (``implied by health (tag data_classification=health): data
-    concerning health is a special category of personal data (GDPR art. 9)``)."""
+    concerning health is a special category of personal data (GDPR art. 9)``). ``memo``
+    keeps what each set of classifications implies, for many resources."""
+    if memo is not None:
+        more = memo.get(resource.classifications)
+        if more is None:
+            more = memo[resource.classifications] = implied(resource, implications).classifications[
+                len(resource.classifications):]
+        return replace(resource, classifications=resource.classifications + more) if more else resource
     have = {c.data_class: c for c in resource.classifications}
     added: list[Classification] = []
     todo = list(resource.classifications)

@@ -144,7 +144,8 @@ def _bundle_files(result: ScanResult, inputs: Sequence[Path], catalog: Catalog, 
         files["policies.json"] = dump_json(listed).encode()
     except OSError as exc:
         raise InputError(f"cannot read a file for the evidence bundle: {exc.strerror}", exc.filename) from None
-    files["inventory.json"] = dump_json({"resources": report_dict(result)["resources"]}).encode()
+    report = report_dict(result)
+    files["inventory.json"] = dump_json({"resources": report["resources"], "hosts": report["hosts"]}).encode()
     files["findings.json"] = render_json(result).encode()
     files["assessment-results.json"] = render_oscal(result, generated_at).encode()
     return files

@@ -16,8 +16,9 @@ from .config import Config
 from .decisions import bind_decisions
 from .errors import ConfigError, InputError, UsageError
 from .gate import NO_GATE, Gate
-from .model import Finding, Flow, Host, InputFile, Placement, Policy, Problem, Resource, ScanResult, Waiver
+from .model import Finding, Flow, Host, InputFile, Placement, Policy, Problem, Reason, Resource, ScanResult, Waiver
 from .policy import applies, evaluate, lowered_warnings
+from .policy.evaluate import placement_reason_of
 from .sources.base import ReadContext, Source
 from .sources.registry import check_path
 from .waivers import apply_waivers
@@ -89,12 +90,34 @@ def flow_targets(resource: Resource) -> list[tuple[int, Flow]]:
     return out
 
 
+def _group_key(res: Resource, host: Host | None) -> tuple[object, ...]:
+    """What a verdict on a resource without flows depends on, besides the policy: its type,
+    host, placement (but where it was read) and classifications. Resources with the same
+    key get the same findings but for their address (see :func:`evaluate_all`)."""
+    p = res.placement
+    return (res.type, id(host), p.cloud, p.region, p.origin, p.reason, p.provider,
+            tuple((c.data_class, c.reason, c.unknown) for c in res.classifications))
+
+
+def _alike(template: Finding, res: Resource, first_where: Reason, where_from: Reason) -> Finding:
+    """The finding ``template`` (of another resource of the same group) for ``res``: its
+    address in the message and its own placement reason (which says where it was read)."""
+    return replace(template, address=res.address, resource=res,
+                   reasons=tuple(where_from if r is first_where else r for r in template.reasons),
+                   message=res.address + template.message[len(template.address):])
+
+
 def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], catalog: Catalog,
                  as_of: dt.date, adequacy: frozenset[str] = frozenset(), gate: Gate = NO_GATE,
                  confirmed: frozenset[str] = frozenset()
                  ) -> tuple[list[Finding], dict[tuple[str, str], Host | None], dict[tuple[str, str, int], Host | None]]:
     """Resolve each resource's host (and each flow destination's) once and evaluate every
     applicable policy on the resource and on each of its flows.
+
+    Work is done once per distinct thing: resources without flows that share what a
+    verdict depends on (:func:`_group_key`) share one evaluation of each policy whose
+    verdict does not read the resource itself (no ``when``, no ``cel`` condition); the
+    others' findings are that one's with their own address and placement reason.
 
     Returns the findings sorted by (policy, input, address, flow: the resource itself
     first, then its flows in order), the hosts by resource identity ``(input, address)``,
@@ -105,12 +128,25 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
     flow_hosts: dict[tuple[str, str, int], Host | None] = {}
     cache: dict[tuple[str | None, str | None, str], Host | None] = {}
     eval_cache: dict[object, object] = {}  # host chains and condition outcomes, keyed by id(host)
+    groups: dict[tuple[object, ...], tuple[list[Finding], list[Policy], Reason]] = {}
+    shareable = [p for p in policies if not p.when and not p.has_cel]
+    own = [p for p in policies if p.when or p.has_cel]
 
     def host_of(placement: Placement, rtype: str) -> Host | None:
         key = (placement.cloud, placement.region, rtype)
         if key not in cache:
             cache[key] = resolve_host(catalog, placement, rtype)
         return cache[key]
+
+    def one(pol: Policy, res: Resource, host: Host | None, targets: list[tuple[int, Flow]]) -> None:
+        finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, gate=gate, confirmed=confirmed)
+        if finding is not None:
+            findings.append((-1, finding))
+        for i, f in targets:
+            finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, f,
+                               flow_hosts[(res.input, res.address, i)], gate=gate, confirmed=confirmed)
+            if finding is not None:
+                findings.append((i, finding))
 
     for res in resources:
         host = hosts[(res.input, res.address)] = host_of(res.placement, res.type)
@@ -119,16 +155,25 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
             flow_hosts[(res.input, res.address, i)] = host_of(f.to, res.type)
         if not res.classifications:  # every policy targets data classes: nothing applies
             continue
-        for pol in policies:
-            if applies(pol, res):
-                finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, gate=gate, confirmed=confirmed)
-                if finding is not None:
-                    findings.append((-1, finding))
-                for i, f in targets:
-                    finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, f,
-                                       flow_hosts[(res.input, res.address, i)], gate=gate, confirmed=confirmed)
-                    if finding is not None:
-                        findings.append((i, finding))
+        if res.flows:
+            for pol in policies:
+                if applies(pol, res):
+                    one(pol, res, host, targets)
+            continue
+        key = _group_key(res, host)
+        group = groups.get(key)
+        if group is None:
+            start = len(findings)
+            for pol in shareable:
+                if applies(pol, res):
+                    one(pol, res, host, [])
+            group = groups[key] = ([f for _, f in findings[start:]], [p for p in own if applies(p, res)],
+                                   placement_reason_of(res.placement, eval_cache))
+        else:
+            where_from = placement_reason_of(res.placement, eval_cache)
+            findings += [(-1, _alike(t, res, group[2], where_from)) for t in group[0]]
+        for pol in group[1]:
+            one(pol, res, host, [])
     findings.sort(key=lambda rf: (rf[1].policy_id, rf[1].resource.input, rf[1].address, rf[0]))
     return [f for _, f in findings], hosts, flow_hosts
 

@@ -57,6 +57,10 @@ class Reason:
 
     text: str
     source: SourceRef | None = None
+    at: str = ""
+    """Where this resource's own value was read (a plan path), when ``text`` ends with it in
+    parentheses: the JSON report leaves it out of the chains that findings share (it is the
+    resource's ``placement.evidence``)."""
 
 
 @dataclass(frozen=True)

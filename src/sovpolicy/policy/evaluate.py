@@ -35,11 +35,18 @@ def applies(policy: Policy, resource: Resource) -> bool:
 
 
 def placement_reason(p: Placement) -> Reason:
-    """One line saying where the region came from (or why it is unresolved)."""
-    at = f" ({p.evidence[0]})" if p.evidence else ""
+    """One line saying where the region came from (or why it is unresolved), ending with
+    where it was read (``Reason.at``)."""
+    at = p.evidence[0] if p.evidence else ""
+    where = f" ({at})" if at else ""
     if p.region is None:
-        return Reason(f"region unresolved: {p.reason or 'no region found'}{at}")
-    return Reason(f"region {p.cloud} {p.region} from {_ORIGIN_TEXT.get(p.origin, p.origin.value)}{at}")
+        return Reason(f"region unresolved: {p.reason or 'no region found'}{where}", at=at)
+    return Reason(f"region {p.cloud} {p.region} from {_ORIGIN_TEXT.get(p.origin, p.origin.value)}{where}", at=at)
+
+
+def placement_reason_of(p: Placement, memo: dict[Any, Any]) -> Reason:
+    """:func:`placement_reason`, once per placement object for as long as ``memo`` lives."""
+    return memoised(memo, ("placement", id(p)), p, placement_reason, p)
 
 
 def _entity(e: Entity) -> str:
@@ -146,7 +153,7 @@ def evaluate(policy: Policy, resource: Resource, host: Host | None, catalog: Cat
     if own is None:
         own = memo[("classes", why)] = _class_reasons(why)
     reasons: list[Reason] = list(own)
-    where_from = memoised(memo, ("placement", id(resource.placement)), resource.placement, placement_reason, resource.placement)
+    where_from = placement_reason_of(resource.placement, memo)
     reasons.append(where_from)
     chain_key: tuple[Any, ...] = ("chain", id(own), id(where_from))
     if host is not None and flow is None:  # a flow's verdict is about its destination's host

@@ -6,7 +6,7 @@ that removes or changes a field bumps the major.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import msgspec
@@ -15,12 +15,17 @@ from ..memo import memoised
 from ..model import Certification, Finding, Flow, Host, Placement, Reason, Resource, ScanResult, SourceRef
 from .common import ReportContext
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "2.0"
 """1.1 added ``warnings`` and the ``waiver`` object; 1.2 fills ``resources[].flows``, adds
 ``findings[].flow`` and ``placement.countries``; 1.3 adds ``input`` and ``notes``, and with
 ``scan --history`` ``findings[].history`` (``new``/``unchanged``) and ``history`` (the
 previous scan of the scope and the findings resolved since); 1.4 adds ``catalog.digest``,
-``resources[].alternatives`` and ``expiry_derived`` on certifications."""
+``resources[].alternatives`` and ``expiry_derived`` on certifications. 2.0 writes each
+distinct host and chain of reasons once: ``resources[].host`` is an index into ``hosts``,
+``findings[].reasons`` became ``findings[].chain``, an index into ``chains``, and a reason
+that names where the resource's own value was read says so with ``at`` instead (the place
+is the resource's ``placement.evidence``), so findings of resources placed alike share one
+chain."""
 
 
 _MEMO: dict[Any, Any] = {}
@@ -35,7 +40,16 @@ def _source(s: SourceRef | None) -> dict[str, Any] | None:
 
 
 def _reason(r: Reason) -> dict[str, Any]:
-    return memoised(_MEMO, ("reason", id(r)), r, lambda: {"text": r.text, "source": _source(r.source)})
+    return memoised(_MEMO, ("reason", id(r)), r, _reason_dict, r)
+
+
+def _reason_dict(r: Reason) -> dict[str, Any]:
+    if not r.at:
+        return {"text": r.text, "source": _source(r.source), "at": None}
+    # without the place it was read, one reason of many resources: one dict (chains are keyed by their dicts)
+    text = r.text.removesuffix(f" ({r.at})")
+    return memoised(_MEMO, ("reason at", text, id(r.source)), r.source,
+                    lambda: {"text": text, "source": _source(r.source), "at": "placement.evidence"})
 
 
 def _cert(c: Certification) -> dict[str, Any]:
@@ -89,7 +103,54 @@ def _flow_ref(f: Flow, h: Host | None) -> dict[str, Any]:
                "eea": h.eea if h else None}, "kind": f.kind, "via": f.via})
 
 
-def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]:
+class _Table:
+    """Values written once each, at the end of their section, and referenced by index."""
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {}
+        self.items: list[Any] = []
+
+    def ref(self, key: Any, make: Callable[[], Any]) -> int:
+        i = self.index.get(key)
+        if i is None:
+            i = self.index[key] = len(self.items)
+            self.items.append(make())
+        return i
+
+
+class _Refs:
+    """The report's shared tables: hosts and chains, each written once whatever the objects that say it."""
+
+    def __init__(self) -> None:
+        self.hosts = _Table()
+        self.chains = _Table()
+        self._chain_of: dict[int, tuple[tuple[Reason, ...], int]] = {}
+        self._by_ids: dict[tuple[int, ...], int] = {}
+        self._host_of: dict[int, tuple[Host, int]] = {}
+
+    def host(self, h: Host | None) -> int | None:
+        if h is None:
+            return None
+        hit = self._host_of.get(id(h))
+        if hit is None or hit[0] is not h:  # hosts alike (one per resource type) are written once
+            encoded = msgspec.json.encode(_host(h))
+            hit = self._host_of[id(h)] = (h, self.hosts.ref(encoded, lambda: msgspec.Raw(encoded)))
+        return hit[1]
+
+    def chain(self, chain: tuple[Reason, ...]) -> int:
+        hit = self._chain_of.get(id(chain))
+        if hit is None or hit[0] is not chain:
+            reasons = [_reason(r) for r in chain]  # each dict lives as long as the memo: ids are stable keys
+            ids = tuple(map(id, reasons))
+            index = self._by_ids.get(ids)
+            if index is None:  # equal dicts may be distinct objects: the same chain is written once
+                encoded = msgspec.json.encode(reasons)
+                index = self._by_ids[ids] = self.chains.ref(encoded, lambda: msgspec.Raw(encoded))
+            hit = self._chain_of[id(chain)] = (chain, index)
+        return hit[1]
+
+
+def _resource(r: Resource, h: Host | None, result: ScanResult, refs: _Refs) -> dict[str, Any]:
     return {
         "input": r.input,
         "address": r.address,
@@ -98,7 +159,7 @@ def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]
         "action": r.action,
         "location": {"path": r.location.path, "line": r.location.line} if r.location else None,
         "placement": _placement(r.placement, h),
-        "host": _host(h),
+        "host": refs.host(h),
         "data_classes": sorted(r.data_classes),
         "classified_by": [{"class": c.data_class, "reason": c.reason} for c in r.classifications],
         "flows": [_flow(f, result.flow_host(r, i)) for i, f in enumerate(r.flows)] if r.flows else (),
@@ -106,12 +167,6 @@ def _resource(r: Resource, h: Host | None, result: ScanResult) -> dict[str, Any]
         "alternatives": [_alternative(a) for a in result.alternatives.get(r.key, ()) if a.qualified],
         "alternatives_unconfirmed": sum(1 for a in result.alternatives.get(r.key, ()) if not a.qualified),
     }
-
-
-def _reasons(chain: tuple[Reason, ...]) -> msgspec.Raw:
-    """A finding's reasons, encoded once per distinct chain object (findings share them)."""
-    return memoised(_MEMO, ("chain", id(chain)), chain,
-                    lambda: msgspec.Raw(msgspec.json.encode([_reason(r) for r in chain])))
 
 
 def _waiver(w: Any) -> dict[str, Any] | None:
@@ -122,11 +177,11 @@ def _waiver(w: Any) -> dict[str, Any] | None:
             "decision_expires": w.decision_expires.isoformat() if w.decision_expires else None, "origin": w.origin}
 
 
-def _finding(f: Finding, result: ScanResult) -> dict[str, Any]:
+def _finding(f: Finding, result: ScanResult, refs: _Refs) -> dict[str, Any]:
     out = {
         "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status, "blocking": f.blocking,
         "severity": f.severity, "enforcement": f.enforcement, "input": f.resource.input, "address": f.address,
-        "message": f.message, "reasons": _reasons(f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
+        "message": f.message, "chain": refs.chain(f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
         "flow": None if f.flow is None else _flow_ref(f.flow, f.host),
     }
     if result.history is not None:
@@ -154,8 +209,11 @@ def _sections(result: ScanResult) -> Iterator[tuple[str, Any, bool]]:
                       "digest": result.catalog_digest}, False
     yield "as_of", result.as_of.isoformat(), False
     yield "inputs", list(result.inputs), False
-    yield "resources", (_resource(r, result.host(r), result) for r in result.resources), True
-    yield "findings", (_finding(f, result) for f in result.findings), True
+    refs = _Refs()
+    yield "resources", (_resource(r, result.host(r), result, refs) for r in result.resources), True
+    yield "hosts", iter(refs.hosts.items), True
+    yield "findings", (_finding(f, result, refs) for f in result.findings), True
+    yield "chains", iter(refs.chains.items), True
     yield "problems", ({"kind": p.kind, "message": p.message, "where": p.where} for p in result.problems), True
     yield "warnings", list(result.warnings), False
     yield "notes", list(result.notes), False

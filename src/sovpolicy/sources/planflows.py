@@ -38,6 +38,9 @@ def _child(node: Any, step: Step) -> Any:
     """One step down a decoded value or mask: a struct field, a map key, a list index."""
     if node is None or node is True or node is False:
         return None
+    if type(step) is str and type(node) is not list:  # the most asked: an attribute (a struct field) or a map key
+        value = node.get(step) if type(node) is dict else getattr(node, step, None)
+        return None if value is msgspec.UNSET else value
     if isinstance(step, int):
         if isinstance(node, list):
             return node[step] if step < len(node) else None
@@ -233,6 +236,10 @@ class PlanSubject:
         if path and isinstance(path[0], str) and path[0] not in self._flows.decoded:
             return self._configured(path[0]) if len(path) == 1 else None
         node, unknown, sensitive = self._inst.fields, self._inst.unknown, self._sens
+        if unknown is None and sensitive is None:  # nothing marked: the value alone
+            for step in path:
+                node = _child(node, step)
+            return node
         for step in path:
             if unknown is True:
                 return UNKNOWN

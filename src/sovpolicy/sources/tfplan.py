@@ -534,8 +534,7 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanS
         tags = reader.tags(inst, sens, notes, unread)
         attrs: dict[str, object] = {}
         if inst.fields is not None:
-            for name in inst.fields.__struct_fields__:
-                value = getattr(inst.fields, name)
+            for name, value in zip(inst.fields.__struct_fields__, msgspec.structs.astuple(inst.fields)):
                 if value is not msgspec.UNSET and name not in skip:
                     mask = getattr(sens, name, None) if sens is not None else None
                     attrs[name] = _redact(value, mask)

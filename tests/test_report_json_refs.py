@@ -1,0 +1,87 @@
+"""JSON report 2.0: hosts and chains written once and referenced, findings shared by
+resources placed alike, and the sliced plan decode's errors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from conftest import AS_OF
+
+from sovpolicy.errors import InputError
+from sovpolicy.pipeline import evaluate_all
+from sovpolicy.policy import applies, evaluate
+from sovpolicy.report.json import render_json
+from sovpolicy.sources.tfplan import read_plan
+
+
+def test_chains_and_hosts_expand_to_every_finding_reasons(example_result):
+    report = json.loads(render_json(example_result))
+    assert report["schema_version"] == "2.0"
+    evidence = {(r["input"], r["address"]): r["placement"]["evidence"] for r in report["resources"]}
+    for f, finding in zip(report["findings"], example_result.findings, strict=True):
+        texts = [r["text"] + (f" ({evidence[(f['input'], f['address'])][0]})" if r["at"] else "")
+                 for r in report["chains"][f["chain"]]]
+        assert texts == [r.text for r in finding.reasons]
+    # five resources on one host (one per type in memory): written once; 20 findings, fewer chains
+    assert len(report["hosts"]) == 1 and {r["host"] for r in report["resources"]} == {0}
+    assert report["hosts"][0]["parents"] == ["Amazon.com, Inc."]
+    assert len(report["chains"]) < len(report["findings"]) == 20
+    # the place the region was read is the resource's, not the chain's
+    at = [r for chain in report["chains"] for r in chain if r["at"]]
+    assert at and all(r["text"] == "region aws eu-west-3 from a literal in its provider configuration"
+                      or r["text"] == "region aws us-east-1 from a literal in its provider configuration" for r in at)
+
+
+def test_resources_placed_alike_share_one_chain(example_result):
+    report = json.loads(render_json(example_result))
+    by = {(f["policy_id"], f["address"]): f["chain"] for f in report["findings"]}
+    # both in eu-west-3 by the default provider configuration, both tagged health
+    assert by[("SOV-HDS-002", "aws_s3_bucket.patient_records")] == by[("SOV-HDS-002", "module.archive.aws_s3_bucket.this")]
+    assert by[("SOV-HDS-002", "aws_s3_bucket.patient_records")] != by[("SOV-HDS-002", "aws_s3_bucket.analytics_exports")]
+
+
+def test_grouped_evaluation_gives_each_resource_its_own_findings(example_scan, pinned_catalog):
+    """evaluate_all shares one evaluation among resources alike: the findings are those of
+    evaluating every policy on every resource on its own."""
+    result, policies = example_scan
+    resources = list(result.resources)
+    # a sixth resource placed and classified as patient_records, read at another place
+    twin = replace(resources[3], address="aws_s3_bucket.twin",
+                   placement=replace(resources[3].placement, evidence=("somewhere.else.region",)))
+    assert resources[3].address == "aws_s3_bucket.patient_records" and not any(r.flows for r in resources)
+    resources.append(twin)
+    grouped, _, _ = evaluate_all(resources, policies, pinned_catalog, AS_OF)
+    alone = []
+    for res in resources:
+        host = result.host(resources[3]) if res is twin else result.host(res)
+        for pol in policies:
+            if applies(pol, res) and res.classifications:
+                f = evaluate(pol, res, host, pinned_catalog, AS_OF)
+                if f is not None:
+                    alone.append(f)
+
+    def view(f):
+        return (f.policy_id, f.address, f.status, f.blocking, f.message, [r.text for r in f.reasons], f.resource.address)
+
+    assert sorted(map(view, grouped)) == sorted(map(view, alone))
+    mine = [f for f in grouped if f.address == "aws_s3_bucket.twin"]
+    assert mine and all(f.reasons[1].text.endswith("(somewhere.else.region)") and f.message.startswith("aws_s3_bucket.twin (")
+                        for f in mine)
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ('{"format_version": "1.2", "resource_changes": [{"address": "a.b", "type": "a", "change": {"actions": ["create"]}},'
+     ' {"address": 3}]}', "$.resource_changes[1].address"),
+    ('{"format_version": "1.2", "resource_changes": [{"address": "a.b", "change": {"actions": "create"}}]}',
+     "$.resource_changes[0].change.actions"),
+    ('{"format_version": "1.2", "resource_changes": [{"address": "a.b", "change": {"actions": ["create"]}}],'
+     ' "configuration": {"provider_config": 3}}', "$.configuration.provider_config"),
+])
+def test_a_change_decoded_from_its_slice_fails_as_a_whole_decode(tmp_path, catalog, text, needle):
+    p = tmp_path / "plan.json"
+    p.write_text(text)
+    with pytest.raises(InputError) as err:
+        read_plan(p, catalog)
+    assert needle in str(err.value) and err.value.where == str(p)
