@@ -236,6 +236,16 @@ class PlanSubject:
         if path and isinstance(path[0], str) and path[0] not in self._flows.decoded:
             return self._configured(path[0]) if len(path) == 1 else None
         node, unknown, sensitive = self._inst.fields, self._inst.unknown, self._sens
+        if len(path) == 1 and type(path[0]) is str:  # one attribute of the resource: most questions
+            if unknown is True:
+                return UNKNOWN
+            if sensitive is True:
+                return SENSITIVE
+            if unknown is not None and _child(unknown, path[0]) is True:
+                return UNKNOWN
+            if sensitive is not None and _child(sensitive, path[0]) is True:
+                return SENSITIVE
+            return _child(node, path[0])
         if unknown is None and sensitive is None:  # nothing marked: the value alone
             for step in path:
                 node = _child(node, step)
