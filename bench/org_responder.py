@@ -294,6 +294,12 @@ class Aws:
     def opensearch__ListDomainNames(self, p: dict[str, Any], a: str, r: str, path: str) -> dict[str, Any]:
         return {"DomainNames": []}
 
+    def ecr__DescribeRegistry(self, p: dict[str, Any], a: str, r: str, path: str) -> dict[str, Any]:
+        return {"registryId": a, "replicationConfiguration": {"rules": []}}
+
+    def ecr__DescribeRepositories(self, p: dict[str, Any], a: str, r: str, path: str) -> dict[str, Any]:
+        return {"repositories": []}
+
     # --- the organisation's aggregated inventories
     def _all_items(self) -> list[tuple[str, str, str]]:
         """Every configuration item of the organisation as (account, region, JSON text), made

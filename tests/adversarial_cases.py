@@ -77,6 +77,13 @@ def tf_bucket(tags: str = 'tags = { data_classification = "health" }', region: s
     return AWS_TF % region + f'resource "aws_s3_bucket" "records" {{\n  bucket = "b"\n  {tags}\n}}\n' + extra
 
 
+ECR_REPO = 'resource "aws_ecr_repository" "r" {\n  name = "records"\n  tags = { data_classification = "health" }\n}\n'
+ECR_REPLICATION = ('resource "aws_ecr_replication_configuration" "c" {\n  replication_configuration {\n    rule {\n'
+                   '      destination {\n        region = "us-east-1"\n        registry_id = "111122223333"\n      }\n'
+                   '%s    }\n  }\n}\n')
+ECR_FILTER = '      repository_filter {\n        filter = var.prefix\n        filter_type = "PREFIX_MATCH"\n      }\n'
+
+
 def nest(depth: int, leaf: str = "1", key: str | None = None) -> str:
     """JSON nested ``depth`` levels (lists, or objects under ``key``)."""
     if key is None:
@@ -289,6 +296,15 @@ CASES: list[Case] = [
                                                                              "registry_id": "111122223333"}]}]}]}}, {
         "type": "aws_ecr_repository", "name": "r", "values": {"name": "r", "tags": dict(HEALTH)}}])},
        ["scan", "plan.json", "--pack", "eea-residency"], 1),
+    _c("ecr-replication-source", "fail-open", {"main.tf": AWS_TF % "eu-west-3" + ECR_REPO + ECR_REPLICATION % ""},
+       ["scan", ".", "--pack", "eea-residency"], 1),
+    _c("ecr-replication-filter-unknown", "fail-open", {"main.tf": AWS_TF % "eu-west-3" + 'variable "prefix" {}\n' + ECR_REPO
+                                                       + ECR_REPLICATION % ECR_FILTER},
+       ["scan", ".", "--pack", "eea-residency"], 1),
+    _c("unruled-pattern-block", "fail-open", {"plan.json": plan([{
+        "type": "aws_mq_broker", "name": "b", "values": {"broker_name": "b", "tags": dict(HEALTH), "data_replication_mode": "CRDR"},
+        "expressions": {"data_replication_mode": {"constant_value": "CRDR"}}}])},
+       ["scan", "plan.json", "--pack", "eea-residency"], 1),
     _c("unruled-replica-block", "fail-open", {"plan.json": plan([{
         "type": "aws_dynamodb_table", "name": "t",
         "values": {"name": "t", "tags": dict(HEALTH), "replica_configuration": [{"region_name": "us-east-1"}]}}])},
@@ -329,6 +345,11 @@ CASES: list[Case] = [
     _c("leak-var-file-cache", "leak", {"main.tf": 'variable "pw" {\n  sensitive = true\n}\n' + tf_bucket(),
                                        "secret.tfvars": f'pw = "{CANARY}"\n'},
        ["scan", ".", "--var-file", "secret.tfvars", "--cache-dir", "cache"], {1}, canary=True),
+    # found by the HCL fuzz test: a broken variable header shifts the quoting, and the parse
+    # error quoted the sensitive default as the unexpected word (on the terminal and in the cache)
+    _c("leak-parse-error-word", "leak", {"main.tf": 'variable "pw${" {\n  sensitive = true\n  default = "'
+                                                    + CANARY + '"\n}\n' + tf_bucket()},
+       ["scan", ".", "--cache-dir", "cache"], {2, 3}, canary=True),
     _c("leak-explain-sensitive-region", "leak", {"plan.json": plan([bucket({"region": CANARY}, sensitive={"region": True})])},
        ["explain", "aws_s3_bucket.records", "--plan", "plan.json"], 0, canary=True),
     _c("leak-sensitive-tag-value", "leak", {"plan.json": plan([bucket({"tags": {**HEALTH, "owner": CANARY}},

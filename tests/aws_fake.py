@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 from moto.server import ThreadedMotoServer
 
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
-JSON_SERVICES = {"dynamodb", "kms", "tagging", "secretsmanager", "config", "organizations"}
+JSON_SERVICES = {"dynamodb", "kms", "tagging", "secretsmanager", "config", "organizations", "ecr"}
 REST_JSON = {"lambda", "backup", "elasticfilesystem", "es", "resource-explorer-2"}
 EC2 = {"ec2"}
 REST_XML = {"s3", "cloudfront", "route53"}

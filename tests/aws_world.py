@@ -2,7 +2,8 @@
 
 Management account 123456789012 (moto's default) with health-tagged resources in
 eu-west-3, eu-west-2 and us-east-1, an S3 replication and an RDS read replica into
-us-east-1, a DynamoDB global table (eu-west-3 + us-east-1), an untagged bucket, a Lambda
+us-east-1, a DynamoDB global table (eu-west-3 + us-east-1), an ECR registry in eu-west-3
+replicating its "patients" repositories to us-east-1, an untagged bucket, a Lambda
 environment variable, an RDS master password and a secret value that must never appear
 anywhere (CANARY); an organisation with two member accounts, each with one health bucket
 or table.
@@ -106,6 +107,14 @@ def build(with_org: bool = True) -> World:
     plan = _client("backup", "eu-west-3").create_backup_plan(BackupPlan={"BackupPlanName": "daily", "Rules": [
         {"RuleName": "daily", "TargetBackupVaultName": "local", "CopyActions": [{"DestinationBackupVaultArn": dr}]}]})
     w.arns["backup_plan"] = plan["BackupPlanArn"]
+    # ECR: the Paris registry replicates the repositories whose name starts with "patients"
+    # to us-east-1; "web" is not selected by the filter
+    ecr = _client("ecr", "eu-west-3")
+    for key, name in (("repository", "patients-api"), ("web_repository", "web")):
+        w.arns[key] = ecr.create_repository(repositoryName=name, tags=HEALTH)["repository"]["repositoryArn"]
+    ecr.put_replication_configuration(replicationConfiguration={"rules": [{
+        "destinations": [{"region": "us-east-1", "registryId": MGMT}],
+        "repositoryFilters": [{"filter": "patients", "filterType": "PREFIX_MATCH"}]}]})
     role = _client("iam", "us-east-1").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     w.arns["role"] = role
     fn = _client("lambda", "eu-west-3").create_function(
@@ -129,6 +138,22 @@ def build(with_org: bool = True) -> World:
                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
                 w.arns[f"member{n}"] = t["TableDescription"]["TableArn"]
     return w
+
+
+def ecr_tags(arns: dict[str, str]) -> Any:
+    """What moto leaves out of the tagging API's answer: ECR repositories and their tags
+    (the real GetResources lists them)."""
+    repos = [arns[k] for k in ("repository", "web_repository") if k in arns]
+
+    def rewrite(body: dict[str, Any], region: str) -> dict[str, Any]:
+        listed = {m.get("ResourceARN") for m in body.get("ResourceTagMappingList", [])}
+        if not any(f":{MGMT}:" in str(arn) for arn in listed):
+            return body  # another account's answer (the request does not say whose)
+        body.setdefault("ResourceTagMappingList", []).extend(
+            {"ResourceARN": arn, "Tags": HEALTH} for arn in repos if f":{region}:" in arn and arn not in listed)
+        return body
+
+    return rewrite
 
 
 def global_table(body: dict[str, Any], region: str) -> dict[str, Any]:

@@ -16,9 +16,7 @@ import pytest
 from adversarial_cases import CASES, run_case
 
 #: reproducers not fixed yet (strict xfail: remove a name when its fix lands)
-OPEN: frozenset[str] = frozenset({
-    "ecr-replication",
-})
+OPEN: frozenset[str] = frozenset()
 
 pytestmark = pytest.mark.slow
 

@@ -69,6 +69,7 @@ def world(fake):
     fake.reset()
     w = aws_world.build()
     _standard_rules(fake)
+    fake.rewrite["GetResources"] = aws_world.ecr_tags(w.arns)
     return w
 
 
@@ -94,7 +95,7 @@ def test_health_resources_block_by_arn_and_the_untagged_bucket_does_not(world, a
     result, _, _ = account_scan
     a = world.arns
     expected = {a[k] for k in ("records", "replica_bucket", "london", "db", "db_replica", "table_eu-west-3", "table_us-east-1",
-                               "volume", "key", "secret", "function")}
+                               "volume", "key", "secret", "function", "repository", "web_repository")}
     expected.add(a["secret"].replace(":eu-west-3:", ":eu-west-2:"))  # the secret's replica, tags and all
     assert {f.address for f in result.findings if f.blocking} == expected
     res = _by_arn(result)
@@ -129,7 +130,7 @@ def test_copies_in_other_regions_are_flows_judged_at_their_destination(world, ac
     result, _, _ = account_scan
     res = _by_arn(result)
     a = world.arns
-    keys = ("records", "db", "table_eu-west-3", "key", "secret", "backup_plan")
+    keys = ("records", "db", "table_eu-west-3", "key", "secret", "backup_plan", "repository", "web_repository")
     flows = {k: [(f.to.region, f.kind.value, f.rule) for f in res[a[k]].flows] for k in keys}
     assert flows == {
         "records": [("us-east-1", "replicate", "aws-s3-replication")],
@@ -138,11 +139,13 @@ def test_copies_in_other_regions_are_flows_judged_at_their_destination(world, ac
         "key": [("us-east-1", "replicate", "aws-kms-multi-region")],
         "secret": [("eu-west-2", "replicate", "aws-secret-replica")],
         "backup_plan": [("us-east-1", "copy", "aws-backup-copy-action")],
+        "repository": [("us-east-1", "replicate", "aws-ecr-registry-replication")],
+        "web_repository": [],  # not selected by the registry's repository filter
     }
     assert [f.via for f in res[a["records"]].flows] == [a["replica_bucket"]]
     assert [f.via for f in res[a["db"]].flows] == [a["db_replica"]]
     hds2 = {(f.address, f.flow.to.region if f.flow else None): f.status for f in result.findings if f.policy_id == "SOV-HDS-002"}
-    for k in ("records", "db", "table_eu-west-3"):
+    for k in ("records", "db", "table_eu-west-3", "repository"):
         assert hds2[(a[k], None)] is Status.PASS  # Paris is in the EEA...
         assert hds2[(a[k], "us-east-1")] is Status.FAIL  # ...its copy in us-east-1 is not
     assert hds2[(a["london"], None)] is Status.FAIL
@@ -153,7 +156,7 @@ def test_denied_region_is_one_problem_naming_account_region_and_calls(account_sc
     denied = [p for p in result.problems if p.where == f"aws:{MGMT}:{DENIED}"]
     assert [p.kind for p in denied] == ["aws-access-denied"]
     msg = denied[0].message
-    assert msg.startswith(f"account {MGMT}, region {DENIED}: 17 calls failed (AccessDenied")
+    assert msg.startswith(f"account {MGMT}, region {DENIED}: 19 calls failed (AccessDenied")
     for call in ("tag:GetResources", "rds:DescribeDBInstances", "dynamodb:ListTables", "kms:ListKeys"):
         assert call in msg
     assert not [r for r in result.resources if r.placement.region == DENIED]
@@ -213,10 +216,10 @@ def test_api_calls_grow_with_regions_not_resources(world, fake):
         _, source = _run("--aws", "--regions", regions)
         counts[regions] = source.sessions.log.counts
     one, two = counts["eu-west-2"], counts["eu-west-2,eu-west-3"]
-    # one more region adds its 17 list calls and one detail call per table, key and secret
+    # one more region adds its 19 list calls and one detail call per table, key and secret
     # of that region (the S3 calls are per account and already counted)
     # eu-west-3 has 2 buckets, a table, a key, a secret and a backup plan
-    assert sum(two.values()) - sum(one.values()) == 17 + 2 + 4
+    assert sum(two.values()) - sum(one.values()) == 19 + 2 + 4
     assert one["rds:DescribeDBInstances"] == 1 and two["rds:DescribeDBInstances"] == 2
 
 

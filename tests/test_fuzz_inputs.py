@@ -66,7 +66,8 @@ _json = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=
                                                       st.dictionaries(st.text(max_size=6), inner, max_size=4)),
                      max_leaves=12)
 _TYPES = ["aws_s3_bucket", "aws_db_instance", "azurerm_storage_account", "google_storage_bucket", "outscale_volume",
-          "scaleway_instance_volume", "aws_secretsmanager_secret", "aws_s3_bucket_replication_configuration", "x"]
+          "scaleway_instance_volume", "aws_secretsmanager_secret", "aws_s3_bucket_replication_configuration",
+          "aws_ecr_repository", "aws_ecr_replication_configuration", "x"]
 _PROVIDERS = ["hashicorp/aws", "hashicorp/azurerm", "hashicorp/google", "outscale/outscale", "scaleway/scaleway",
               "example/none", ""]
 _ACTIONS = st.one_of(st.sampled_from([["create"], ["update"], ["delete", "create"], ["no-op"], ["read"], ["delete"]]),
@@ -78,10 +79,12 @@ def _change(draw):
     rtype = draw(st.sampled_from(_TYPES))
     name = draw(st.sampled_from(["a", "b", "c"]))
     values = draw(st.dictionaries(st.sampled_from(["region", "location", "tags", "labels", "replica", "bucket",
-                                                   "tags_all", "replication_configuration", "zone"]), _json, max_size=4))
+                                                   "tags_all", "replication_configuration", "zone", "name",
+                                                   "registry_id", "georeplications", "data_replication_mode"]),
+                                  _json, max_size=4))
     sensitive: dict = {}
     # the canary only ever sits under a sensitive mark
-    where = draw(st.sampled_from(["region", "location", "tags", "owner", "bucket", "whole", None]))
+    where = draw(st.sampled_from(["region", "location", "tags", "owner", "bucket", "name", "registry_id", "whole", None]))
     if where == "whole":
         values["secret"] = CANARY
         sensitive = True  # type: ignore[assignment]
@@ -151,7 +154,8 @@ def _expr_of(inner):
 
 
 _exprs = st.recursive(_atoms, _expr_of, max_leaves=6)
-_META = st.sampled_from(["count", "for_each", "region", "tags", "location", "bucket", "replica"])
+_META = st.sampled_from(["count", "for_each", "region", "tags", "location", "bucket", "replica", "name",
+                         "replication_configuration", "georeplications"])
 
 
 @st.composite
@@ -163,7 +167,8 @@ def _module(draw):
     for i in range(draw(st.integers(1, 3))):
         attrs = draw(st.dictionaries(_META, _exprs, max_size=3))
         body = "\n".join(f"  {k} = {v}" for k, v in attrs.items())
-        rtype = draw(st.sampled_from(["aws_s3_bucket", "aws_secretsmanager_secret", "azurerm_storage_account"]))
+        rtype = draw(st.sampled_from(["aws_s3_bucket", "aws_secretsmanager_secret", "azurerm_storage_account",
+                                      "aws_ecr_repository", "aws_ecr_replication_configuration"]))
         lines.append(f'resource "{rtype}" "r{i}" {{\n{body}\n  tags = {{ data_classification = "health" }}\n}}')
     if draw(st.booleans()):
         lines.append(f"locals {{\n  a = {draw(_exprs)}\n}}")

@@ -73,9 +73,9 @@ def test_per_account_loop_makes_the_calls_the_readme_formula_gives(org):
     accounts, regions = 3, 2
     src, out, counts, _ = _read(org, accounts, "--aws-inventory", "api", "--regions", ",".join(REGIONS[:regions]))
     buckets = len(REGIONS)  # each account has a bucket in each of the 17 regions, 2 of them scanned
-    expected = (1 + accounts * (1 + 4 + 17 * regions) + accounts * buckets + accounts * regions + accounts * regions * 4
+    expected = (1 + accounts * (1 + 4 + 19 * regions) + accounts * buckets + accounts * regions + accounts * regions * 4
                 + 1 + (accounts - 1))  # ListAccounts (one page), AssumeRole per member account
-    assert expected == 202
+    assert expected == 214
     assert sum(counts.values()) == expected == src.sessions.log.total
     assert counts["aws sts:AssumeRole"] == accounts - 1 and counts["aws ec2:DescribeRegions"] == accounts
     assert counts["aws resourcegroupstaggingapi:GetResources"] == accounts * regions

@@ -10,7 +10,9 @@ multi-regions, dual-regions, a global edge). The readers apply these rules throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,36 @@ def norm_value(value: str) -> str:
     return value.replace("-", "").replace("_", "").casefold()
 
 
+#: how a scope filter compares a resource's name with the filter's value
+MATCHES = ("prefix", "exact")
+
+
+@dataclass(frozen=True)
+class FlowScope:
+    """A flow rule that names no resource: its flows belong to every resource of
+    ``types`` in the same account and region as the resource that declares it (an ECR
+    replication configuration copies the whole registry).
+
+    Attributes:
+        types: the resource types that receive the flows.
+        account: the attribute naming the account on both sides (compared when both are
+            known; otherwise the provider configuration decides), or ``()``.
+        filter_each: the blocks, inside each rule element, that filter the resources
+            (none: every resource), or ``()``.
+        filter_value, filter_type: inside each filter block, the value and its type.
+        matches: normalised filter type (:func:`norm_value`) -> one of :data:`MATCHES`.
+        name: the attribute of the receiving resource that the filter is matched against.
+    """
+
+    types: frozenset[str]
+    account: tuple[str, ...]
+    filter_each: tuple[str, ...]
+    filter_value: tuple[str, ...]
+    filter_type: tuple[str, ...]
+    matches: Mapping[str, str]
+    name: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class FlowRule:
     """One way a resource type sends its data to another placement.
@@ -51,6 +83,8 @@ class FlowRule:
         attribute: path (inside each block) of the attribute that names the destination.
         meaning: what the rule says, in words.
         source: provenance (provider documentation).
+        scope: when set, the flows belong to the resources the scope selects, not to this one.
+        covers: other replica-shaped attribute names of the type the rule accounts for.
     """
 
     id: str
@@ -65,6 +99,8 @@ class FlowRule:
     attribute: tuple[str, ...]
     meaning: str
     source: SourceRef
+    scope: FlowScope | None = None
+    covers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -128,6 +164,58 @@ class RegionPair:
     source: SourceRef
 
 
+@dataclass(frozen=True)
+class CopyShapes:
+    """Attribute names shaped like a copy to another place (``unruled_copies`` in
+    ``flows.yaml``): names and glob patterns, less the names known not to be copies.
+
+    Attributes:
+        patterns: names and glob patterns (``*`` any run of characters) of copy-shaped
+            attributes.
+        not_copies: names and glob patterns that a pattern matches but that name no
+            copy elsewhere (identifiers, counts of in-place replicas, switches).
+        off_values: string values that mean "no copy" (``NONE``, ``DISABLED``), compared
+            without case.
+    """
+
+    patterns: tuple[str, ...] = ()
+    not_copies: tuple[str, ...] = ()
+    off_values: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        def compiled(globs: Iterable[str]) -> re.Pattern[str] | None:
+            parts = [fnmatch.translate(g) for g in globs]
+            return re.compile("|".join(parts)) if parts else None
+
+        object.__setattr__(self, "_yes", compiled(self.patterns))
+        object.__setattr__(self, "_no", compiled(g for g in self.not_copies if "." not in g))
+        object.__setattr__(self, "_no_typed", compiled(g for g in self.not_copies if "." in g))
+
+    def matches(self, name: str, rtype: str = "") -> bool:
+        """True when attribute ``name`` (of a resource of type ``rtype``) is copy-shaped and
+        not a known non-copy (``not_copies`` entries are names, or ``type.name``)."""
+        yes: re.Pattern[str] | None = self.__dict__["_yes"]
+        if yes is None or yes.match(name) is None:
+            return False
+        no: re.Pattern[str] | None = self.__dict__["_no"]
+        typed: re.Pattern[str] | None = self.__dict__["_no_typed"]
+        if no is not None and no.match(name) is not None:
+            return False
+        return not (typed is not None and rtype and typed.match(f"{rtype}.{name}") is not None)
+
+    def exact(self) -> frozenset[str]:
+        """The patterns without a wildcard: plain names."""
+        return frozenset(p for p in self.patterns if "*" not in p)
+
+    def literals(self) -> tuple[bytes, ...]:
+        """For each pattern, its longest run without a wildcard, less those that hold a
+        shorter one (``replica`` stands for ``_replicas``): a name some pattern matches
+        contains one of them (a cheap first test on raw bytes)."""
+        runs = {max(p.split("*"), key=len).strip("_") for p in self.patterns}
+        runs.discard("")
+        return tuple(sorted(r.encode() for r in runs if not any(o != r and o in r for o in runs)))
+
+
 @dataclass
 class FlowCatalog:
     """Every data-flow fact, indexed for the readers.
@@ -142,9 +230,11 @@ class FlowCatalog:
     pairs: dict[tuple[str, str], RegionPair] = field(default_factory=dict)
     unpaired: dict[tuple[str, str], SourceRef] = field(default_factory=dict)
     groups: dict[tuple[str, str], LocationGroup] = field(default_factory=dict)
-    unruled_copies: frozenset[str] = frozenset()
+    copy_shapes: CopyShapes = field(default_factory=CopyShapes)
     """Replica-shaped attribute names: set on a type no rule reads them for, a copy to an
     unknown place (``unruled_copies`` in ``flows.yaml``)."""
+    scoped: frozenset[str] = frozenset()
+    """Types some scoped flow rule gives flows to (an ECR registry's repositories)."""
 
     def group(self, cloud: str | None, code: str | None) -> LocationGroup | None:
         """The location group ``code`` of ``cloud``, case-insensitively, or None."""
@@ -167,15 +257,31 @@ class FlowCatalog:
                 for p in (r.when, r.attribute):
                     if p and not r.each:
                         names.add(p[0])
-        return frozenset(names | self.unruled_copies)
+                if r.scope is not None:
+                    names.update(p[0] for p in (r.scope.account, r.scope.name) if p)
+        return frozenset(names | self.copy_shapes.exact())
 
-    def unruled(self, rtype: str) -> frozenset[str]:
-        """The replica-shaped attributes no flow rule of ``rtype`` reads."""
+    def covered(self, rtype: str) -> frozenset[str]:
+        """The attribute names the flow and propagation rules of ``rtype`` read or account for."""
         read = {(r.each or r.when or r.attribute or ("",))[0] for r in self.rules.get(rtype, ())}
-        return self.unruled_copies - read
+        read.update(n for r in self.rules.get(rtype, ()) for n in r.covers)
+        read.update(p.attribute[0] for p in self.propagation.get(rtype, ()) if p.attribute)
+        return frozenset(read)
 
 
 SourceOf = Callable[[dict[str, Any], str], SourceRef]
+
+
+def _scope(item: dict[str, Any], where: str) -> FlowScope:
+    """The ``scope`` of a flow rule, its types checked against the rule's provider."""
+    raw = item["scope"]
+    for t in raw["types"]:
+        if not _type_matches(t, item["provider"]):
+            raise CatalogError(f"scope type {t!r} is not a resource type of provider {item['provider']!r}", where)
+    f = raw.get("filter") or {}
+    return FlowScope(frozenset(raw["types"]), split_path(raw.get("account")), split_path(f.get("each")),
+                     split_path(f.get("value")), split_path(f.get("type")),
+                     {norm_value(str(k)): str(v) for k, v in (f.get("match") or {}).items()}, split_path(f.get("name")))
 
 
 def _type_matches(rtype: str, provider: str) -> bool:
@@ -258,12 +364,15 @@ def build_flow_catalog(raw: Mapping[str, Mapping[Any, dict[str, Any]]], source: 
         if dest["resolve"] == "global" and out.global_group(cloud) is None:
             raise CatalogError(f"resolve: global, but cloud {cloud!r} has no location group of kind global", w)
         when = item.get("when") or {}
+        scope = _scope(item, w) if item.get("scope") else None
         rules.setdefault(item["type"], []).append(FlowRule(
             rid, item["type"], item["provider"], FlowKind(item["kind"]), split_path(item.get("each")),
             split_path(when.get("attribute")), frozenset(norm_value(str(v)) for v in when.get("in") or ()),
             None if when.get("default") is None else str(when["default"]), dest["resolve"],
-            split_path(dest.get("attribute")), " ".join(str(item["meaning"]).split()), source(item, w)))
+            split_path(dest.get("attribute")), " ".join(str(item["meaning"]).split()), source(item, w),
+            scope, frozenset(item.get("covers") or ())))
     out.rules = {t: tuple(sorted(rs, key=lambda r: r.id)) for t, rs in sorted(rules.items())}
+    out.scoped = frozenset(t for rs in out.rules.values() for r in rs if r.scope is not None for t in r.scope.types)
 
     props: dict[str, list[PropagationRule]] = {}
     for rid, item in raw.get("propagation", {}).items():

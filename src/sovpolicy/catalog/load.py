@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import CatalogError
 from ..model import Adequacy, Certification, Entity, Law, SourceRef
 from ..yamlutil import json_path, load_yaml
-from .flowrules import FlowCatalog, build_flow_catalog
+from .flowrules import CopyShapes, FlowCatalog, build_flow_catalog
 from .legal import Decision, Implication, build_decisions, build_implications, build_schemes
 from .livetypes import LiveTypes, build_live_types
 from .providers import (
@@ -286,7 +286,7 @@ class _Builder:
         self.clouds: dict[str, tuple[Path, dict[str, Any]]] = {}
         self.sources: dict[str, SourceRef] = {}
         self.live_docs: list[tuple[str, dict[str, Any]]] = []
-        self.unruled_copies: frozenset[str] = frozenset()
+        self.copy_shapes = CopyShapes()
 
     def add(self, path: Path, kind: str, doc: Any) -> None:
         if not isinstance(doc, dict):
@@ -348,8 +348,10 @@ class _Builder:
                 put("unpaired", (table["cloud"], region), dict(meta), f"{path}: $.region_pairs[{i}].unpaired[{j}]")
         for i, item in enumerate(doc.get("location_groups") or []):
             put("location_groups", (item["cloud"], str(item["code"])), item, f"{path}: $.location_groups[{i}]")
-        if "unruled_copies" in doc:  # a later directory's list replaces the earlier one
-            self.unruled_copies = frozenset(doc["unruled_copies"]["attributes"])
+        if "unruled_copies" in doc:  # a later directory's lists replace the earlier ones
+            u = doc["unruled_copies"]
+            self.copy_shapes = CopyShapes(tuple(u["attributes"]), tuple(u.get("not_copies") or ()),
+                                          frozenset(str(v).casefold() for v in u.get("off_values") or ()))
 
     def source(self, item: dict[str, Any], where: str) -> SourceRef:
         sid = item.get("source")
@@ -464,7 +466,7 @@ class _Builder:
             {t: {k: item for k, (_, item) in self.raw[t].items()}
              for t in ("flow_rules", "propagation", "region_pairs", "unpaired", "location_groups")},
             self.source, clouds, {k: p.cloud for k, p in providers.items()}, countries, frozenset(eea_doc.get("members") or ()))
-        flows.unruled_copies = self.unruled_copies
+        flows.copy_shapes = self.copy_shapes
         return Catalog(
             adequacy=adequacy, version=str(self.meta.get("version", "unversioned")),
             as_of=_date(self.meta.get("as_of", "1970-01-01"), "catalog.yaml: $.as_of"),

@@ -209,7 +209,7 @@ class AwsSource:
                                              "member of the organisation", f"aws:{a}"))
         return sorted(m for m in members if not o.accounts or m[0] in o.accounts)
 
-    def _account(self, caller: str, home: str, sts: Any, member: tuple[str, str]) -> _AccountRead:
+    def _account(self, ctx: ReadContext, caller: str, home: str, sts: Any, member: tuple[str, str]) -> _AccountRead:
         """One account's first task: ``--org-role`` assumed in it (the caller's own account as
         it is), its regions, and what is read once per account (S3 and the global services)."""
         from botocore.exceptions import BotoCoreError, ClientError
@@ -230,7 +230,7 @@ class AwsSource:
                 out.assumed = False
                 return out
         out.regions = self._regions(out, home)
-        c = Collector(s, out.account, home)
+        c = Collector(s, out.account, home, ctx.catalog)
         c.s3(frozenset(out.regions))
         c.s3_replication()
         c.global_services()
@@ -276,11 +276,11 @@ class AwsSource:
         sts = s.client(s.session(), "sts", home) if any(m != caller for m, _ in members) else None
 
         def first(member: tuple[str, str]) -> _AccountRead:
-            return self._account(caller, home, sts, member)
+            return self._account(ctx, caller, home, sts, member)
 
         def run(task: tuple[_AccountRead, str]) -> tuple[Collected, list[Problem]]:
             read, region = task
-            c = Collector(s, read.account, region)
+            c = Collector(s, read.account, region, ctx.catalog)
             for collect in Collector.REGIONAL:
                 collect(c)
             return c.out, c.problems()

@@ -2,7 +2,7 @@
 services): one collector per service, each a few paginated ``List*``/``Describe*``
 calls, plus a detail call per resource only where AWS offers no list that says where
 the copies are (S3 replication, DynamoDB replicas, KMS replicas, secret replicas,
-backup copy rules).
+backup copy rules), and the ECR registry's replication rules, read once per region.
 
 A failed call becomes a :class:`~sovpolicy.model.Problem` naming the account, region and
 call; the other collectors go on. A resource whose copies could not be read keeps an
@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..catalog import Catalog
 from ..model import Flow, FlowKind, Problem
 from .aws_api import load_aws_api
-from .aws_resources import copy_flow, read_flows, tags_of
+from .aws_resources import copy_flow, read_flows, registry_flows, tags_of
 from .aws_session import Account, Sessions, classify, merged
 
 
@@ -52,10 +53,11 @@ class Collected:
 class Collector:
     """Calls one account's APIs in one region, recording failures as problems."""
 
-    def __init__(self, sessions: Sessions, account: Account, region: str) -> None:
+    def __init__(self, sessions: Sessions, account: Account, region: str, catalog: Catalog | None = None) -> None:
         self.sessions = sessions
         self.account = account
         self.region = region
+        self.catalog = catalog
         self.session = sessions.session(account.credentials, region)
         self.out = Collected()
         self._clients: dict[str, Any] = {}
@@ -218,8 +220,22 @@ class Collector:
                          "aws_redshift_cluster", c.get("Tags", []),
                          read_flows(c, "aws_redshift_cluster", "redshift:DescribeClusters", self.region))
 
+    def ecr(self) -> None:
+        """Repositories, and the registry's replication rules (one per account and region),
+        which copy every repository their filters select; tags from the tagging API."""
+        registry = self.detail("ecr", "DescribeRegistry")
+        rules = None if registry is None else list((registry.get("replicationConfiguration") or {}).get("rules") or [])
+        flow_rules = self.catalog.flows.rules.get("aws_ecr_replication_configuration", ()) if self.catalog else ()
+        scoped = next((r for r in flow_rules if r.scope is not None), None)
+        for page in self.pages("ecr", "DescribeRepositories"):
+            for r in page.get("repositories", []):
+                arn = r["repositoryArn"]
+                flows = (registry_flows(rules, str(r.get("repositoryName") or ""), self.region, scoped) if rules is not None
+                         else self.unread(arn, "ecr:DescribeRegistry"))
+                self.add(arn, "ecr:DescribeRepositories", "aws_ecr_repository", None, flows)
+
     REGIONAL: tuple[Callable[[Collector], None], ...] = (tagging, rds, dynamodb, ec2, efs, backup, kms, secrets, lambda_,
-                                                          opensearch, redshift)
+                                                          opensearch, redshift, ecr)
 
     # --- once per account: S3 and the global services ------------------------------------
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..catalog import Catalog
+from ..catalog.flowrules import FlowRule, norm_value
 from ..catalog.resolve import is_global_type
 from ..model import (
     Flow,
@@ -195,3 +196,40 @@ def read_flows(doc: object, rtype: str, read: str, own_region: str | None,
                 continue  # a copy in the resource's own region is on the same host
             flows.append(copy_flow(region, kind, text, evidence, fp.id, reason, fp.source))
     return flows
+
+
+def registry_flows(rules: Sequence[object], name: str, own_region: str | None, rule: FlowRule | None) -> list[Flow]:
+    """The copies of an ECR repository named ``name`` that its registry's replication
+    ``rules`` (``ecr:DescribeRegistry``) make: each rule whose repository filters select
+    it (none: every repository) copies it to each destination region. The filter types and
+    how they match are the catalog's (``flows.yaml``, rule ``aws-ecr-registry-replication``);
+    a filter type it does not know leaves the copy's destination unresolved (fail closed)."""
+    read = "ecr:DescribeRegistry"
+    matches = rule.scope.matches if rule is not None and rule.scope is not None else {}
+    source = rule.source if rule is not None else None
+    rid = rule.id if rule is not None else "aws-ecr-registry-replication"
+    out: list[Flow] = []
+    for i, r in enumerate(rules):
+        if not isinstance(r, Mapping):
+            continue
+        filters = [f for f in r.get("repositoryFilters") or [] if isinstance(f, Mapping)]
+        selected, unknown = not filters, ""
+        for f in filters:
+            how = matches.get(norm_value(str(f.get("filterType") or "")))
+            value = str(f.get("filter") or "")
+            if how is None:
+                unknown = unknown or f"repository filter type {f.get('filterType')!r} is not one sovpolicy knows"
+            elif name.startswith(value) if how == "prefix" else name == value:
+                selected = True
+        if not selected and not unknown:
+            continue
+        via = f"registry replication rule {i}"
+        for k, d in enumerate(r.get("destinations") or []):
+            region = str(d.get("region") or "") if isinstance(d, Mapping) else ""
+            evidence = (f"{read} replicationConfiguration.rules[{i}].destinations[{k}].region = {region}",)
+            if selected and region and region == own_region:
+                continue  # another account's registry in the same region: the same place
+            reason = "" if selected else f"whether rule {i} copies {name} is unknown: {unknown}"
+            out.append(copy_flow(region if selected and region else None, FlowKind.REPLICATE, via, evidence, rid,
+                                 reason or "the destination region is not given", source))
+    return out

@@ -158,6 +158,10 @@ class _Subject:
     read_from: dict[str, str]
     where_read: str
     index: Mapping[str, int] = field(repr=False, default_factory=dict)
+    provider_config: str | None = None  # live resources: no Terraform provider configuration
+
+    def names(self) -> Sequence[str]:
+        return list(self.attrs)
 
     def value(self, path: Sequence[Step]) -> Any:
         cur: Any = self.attrs

@@ -17,6 +17,12 @@ references of its configuration. The rules are data (``catalog/data/flows.yaml``
   holds the data gets the receiver's flows, plus a flow to the receiver's own placement
   when the receiver is itself a copy (a read replica).
 
+A flow rule with a ``scope`` names no resource (an ECR replication configuration copies
+its whole registry): its flows go to every resource of the scope's types in the same
+account and region that its filters select, and where that cannot be decided, to an
+unresolved place. Attributes shaped like a copy (``unruled_copies``) that no rule of the
+type reads are flows to an unresolved place too.
+
 Fail closed: a destination that cannot be resolved (a value known only after apply with
 no reference to follow, an S3 ARN naming a bucket outside the plan, a region without a
 pair) is an unresolved :class:`~sovpolicy.model.Placement`; the policies then say
@@ -28,136 +34,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from ..catalog import Catalog
-from ..catalog.flowrules import FlowRule, PropagationRule, norm_value
+from ..catalog.flowrules import CopyShapes, FlowRule, FlowScope, PropagationRule, norm_value
 from ..model import DataLink, Flow, FlowKind, Origin, Placement
+from .flowsubject import NOTHING, SENSITIVE, UNKNOWN, Followed, Refs, Step, Subject, Target, expand, path_text
 
-Step = str | int
-"""A step of an attribute path: a name, or an index in a list of blocks."""
-
-
-class _Marker:
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-UNKNOWN = _Marker("UNKNOWN")
-"""A value known only after apply."""
-SENSITIVE = _Marker("SENSITIVE")
-"""A value marked sensitive: never read."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """A resource instance a configuration expression references.
-
-    Attributes:
-        index: its position in the subjects passed to :func:`follow`.
-        trace: the references followed to reach it, outermost first
-            (``var.replication``, ``module.records_dr.bucket_arn``, ``aws_s3_bucket.replica.arn``).
-    """
-
-    index: int
-    trace: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Refs:
-    """What the configuration says at one attribute path.
-
-    Attributes:
-        targets: the resource instances it references.
-        constant: the expression is a literal (no reference at all).
-        unfollowed: references that lead to no resource instance (a root variable, a data
-            source, a local value, a module output sovpolicy cannot read).
-    """
-
-    targets: tuple[Target, ...] = ()
-    constant: bool = False
-    unfollowed: tuple[str, ...] = ()
-
-
-class Subject(Protocol):
-    """One resource instance as a reader exposes it for flow extraction."""
-
-    @property
-    def address(self) -> str: ...
-
-    @property
-    def type(self) -> str: ...
-
-    @property
-    def placement(self) -> Placement: ...
-
-    def value(self, path: Sequence[Step]) -> Any:
-        """The plain value at ``path`` (names and list indices), :data:`UNKNOWN`,
-        :data:`SENSITIVE`, or None when unset."""
-        ...
-
-    def refs(self, path: Sequence[Step | None], deep: bool = False) -> Refs | None:
-        """The configuration at ``path`` (a list step without index, or ``None``, means
-        every element); ``deep``: every reference below it. None when the configuration
-        does not set it."""
-        ...
-
-    def where(self, path: Sequence[Step]) -> str:
-        """Where the value at ``path`` is read, for evidence (a plan path, ``file:line``)."""
-        ...
-
-
-@dataclass(frozen=True)
-class Followed:
-    """What :func:`follow` finds for one subject."""
-
-    flows: tuple[Flow, ...] = ()
-    data_from: tuple[DataLink, ...] = ()
-
-
-NOTHING = Followed()
-"""What most subjects get: no flow, no link."""
-
-
-def path_text(path: Sequence[Step | None]) -> str:
-    """``("rule", 0, "destination", 0, "bucket")`` -> ``rule[0].destination[0].bucket``."""
-    out = ""
-    for step in path:
-        if isinstance(step, int):
-            out += f"[{step}]"
-        elif step is None:
-            out += "[*]"
-        else:
-            out += ("." if out else "") + step
-    return out
-
-
-def _expand(subject: Subject, base: tuple[Step, ...], names: Sequence[str]) -> list[tuple[tuple[Step, ...], Any]]:
-    """Every concrete path (with list indices) reached from ``base`` along ``names``, with
-    its value; lists of blocks fan out. An unknown or sensitive node ends its branch.
-
-    The elements of a list are read through the subject (which applies the unknown and
-    sensitive masks) only at the last step or when one is missing; above that, a block
-    read from the list is only walked through, never used as a value."""
-    out: list[tuple[tuple[Step, ...], Any]] = [(base, None)]
-    last = len(names) - 1
-    for k, name in enumerate(names):
-        nxt: list[tuple[tuple[Step, ...], Any]] = []
-        for path, _ in out:
-            p = path + (name,)
-            v = subject.value(p)
-            if isinstance(v, list):
-                nxt += [(p + (i,), subject.value(p + (i,)) if k == last or item is None else item)
-                        for i, item in enumerate(v)]
-            else:
-                nxt.append((p, v))
-        out = nxt
-    return out
+__all__ = ["NOTHING", "SENSITIVE", "UNKNOWN", "Followed", "Refs", "Step", "Subject", "Target", "follow", "path_text"]
 
 
 class _Resolver:
@@ -225,7 +109,7 @@ class _Resolver:
                               (f"paired region of {own.region} (flows.yaml region_pairs, {pair.source.id})",),
                               None, own.provider)]
         out: list[Placement] = []
-        for path, value in _expand(s, base, rule.attribute):
+        for path, value in expand(s, base, rule.attribute):
             here = s.where(path)
             if value is SENSITIVE:  # never read, and its block may not be the configuration's block of that index
                 out.append(self._unresolved(s, f"{path_text(path)} is sensitive: sovpolicy does not read it", (here,)))
@@ -275,7 +159,7 @@ class _Resolver:
         """Whether the rule's ``when`` holds on one element: ``(on, unresolved reason, label)``."""
         if not rule.when:
             return True, None, ""
-        values = _expand(s, base, rule.when)
+        values = expand(s, base, rule.when)
         label = path_text(values[0][0][len(base):]) if values else ".".join(rule.when)
         seen: list[str] = []
         for path, value in values:
@@ -293,21 +177,31 @@ class _Resolver:
         hits = [v for v in seen if norm_value(v) in rule.when_in]
         return bool(hits), None, f"{label} = {hits[0] if hits else seen[0]}"
 
+    def _elements(self, s: Subject, rule: FlowRule) -> tuple[list[tuple[Step, ...]], list[tuple[Step, ...]]]:
+        """The elements (``each`` blocks) a rule applies to on a subject, and those set by
+        the configuration but known only after apply (fail closed)."""
+        if not rule.each:
+            return [()], []
+        elements: list[tuple[Step, ...]] = []
+        later: list[tuple[Step, ...]] = []
+        for path, value in expand(s, (), rule.each):
+            if (value is UNKNOWN or value is SENSITIVE) and s.refs(path) is not None:
+                later.append(path)
+            elif value is not None and value is not UNKNOWN and value is not SENSITIVE:
+                elements.append(path)
+        return elements, later
+
     def declared(self, s: Subject) -> list[Flow]:
-        """The flows a subject's own configuration declares."""
+        """The flows a subject's own configuration declares (scoped rules aside)."""
         out: list[Flow] = []
         for rule in self.fc.rules.get(s.type, ()):
-            elements: list[tuple[Step, ...]] = [()]
-            if rule.each:
-                elements = []
-                for path, value in _expand(s, (), rule.each):
-                    if (value is UNKNOWN or value is SENSITIVE) and s.refs(path) is not None:
-                        # set by the configuration but known only after apply: fail closed
-                        here = s.where(path)
-                        out.append(Flow(self._unresolved(s, f"{path_text(path)} is known only after apply", (here,)),
-                                        rule.kind, f"{s.address} {path_text(path)}", (here,), rule.id, rule.source))
-                    elif value is not None and value is not UNKNOWN and value is not SENSITIVE:
-                        elements.append(path)
+            if rule.scope is not None:
+                continue
+            elements, later = self._elements(s, rule)
+            for path in later:
+                here = s.where(path)
+                out.append(Flow(self._unresolved(s, f"{path_text(path)} is known only after apply", (here,)),
+                                rule.kind, f"{s.address} {path_text(path)}", (here,), rule.id, rule.source))
             for base in elements:
                 on, why, label = self._switched_on(s, rule, base)
                 if not on:
@@ -325,6 +219,110 @@ class _Resolver:
                 for to in self._destination(s, rule, base):
                     out.append(Flow(to, rule.kind, via, (declared_at,), rule.id, rule.source))
         return out
+
+    # ------------------------------------------------------------------ scoped rules
+    def scoped(self, i: int, rule: FlowRule, members: Sequence[int]) -> dict[int, list[Flow]]:
+        """The flows a scoped rule of subject ``i`` (an ECR replication configuration) gives
+        each resource of ``members`` it reaches: same account and region, filter matched;
+        where that cannot be decided, a flow to an unresolved place (fail closed)."""
+        s = self.subjects[i]
+        scope = rule.scope
+        assert scope is not None
+        out: dict[int, list[Flow]] = {}
+        elements, later = self._elements(s, rule)
+        links = {j: self._same_scope(s, self.subjects[j], scope) for j in members if j != i}
+        for path in later:
+            for j, (same, why) in links.items():
+                if same is not False:
+                    t = self.subjects[j]
+                    out.setdefault(j, []).append(Flow(
+                        self._unresolved(t, f"{s.address} {path_text(path)} is known only after apply: which "
+                                            f"repositories it copies, and where, is unknown", (s.where(path),)),
+                        rule.kind, f"{s.address} {path_text(path)}", (why, s.where(path)), rule.id, rule.source))
+        for base in elements:
+            dests: list[Placement] | None = None
+            via = f"{s.address} {path_text(base)}".rstrip()
+            for j, (same, why) in links.items():
+                if same is False:
+                    continue
+                t = self.subjects[j]
+                match, because = self._filter(s, base, t, scope)
+                if match is False:
+                    continue
+                evidence = (why, because, s.where(base)) if because else (why, s.where(base))
+                if same is None or match is None:
+                    reason = why if same is None else because
+                    out.setdefault(j, []).append(Flow(self._unresolved(t, reason, (s.where(base),)), rule.kind, via,
+                                                      evidence, rule.id, rule.source))
+                    continue
+                if dests is None:
+                    dests = self._destination(s, rule, base)
+                out.setdefault(j, []).extend(Flow(to, rule.kind, via, evidence, rule.id, rule.source) for to in dests)
+        return out
+
+    def _same_scope(self, s: Subject, t: Subject, scope: FlowScope) -> tuple[bool | None, str]:
+        """Whether ``t`` is in the account and region of ``s``: True, False, or None
+        (cannot tell), with the reason in words."""
+        a = s.value(scope.account) if scope.account else None
+        b = t.value(scope.account) if scope.account else None
+        attr = ".".join(scope.account)
+        account: bool | None = None
+        if isinstance(a, str) and isinstance(b, str) and a and b:
+            account = a == b
+            if not account:
+                return False, f"{t.address} {attr} differs from {s.address}'s"
+            said = f"{attr} {a}"
+        elif s.provider_config is not None and s.provider_config == t.provider_config:
+            account, said = True, f"the same provider configuration {s.provider_config}"
+        else:
+            said = (f"provider configurations {s.provider_config} and {t.provider_config}"
+                    if s.provider_config and t.provider_config else "no provider configuration the input tells")
+        sp, tp = s.placement, t.placement
+        if sp.resolved and tp.resolved:
+            if (sp.cloud, sp.region) != (tp.cloud, tp.region):
+                return False, f"{t.address} is in {tp.region}, {s.address} in {sp.region}"
+            if account:
+                return True, f"{t.address} is in the registry of {s.address} ({said}, region {sp.region})"
+            return None, (f"whether {t.address} is in the account of {s.address} is unknown ({said}, "
+                          f"both in {sp.region})")
+        missing = s if not sp.resolved else t
+        return None, (f"whether {t.address} is in the registry of {s.address} is unknown: the region of "
+                      f"{missing.address} is unresolved ({missing.placement.reason})")
+
+    def _filter(self, s: Subject, base: tuple[Step, ...], t: Subject, scope: FlowScope) -> tuple[bool | None, str]:
+        """Whether one element's filters select ``t``: True, False or None (cannot tell)."""
+        if not scope.filter_each:
+            return True, ""
+        blocks = expand(s, base, scope.filter_each)
+        where = path_text(base + scope.filter_each)
+        if all(v is None or v == [] for _, v in blocks):
+            return True, f"{where}: none, every repository"
+        name = t.value(scope.name)
+        shown = ".".join(scope.name)
+        unknown = ""
+        for path, v in blocks:
+            if v is None:
+                continue
+            kind, value = s.value(path + scope.filter_type), s.value(path + scope.filter_value)
+            if v is UNKNOWN or v is SENSITIVE or kind is UNKNOWN or value is UNKNOWN:
+                unknown = unknown or f"{path_text(path)} is known only after apply"
+                continue
+            if kind is SENSITIVE or value is SENSITIVE:
+                unknown = unknown or f"{path_text(path)} is sensitive: sovpolicy does not read it"
+                continue
+            how = scope.matches.get(norm_value(str(kind)))
+            if how is None:
+                unknown = unknown or f"{path_text(path)} has the filter type {kind}, which sovpolicy does not know"
+                continue
+            if not isinstance(name, str):
+                state = "sensitive" if name is SENSITIVE else "known only after apply" if name is UNKNOWN else "not set"
+                unknown = unknown or f"{t.address} {shown} is {state}"
+                continue
+            if name.startswith(str(value)) if how == "prefix" else name == str(value):
+                return True, f"{path_text(path)} {kind} {value!r} matches {shown} {name!r}"
+        if unknown:
+            return None, f"whether {where} selects {t.address} is unknown: {unknown}"
+        return False, ""
 
     def links(self, i: int, prop: PropagationRule) -> list[tuple[int, int, DataLink]]:
         """``(holder, receiver, link)`` for each resource a propagation rule connects to subject ``i``."""
@@ -384,18 +382,26 @@ def _reach(i: int, visiting: frozenset[int], subjects: Sequence[Subject], declar
 
 def _unruled(subjects: Sequence[Subject], kinds: Sequence[str], fc: Any) -> dict[int, list[Flow]]:
     """Flows to an unknown place for replica-shaped blocks no rule reads (``unruled_copies``)."""
+    shapes: CopyShapes = fc.copy_shapes
     out: dict[int, list[Flow]] = {}
-    names_of: dict[str, tuple[str, ...]] = {}
+    shaped: dict[tuple[str, str], bool] = {}
+    covered: dict[str, frozenset[str]] = {}
     for i, t in enumerate(kinds):
-        names = names_of.get(t)
-        if names is None:
-            names = names_of[t] = tuple(sorted(fc.unruled(t)))
-        if not names:
-            continue
         s = subjects[i]
-        for name in names:
+        for name in s.names():
+            hit = shaped.get((t, name))
+            if hit is None:
+                hit = shaped[(t, name)] = shapes.matches(name, t)
+            if not hit:
+                continue
+            if t not in covered:
+                covered[t] = fc.covered(t)
+            if name in covered[t]:
+                continue
             value = s.value((name,))
-            if value is None or value is False or value == [] or value == {}:
+            if value is None or value is False or value == 0 or value == [] or value == {} or value == "":
+                continue
+            if isinstance(value, str) and value.casefold() in shapes.off_values:
                 continue
             if value is UNKNOWN and s.refs((name,)) is None:  # computed by the provider, not a block set here
                 continue
@@ -424,7 +430,7 @@ def follow(subjects: Sequence[Subject], catalog: Catalog, types: Sequence[str] |
     """
     fc = catalog.flows
     kinds = types if types is not None else [s.type for s in subjects]
-    unruled = _unruled(subjects, kinds, fc) if fc.unruled_copies else {}
+    unruled = _unruled(subjects, kinds, fc) if fc.copy_shapes.patterns else {}
     todo = [i for i, t in enumerate(kinds) if t in fc.rules or t in fc.propagation]
     if not todo and not unruled:
         return [NOTHING] * len(subjects)
@@ -432,10 +438,20 @@ def follow(subjects: Sequence[Subject], catalog: Catalog, types: Sequence[str] |
     declared: dict[int, list[Flow]] = {i: list(flows) for i, flows in unruled.items()}
     edges: dict[int, list[_Edge]] = {}
     data_from: dict[int, list[DataLink]] = {}
+    members: dict[str, list[int]] = {}
+    if fc.scoped:
+        for i, t in enumerate(kinds):
+            if t in fc.scoped:
+                members.setdefault(t, []).append(i)
     for i in todo:
         s = subjects[i]
         if s.type in fc.rules:
             declared[i] = declared.get(i, []) + r.declared(s)
+            for rule in fc.rules[s.type]:
+                if rule.scope is not None:
+                    reached = [j for t in sorted(rule.scope.types) for j in members.get(t, ())]
+                    for j, got in r.scoped(i, rule, reached).items():
+                        declared[j] = declared.get(j, []) + got
         for prop in fc.propagation.get(s.type, ()):
             for holder, receiver, link in r.links(i, prop):
                 data_from.setdefault(receiver, []).append(link)

@@ -8,6 +8,7 @@ set them, which :class:`HclRefs` follows to resource instances.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from .hcltree import Attr, Body, Cond, Expr, GetAttr, Index, Lit, Obj, Tmpl, Var
 from .placement import UNPLACED
 
 _NO_RESOURCE = frozenset({"each", "count", "path", "terraform", "data", "self"})
+_META = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"})
 
 
 class HclRefs:
@@ -169,6 +171,19 @@ class HclSubject:
     @property
     def placement(self) -> Placement:
         return self._inst.placement or UNPLACED
+
+    @property
+    def provider_config(self) -> str | None:
+        p = self._inst.provider
+        if p is None:
+            return None
+        return f"{p.module.address}:{p.label}" if p.module.address else p.label
+
+    def names(self) -> Sequence[str]:
+        body = self._inst.at.block.body
+        out = [n for n in body.attrs if n not in _META]
+        out += [b.type if b.type != "dynamic" else b.labels[0] if b.labels else "" for b in body.blocks]
+        return [n for n in dict.fromkeys(out) if n and n not in _META]
 
     def _root(self) -> _Blk:
         return _Blk(self._inst.at.block.body, {}, self._inst.at.block.line)

@@ -397,6 +397,10 @@ class _Walker:
         return For(key_var, value_var, self.expr(coll), None, self.expr(rest[0]), cond, False)
 
 
+_TOKEN_KINDS = {"NAME": "name", "STRING_LIT": "string", "STRING_CHARS": "string", "DECIMAL": "number",
+                "INT_LITERAL": "number", "NEGATIVE_DECIMAL": "number", "EXP_MARK": "number"}
+
+
 def _syntax_problem(exc: Exception, unclosed: tuple[int, int] | None) -> SyntaxProblem:
     """A one-line message for a Lark error (never the exception's multi-line text)."""
     line = getattr(exc, "line", None)
@@ -408,10 +412,20 @@ def _syntax_problem(exc: Exception, unclosed: tuple[int, int] | None) -> SyntaxP
                                  unclosed[0], unclosed[1])
         return SyntaxProblem("unexpected end of file (a block, bracket or string is not closed)", line, column)
     if token is not None:
-        shown = str(token).strip().split("\n")[0][:40]
+        # A syntax error can shift what is quoted, so any word of the file may be a value (a
+        # sensitive variable's default): punctuation is quoted, a word is named by its kind only.
+        text = str(token).strip().split("\n")[0][:40]
+        kind = str(getattr(token, "type", ""))
+        word = _TOKEN_KINDS.get(kind, "word")
+        if text and not any(c.isalnum() for c in text):
+            shown = repr(text)
+        elif text and not (text[0].isascii() and (text[0].isalnum() or text[0] in "_-.\"")):
+            shown = f"{text[0]!r} at the start of a {word}"  # a typographic quote, a stray character
+        else:
+            shown = word
         expected = sorted(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or [])
         hint = f" (expected {', '.join(expected[:6])}{', ...' if len(expected) > 6 else ''})" if expected else ""
-        return SyntaxProblem(f"syntax error: unexpected {shown!r}{hint}", line, column)
+        return SyntaxProblem(f"syntax error: unexpected {shown}{hint}", line, column)
     char = getattr(exc, "char", None)
     if char is not None:
         return SyntaxProblem(f"syntax error: invalid character {char!r}", line, column)

@@ -12,8 +12,9 @@ from typing import Union
 
 import msgspec
 
-#: bump when the structs or the walk change: cached trees of other versions are ignored
-IR_VERSION = 1
+#: bump when the structs, the walk or the wording of parse problems change: cached trees of
+#: other versions are ignored
+IR_VERSION = 2
 
 
 # ----------------------------------------------------------------------------- the tree

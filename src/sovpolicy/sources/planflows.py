@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import msgspec
 
 from ..address import split_reference
+from ..catalog.flowrules import CopyShapes
 from ..model import Placement
 from .flows import SENSITIVE, UNKNOWN, Refs, Step, Target, path_text
 from .placement import NOT_RESOURCES, UNPLACED
@@ -29,6 +30,8 @@ class PlanConfig(Protocol):
     modules: dict[str, ConfigModule]
 
     def config_expressions(self, cfg: ConfigResource | None) -> dict[str, Any]: ...
+
+    def provider_config(self, inst: PlanInstance) -> str | None: ...
 
 
 def _child(node: Any, step: Step) -> Any:
@@ -75,9 +78,15 @@ class PlanGraph:
     a resource, a module variable (to the module call's argument), a module output (to the
     output's expression in each instance of the module)."""
 
-    def __init__(self, reader: PlanConfig, insts: list[PlanInstance]) -> None:
+    def __init__(self, reader: PlanConfig, insts: list[PlanInstance], shapes: CopyShapes | None = None,
+                 decoded: Sequence[str] = ()) -> None:
         self.reader = reader
         self.insts = insts
+        self.shapes = shapes or CopyShapes()
+        self.decoded = frozenset(decoded)  # the attribute names the plan decoder keeps
+        self.exact = sorted(self.decoded & self.shapes.exact())
+        self._literals = self.shapes.literals()
+        self._shaped: dict[int, list[str]] = {}
         self._by_target: dict[str, list[int]] | None = None
         self.module_instances: dict[str, list[tuple[str, str]]] = {}  # module path -> [(instance, parent instance)]
 
@@ -101,6 +110,18 @@ class PlanGraph:
                         self.module_instances.setdefault(path, []).append((instance, parent))
                     parent = instance
         return self._by_target
+
+    def shaped_names(self, cfg: ConfigResource | None) -> list[str]:
+        """The copy-shaped top-level names a configuration block sets (its expressions are
+        decoded only when their bytes hold a pattern's literal)."""
+        if cfg is None:
+            return []
+        hit = self._shaped.get(id(cfg))
+        if hit is None:
+            raw = bytes(cfg.expressions)
+            hit = self._shaped[id(cfg)] = ([k for k in self.reader.config_expressions(cfg) if self.shapes.matches(k)]
+                                           if any(lit in raw for lit in self._literals) else [])
+        return hit
 
     def targets(self, instance: str, path: str, refs: list[str], trace: tuple[str, ...] = (),
                 depth: int = 0) -> tuple[list[Target], list[str]]:
@@ -202,7 +223,18 @@ class PlanSubject:
     def placement(self) -> Placement:
         return self._inst.placement or UNPLACED
 
+    @property
+    def provider_config(self) -> str | None:
+        return self._flows.reader.provider_config(self._inst)
+
+    def names(self) -> Sequence[str]:
+        fields = self._inst.fields
+        set_here = [n for n in self._flows.exact if getattr(fields, n, msgspec.UNSET) is not msgspec.UNSET]
+        return list(dict.fromkeys(set_here + self._flows.shaped_names(self._inst.config)))
+
     def value(self, path: Any) -> Any:
+        if path and isinstance(path[0], str) and path[0] not in self._flows.decoded:
+            return self._configured(path[0]) if len(path) == 1 else None
         node, unknown, sensitive = self._inst.fields, self._inst.unknown, self._sens
         if len(path) == 1 and type(path[0]) is str:  # one attribute of the resource: most questions
             if unknown is True:
@@ -229,6 +261,16 @@ class PlanSubject:
         if sensitive is True:
             return SENSITIVE
         return node
+
+    def _configured(self, name: str) -> Any:
+        """An attribute the decoder did not keep, as the configuration sets it: its literal,
+        a block's list, or :data:`UNKNOWN` (an expression with references); None when unset."""
+        node = self._flows.reader.config_expressions(self._inst.config).get(name)
+        if isinstance(node, dict) and "constant_value" in node and not node.get("references"):
+            return node["constant_value"]
+        if isinstance(node, list) or node is None:
+            return node
+        return UNKNOWN
 
     def refs(self, path: Any, deep: bool = False) -> Refs | None:
         cfg = self._inst.config

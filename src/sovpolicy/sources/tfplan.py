@@ -256,6 +256,14 @@ class _PlanReader:
         return None, (f"no configuration of provider {name!r} in the plan: its region came from the environment "
                       f"(e.g. AWS_REGION) or a profile, which a plan does not record")
 
+    def provider_config(self, inst: PlanInstance) -> str | None:
+        """The key of the provider configuration that serves ``inst``, or None when the
+        plan does not tell."""
+        key = inst.config.provider_config_key if inst.config else None
+        if key is None:
+            return None
+        return self._find_config(key, inst.addr.module_path)[0]
+
     def _provider_settings(self, inst: PlanInstance) -> ProviderSettings:
         """The provider configuration that serves ``inst``, as the ladder reads it."""
         key = inst.config.provider_config_key if inst.config else None
@@ -515,7 +523,7 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanS
     insts = [inst for inst, _ in made]
     # attributes read only to follow flows are not kept on the resources (they can be large)
     skip = frozenset(tag_fields(catalog)) | (catalog.flows.value_attributes() - placement_fields(catalog))
-    graph = PlanGraph(reader, insts)
+    graph = PlanGraph(reader, insts, catalog.flows.copy_shapes, types.Fields.__struct_fields__)
     followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
     location = Location(spath)
     resources = []
