@@ -53,6 +53,18 @@ def _child(node: Any, step: Step) -> Any:
     return None if value is msgspec.UNSET else value
 
 
+_KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_NONE: list[str] = []  # shared: most configuration blocks set no copy-shaped name
+
+
+def _keys(raw: bytes) -> list[str]:
+    """The top-level keys of a configuration block's expressions (none when they are not an object)."""
+    try:
+        return list(_KEYS.decode(raw))
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return []
+
+
 def _collect(node: Any, out: list[str], deep: bool) -> bool:
     """Add the references of an expression (``deep``: of every expression below) to ``out``;
     True when a literal was met."""
@@ -119,8 +131,8 @@ class PlanGraph:
         hit = self._shaped.get(id(cfg))
         if hit is None:
             raw = bytes(cfg.expressions)
-            hit = self._shaped[id(cfg)] = ([k for k in self.reader.config_expressions(cfg) if self.shapes.matches(k)]
-                                           if any(lit in raw for lit in self._literals) else [])
+            hit = self._shaped[id(cfg)] = (  # the top-level keys only: the expressions are not decoded
+                [k for k in _keys(raw) if self.shapes.matches(k)] if any(lit in raw for lit in self._literals) else _NONE)
         return hit
 
     def targets(self, instance: str, path: str, refs: list[str], trace: tuple[str, ...] = (),
