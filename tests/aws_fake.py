@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import threading
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
 from moto.server import ThreadedMotoServer
 
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -30,6 +33,20 @@ EC2 = {"ec2"}
 REST_XML = {"s3", "cloudfront", "route53"}
 
 Rewrite = Callable[[dict[str, Any], str], dict[str, Any]]
+
+
+def isolate_aws_env(mp: pytest.MonkeyPatch, endpoint: str, empty_file: Path) -> None:
+    """Point boto3 at a local endpoint only, with dummy keys: no AWS_* variable, profile,
+    credentials file or instance metadata of the machine running the tests is used."""
+    for k in [k for k in os.environ if k.startswith("AWS_")]:
+        mp.delenv(k)
+    mp.setenv("AWS_ENDPOINT_URL", endpoint)
+    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    mp.setenv("AWS_CONFIG_FILE", str(empty_file))
+    mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty_file))
+    mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 class FakeAws:

@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip("moto")
 
 import aws_world
-from aws_fake import FakeAws
+from aws_fake import FakeAws, isolate_aws_env
 from aws_world import CANARY, DENIED, MGMT, REGIONS
 from conftest import ROOT
 
@@ -41,16 +41,8 @@ def fake(tmp_path_factory):
     empty.write_text("", encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-        for k in [k for k in os.environ if k.startswith("AWS_")]:
-            mp.delenv(k)
         fake = FakeAws()
-        mp.setenv("AWS_ENDPOINT_URL", fake.url)
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        mp.setenv("AWS_CONFIG_FILE", str(empty))
-        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-        mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        isolate_aws_env(mp, fake.url, empty)
         yield fake
         fake.stop()
 

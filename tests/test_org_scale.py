@@ -16,6 +16,7 @@ import pytest
 
 pytest.importorskip("boto3")
 
+from aws_fake import isolate_aws_env
 from conftest import ROOT
 
 from sovpolicy.catalog import load_catalog
@@ -39,17 +40,7 @@ def org(tmp_path_factory):
     responder.serve()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REQUESTS_CA_BUNDLE", str(responder.cert))
-        import os
-
-        for k in [k for k in os.environ if k.startswith("AWS_")]:
-            mp.delenv(k)
-        mp.setenv("AWS_ENDPOINT_URL", responder.aws_url)
-        mp.setenv("AWS_ACCESS_KEY_ID", "AKIABENCH")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "bench")
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        mp.setenv("AWS_CONFIG_FILE", str(empty))
-        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-        mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        isolate_aws_env(mp, responder.aws_url, empty)
         yield responder
     responder.stop()
 
