@@ -37,3 +37,23 @@ def test_a_terraform_source_scan_imports_no_plan_reader_sdk_or_collector(tmp_pat
                 "sovpolicy.report.sarif", "sovpolicy.report.junit", "sovpolicy.evidence"}
     assert unneeded & modules == set()
     assert "sovpolicy.sources.hcl" in modules  # the probe is not vacuous
+
+
+def test_a_warm_hook_scan_imports_no_reader_loader_yaml_or_cloud_source(tmp_path):
+    """The pre-commit hook on an unchanged module (issue 14 item 3): answered by the scan
+    cache, it imports neither the Terraform reader and its parser, nor the pipeline, nor
+    YAML, JSON Schema, the live sources or their SDKs; and it writes the cold run's report."""
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "eu-west-3"\n}\n\nresource "aws_s3_bucket" "b" {\n'
+                                      '  tags = { data_classification = "health" }\n}\n')
+    scan = ["scan", str(tmp_path), "--cache-dir", str(tmp_path / "cache"), "--as-of", "2026-11-30", "--format", "json"]
+    cold_out, cold_code, cold_modules = _modules(tmp_path, *scan)
+    warm_out, warm_code, warm_modules = _modules(tmp_path, *scan)
+    report = warm_out.rsplit("\n", 2)[0]  # the probe's own line last
+    assert warm_code == cold_code == 1 and report == cold_out.rsplit("\n", 2)[0] and '"aws_s3_bucket.b"' in report
+    unneeded = {"yaml", "jsonschema", "hcl2", "lark", "sovpolicy.pipeline", "sovpolicy.sources.hcl",
+                "sovpolicy.sources.hcleval", "sovpolicy.sources.hclinstance", "sovpolicy.sources.flows",
+                "sovpolicy.sources.aws", "sovpolicy.sources.azure", "sovpolicy.sources.azure_arm", "boto3", "botocore",
+                "azure", "sovpolicy.sources.tfplan", "sovpolicy.sources.planformat", "concurrent.futures"}
+    assert unneeded & warm_modules == set()
+    assert {"sovpolicy.scancache", "sovpolicy.report.json"} <= warm_modules  # answered by the cache, not vacuous
+    assert {"yaml", "sovpolicy.pipeline", "sovpolicy.sources.hcl"} <= cold_modules  # the cold run did read

@@ -24,6 +24,8 @@ from .errors import ExitCode, SovpolicyError, UsageError
 if TYPE_CHECKING:
     from .catalog import Catalog
     from .model import Resource, ScanResult
+    from .scansetup import Setup
+    from .sources.base import Source
 
 # Each command imports what it needs when it runs (`sovpolicy --version` imports nothing
 # more; a scan of Terraform source does not import the plan reader or the cloud SDKs).
@@ -45,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per job)."""
     from .model import Severity
     from .report import FORMATS
-    from .sources.registry import add_live_arguments
+    from .sources.liveflags import add_arguments as add_live_arguments
 
     parser = _Parser(prog="sovpolicy", description="Block health data on cloud hosts that are not qualified for it.")
     parser.add_argument("--version", action="version", version=f"sovpolicy {__version__}")
@@ -167,29 +169,16 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
     return outputs
 
 
-def _setup(args: argparse.Namespace, start: Path) -> tuple:
-    from .catalog import load_catalog
-    from .catalog.load import data_dir
-    from .config import find_config, load_config
-    from .policy import available_packs, load_packs, pack_roots, with_enforcement
-    from .setupcache import cached, files_key
+def _prepared(args: argparse.Namespace, start: Path) -> Setup:
+    from .scansetup import prepare
 
-    config_path = args.config or find_config(start)
-    if args.config is not None and not args.config.is_file():
-        raise UsageError("configuration file not found", str(args.config))
-    config = load_config(config_path)
-    catalog_dirs = [data_dir(), *config.catalog_dirs, *args.catalog]
-    packs = args.pack or (list(config.packs) if config.packs is not None else None)
-    roots = pack_roots([*config.policy_dirs, *args.policy_dir])
-    files = [f for d in catalog_dirs if d.is_dir() for f in [*d.glob("*.yaml"), *d.glob("clouds/*.yaml")]]
-    files += [f for d in available_packs(roots).values() for f in d.glob("*.yaml")]
-    key = files_key(files, repr((catalog_dirs, packs, roots)))
-    catalog, loaded = cached(_cache_dir(args), key,
-                             lambda: (load_catalog(catalog_dirs[1:]), load_packs(packs, roots)))
-    policies = with_enforcement(loaded, config.enforcement, str(config_path) if config_path else None,
-                                config.enforcement_where, config.enforcement_reasons)
-    as_of = args.as_of or dt.date.today()
-    return config, catalog, policies, as_of
+    return prepare(args.config, args.catalog, args.pack, args.policy_dir, args.as_of, start, _cache_dir(args))
+
+
+def _setup(args: argparse.Namespace, start: Path) -> tuple:
+    setup = _prepared(args, start)
+    catalog, policies = setup.load()
+    return setup.config, catalog, policies, setup.as_of
 
 
 def _cache_dir(args: argparse.Namespace) -> Path | None:
@@ -223,8 +212,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from .gate import Gate
-    from .pipeline import scan
     from .report import ReportContext, report_chunks
     from .sources.registry import file_sources, live_sources
 
@@ -242,21 +229,20 @@ def _scan(args: argparse.Namespace) -> int:
     if not sources:
         raise UsageError("nothing to scan: give a plan, state, Terraform files, a module directory or an "
                          "inventory export, or a live scan flag")
-    config, catalog, policies, as_of = _setup(args, args.paths[0] if args.paths else Path.cwd())
+    setup = _prepared(args, args.paths[0] if args.paths else Path.cwd())
     history = None
     if args.history is not None:  # opened first: a bad database stops the scan before it starts
         from .history import History
 
         history = History(args.history)
-    result = scan(sources, config, catalog, policies, as_of, var_files=args.var_file, cache_dir=_cache_dir(args),
-                  gate=Gate(args.fail_on, args.soft_fail), progress=_progress_wanted())
+    result = _scanned(args, sources, setup)
     if history is not None:
         from .history import default_scope
 
         with history:
             result = replace(result, history=history.record(result, default_scope(result, result.scopes), _generated_at()))
     if args.evidence is not None:
-        evidence.write_bundle(args.evidence, result, args.paths, catalog, policies, _generated_at(), sign_key)
+        evidence.write_bundle(args.evidence, result, args.paths, *setup.load(), _generated_at(), sign_key)
     full = next((str(t) for f, t in outputs if f == "json" and t is not None), None)
     ctx = ReportContext(full_report=full)
     code = result.exit_code
@@ -273,6 +259,30 @@ def _scan(args: argparse.Namespace) -> int:
         for notice in ctx.notices[said:]:
             sys.stderr.write(f"sovpolicy: {fmt} report {target or '(standard output)'}: {notice}\n")
     return int(code)
+
+
+def _scanned(args: argparse.Namespace, sources: Sequence[Source], setup: Setup) -> ScanResult:
+    """The scan of ``sources``; of root modules only, from the scan cache when nothing it
+    depends on changed (:mod:`.scancache`), without loading the catalog or the policies."""
+    from .scancache import ScanCache
+    from .sources.terraform import HclSource
+
+    cache_dir = _cache_dir(args)
+    roots = [(s.root, s.found_under) for s in sources if isinstance(s, HclSource)]
+    kept = ScanCache(cache_dir if len(roots) == len(sources) else None, roots, args.var_file,
+                     (setup.identity, str(args.fail_on), args.soft_fail))
+    result = kept.get()
+    if result is not None:
+        return result
+    before = kept.before()
+    from .gate import Gate
+    from .pipeline import scan
+
+    catalog, policies = setup.load()
+    result = scan(sources, setup.config, catalog, policies, setup.as_of, var_files=args.var_file, cache_dir=cache_dir,
+                  gate=Gate(args.fail_on, args.soft_fail), progress=_progress_wanted())
+    kept.put(result, [d for s in sources if isinstance(s, HclSource) for d in s.module_dirs], before)
+    return result
 
 
 def _write_file(chunks: Iterable[bytes], fmt: str, target: Path) -> None:

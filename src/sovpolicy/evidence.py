@@ -33,11 +33,11 @@ from typing import Any
 
 from . import __version__
 from .catalog import Catalog
-from .catalog.load import data_dir
+from .catalog.paths import data_dir
 from .errors import InputError, UsageError
 from .model import ScanResult
+from .packs import builtin_policy_dir
 from .policy import Policy
-from .policy.load import builtin_policy_dir
 from .report.common import display_path, dump_json
 from .report.json import render_json, report_dict
 from .report.oscal import render_oscal, timestamp

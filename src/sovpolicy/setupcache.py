@@ -1,8 +1,8 @@
 """A cache of the loaded catalog and policies, so a scan does not re-read and re-validate
 the same YAML every run (the pre-commit hook runs on every commit).
 
-The key is a SHA-256 of sovpolicy's version, the options that shape the result, and the
-path and bytes of every catalog and policy file used: any edit rebuilds it. Entries are
+The key is a SHA-256 of sovpolicy's code (:func:`code_key`), the options that shape the
+result, and the path and bytes of every catalog and policy file used: any edit rebuilds it. Entries are
 pickles written atomically in the user's cache directory (the same one as the parse cache;
 ``--no-cache`` turns both off). A missing, corrupt or unwritable entry is rebuilt, never an
 error. The directory is the user's own: nothing else is trusted to write there.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -21,11 +20,28 @@ from typing import TypeVar
 from . import __version__
 
 T = TypeVar("T")
+_CODE_KEY: list[str] = []
+
+
+def code_key() -> str:
+    """SHA-256 of the version and the path, size and modification time of every module and
+    data file of sovpolicy: it changes with the code (the version alone does not, between
+    two commits), so no cache outlives the code that wrote it."""
+    if not _CODE_KEY:
+        h = hashlib.sha256(f"{__version__}\0".encode())
+        root = Path(__file__).resolve().parent
+        for p in sorted(root.rglob("*")):
+            if p.suffix in (".py", ".yaml", ".json") and "__pycache__" not in p.parts:
+                st = p.stat()
+                h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        _CODE_KEY.append(h.hexdigest())
+    return _CODE_KEY[0]
 
 
 def files_key(files: Iterable[Path], extra: str) -> str:
-    """SHA-256 over the version, ``extra`` and each file's path and bytes (sorted by path)."""
-    h = hashlib.sha256(f"{__version__}\0{extra}\0".encode())
+    """SHA-256 over the code (:func:`code_key`), ``extra`` and each file's path and bytes
+    (sorted by path)."""
+    h = hashlib.sha256(f"{code_key()}\0{extra}\0".encode())
     for p in sorted({f.resolve() for f in files}):
         h.update(str(p).encode() + b"\0")
         try:
@@ -50,6 +66,8 @@ def cached(directory: Path | None, key: str, build: Callable[[], T]) -> T:
     except Exception:
         pass
     value = build()
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")

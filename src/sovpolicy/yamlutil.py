@@ -14,13 +14,15 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import SovpolicyError
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML is imported when a file is read, not with this module: a scan whose catalog and
+# policies come from the setup cache reads no YAML (issue 14, the pre-commit hook's start-up).
 
 #: largest YAML file read (bytes)
 MAX_BYTES = 16 << 20
@@ -36,6 +38,8 @@ def _check_limits(node: yaml.Node) -> str | None:
     Sizes are computed once per node (aliases share their anchor's node), so the walk
     is linear in the file, not in the expansion.
     """
+    import yaml
+
     size: dict[int, int] = {}
     stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
     while stack:
@@ -76,8 +80,10 @@ def load_yaml(path: Path, error: type[SovpolicyError], nodes: bool = True) -> tu
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"cannot read: {getattr(exc, 'strerror', None) or exc}", str(path)) from None
+    import yaml
+
     try:
-        loader = _Loader(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         try:
             root = loader.get_single_node()
             if root is not None and (problem := _check_limits(root)):
@@ -113,6 +119,10 @@ def _bad_scalar(text: str) -> tuple[int, str] | None:
 def line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
     """1-based line of the value at ``path`` (keys and list indexes), or of its nearest parent."""
     line = node.start_mark.line + 1 if node is not None else None
+    if node is None:
+        return line
+    import yaml
+
     for step in path:
         if isinstance(node, yaml.MappingNode):
             nxt = next((v for k, v in node.value if getattr(k, "value", None) == step), None)

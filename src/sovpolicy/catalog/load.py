@@ -12,11 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,8 @@ from ..yamlutil import json_path, load_yaml
 from .flowrules import CopyShapes, FlowCatalog, build_flow_catalog
 from .legal import Decision, Implication, build_decisions, build_implications, build_schemes
 from .livetypes import LiveTypes, build_live_types
+from .paths import DATA_DIR as DATA_DIR  # where the built-in catalog is, for the tests and tools
+from .paths import SCHEMA_PATH, data_dir
 from .providers import (
     AS_WRITTEN,
     DEFAULT_TAG_ATTRIBUTES,
@@ -39,18 +39,6 @@ from .providers import (
 )
 from .schemes import Scheme, ScopeCondition, with_scheme_dates
 from .services import Service, build_services
-
-DATA_DIR = Path(str(resources.files("sovpolicy.catalog") / "data"))
-"""The catalog shipped with this version."""
-
-
-def data_dir() -> Path:
-    """The built-in catalog: :data:`DATA_DIR`, or the pinned copy named by
-    ``SOVPOLICY_BUILTIN_CATALOG`` (the tests' frozen catalog, or an old audit's)."""
-    pinned = os.environ.get("SOVPOLICY_BUILTIN_CATALOG")
-    return Path(pinned) if pinned else DATA_DIR
-
-SCHEMA_PATH = Path(str(resources.files("sovpolicy.catalog") / "schema.json"))
 
 _MISSING = object()
 

@@ -1,15 +1,14 @@
-"""Policies: load packs, the condition registry, the generated schema, and evaluation."""
+"""Policies: load packs, the condition registry, the generated schema, and evaluation.
+Where the packs are is :mod:`sovpolicy.packs` (re-exported here)."""
 
+from ..packs import available_packs, builtin_policy_dir, pack_roots
 from .evaluate import applies, evaluate
 from .load import (
     DEFAULT_PACKS,
     Policy,
-    available_packs,
-    builtin_policy_dir,
     load_packs,
     load_policy,
     lowered_warnings,
-    pack_roots,
     with_enforcement,
 )
 

@@ -6,36 +6,19 @@ The built-in packs live in the repository's ``policies/`` and ship inside the wh
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
-from importlib import resources
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from ..errors import PolicyError
 from ..model import Enforcement, Policy, Severity
+from ..packs import available_packs, builtin_policy_dir
 from ..yamlutil import dates_to_text, json_path, line_of, load_yaml
 from .cel import compile_expr
 from .conditions import REGISTRY
 from .schema import policy_schema
-
-
-def builtin_policy_dir() -> Path:
-    """The built-in packs: ``sovpolicy/_policies`` in a wheel, ``policies/`` in a checkout, or
-    the pinned copy named by ``SOVPOLICY_BUILTIN_POLICIES`` (the tests' frozen packs)."""
-    pinned = os.environ.get("SOVPOLICY_BUILTIN_POLICIES")
-    if pinned:
-        return Path(pinned)
-    packaged = Path(str(resources.files("sovpolicy"))) / "_policies"
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[3] / "policies"
-    if checkout.is_dir():
-        return checkout
-    raise PolicyError("the built-in policy packs are missing from this installation", str(packaged))
 
 
 @lru_cache(maxsize=1)
@@ -82,42 +65,6 @@ def load_policy(path: Path, pack: str, validate: bool = True) -> Policy:
         require=tuple((next(iter(item)), dict(next(iter(item.values())))) for item in doc["require"]),
         unresolved=doc.get("unresolved", "block"), remediation=doc["remediation"],
         references=tuple((r["title"], r["url"]) for r in doc["references"]), path=path)
-
-
-def pack_roots(extra: Sequence[Path] = ()) -> list[Path]:
-    """Directories holding packs: built-in, then installed plugins, then ``extra``.
-
-    A plugin is a distribution with an entry point in the group ``sovpolicy.packs``
-    whose object is a callable returning a directory of packs (or the directory path).
-    """
-    roots = [builtin_policy_dir()]
-    for ep in entry_points(group="sovpolicy.packs"):
-        try:
-            obj = ep.load()
-            roots.append(Path(obj() if callable(obj) else obj))
-        except Exception as exc:
-            raise PolicyError(f"policy pack plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
-    for d in extra:
-        if not Path(d).is_dir():
-            raise PolicyError("policy directory not found", str(d))
-        roots.append(Path(d))
-    return roots
-
-
-def available_packs(roots: Sequence[Path] | None = None) -> dict[str, Path]:
-    """Pack name -> directory, over ``roots`` (default: :func:`pack_roots`).
-
-    Raises:
-        PolicyError: when two roots define a pack of the same name.
-    """
-    packs: dict[str, Path] = {}
-    for root in roots if roots is not None else pack_roots():
-        for p in sorted(root.iterdir()):
-            if p.is_dir() and any(p.glob("*.yaml")):
-                if p.name in packs:
-                    raise PolicyError(f"policy pack {p.name!r} is defined twice: {packs[p.name]} and {p}")
-                packs[p.name] = p
-    return packs
 
 
 DEFAULT_PACKS = ("hds", "extraterritorial")

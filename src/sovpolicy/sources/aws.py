@@ -24,47 +24,20 @@ from typing import TYPE_CHECKING, Any
 from ..errors import UsageError
 from ..model import Problem, Resource, SourceKind
 from .base import ReadContext, SourceOutput, cycle_collector_on
+from .liveflags import DEFAULT_ORG_ROLE
 
 if TYPE_CHECKING:
     from .aws_collect import Collected, Raw
     from .aws_session import Account, Sessions
 
-# The scan's own modules are imported when a scan runs: every `sovpolicy scan` imports this
-# module for its flags (issue 14: the collector, sessions and thread pool cost ~70 ms).
+# The scan's own modules are imported when a scan runs (issue 14: the collector, sessions and
+# thread pool cost ~70 ms); the flags are in .liveflags, so a scan without them never imports this.
 
-DEFAULT_ORG_ROLE = "OrganizationAccountAccessRole"
 ENABLED = ("opt-in-not-required", "opted-in")
 
 
 def _csv(text: str) -> list[str]:
     return [p.strip() for p in text.split(",") if p.strip()]
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The live AWS scan's flags on ``sovpolicy scan``."""
-    g = parser.add_argument_group("live AWS scan (needs sovpolicy[aws])")
-    g.add_argument("--aws", action="store_true", help="scan the running AWS account(s) read-only")
-    g.add_argument("--profile", metavar="NAME", help="AWS profile of the shared config files (default: the default credential chain)")
-    g.add_argument("--role-arn", metavar="ARN", help="assume this role first (sts:AssumeRole)")
-    g.add_argument("--external-id", metavar="ID", help="external ID for --role-arn and --org-role")
-    g.add_argument("--regions", action="append", default=[], metavar="R1,R2",
-                   help="regions to scan (default: every region enabled for the account)")
-    g.add_argument("--organization", action="store_true",
-                   help="scan every member account of the AWS Organization (from its management or delegated account)")
-    g.add_argument("--org-role", default=DEFAULT_ORG_ROLE, metavar="NAME",
-                   help=f"role assumed in each member account (default {DEFAULT_ORG_ROLE}, which is not read-only: "
-                        "create a read-only one, see the README)")
-    g.add_argument("--accounts", action="append", default=[], metavar="ID1,ID2",
-                   help="with --organization: only these member accounts")
-    g.add_argument("--aws-inventory", choices=("auto", "api", "config", "resource-explorer"), default="auto",
-                   help="auto: with --organization, an AWS Config aggregator or a Resource Explorer aggregator index when "
-                        "one exists, else the service APIs; api, config or resource-explorer: that path only")
-    g.add_argument("--config-aggregator", metavar="NAME", help="the AWS Config aggregator to query (default: the first found)")
-    g.add_argument("--aws-retry-mode", choices=("standard", "adaptive"), default="standard",
-                   help="botocore retry mode for throttled calls (default standard)")
-    g.add_argument("--aws-max-attempts", type=int, default=10, metavar="N", help="attempts per call, retries included (default 10)")
-    g.add_argument("--aws-concurrency", type=int, default=8, metavar="N",
-                   help="regions and accounts read at once (default 8)")
 
 
 @dataclass

@@ -30,33 +30,11 @@ from ..errors import UsageError
 from ..model import Problem, Resource, SourceKind
 from ..progress import progress_bar
 from .azure_arm import CLOUD, RESOURCE_GROUP_TYPES, ArmObject, AzureReader
+from .liveflags import GRAPH_ABOVE
 
-GRAPH_ABOVE = 3
 T = TypeVar("T")
 R = TypeVar("R")
 SUBSCRIPTION_TYPE = "microsoft.resources/subscriptions"
-"""``auto`` uses Resource Graph when more subscriptions than this are in scope."""
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The scan flags of the Azure source."""
-    g = parser.add_argument_group("live Azure scan")
-    g.add_argument("--azure", action="store_true",
-                   help="scan Azure subscriptions live (DefaultAzureCredential; the Reader role suffices)")
-    g.add_argument("--subscription", action="append", default=[], metavar="ID",
-                   help="Azure subscription to scan (repeatable; default: every subscription the identity can read)")
-    g.add_argument("--tenant", metavar="ID", help="Azure tenant: sign in to it and keep its subscriptions only")
-    g.add_argument("--management-group", action="append", default=[], metavar="ID",
-                   help="scan every subscription under this management group, through Resource Graph (repeatable)")
-    g.add_argument("--cloud", default="AzureCloud", metavar="ENV",
-                   help="Azure environment: AzureCloud (default), AzureUSGovernment or AzureChinaCloud")
-    g.add_argument("--azure-inventory", choices=("auto", "arm", "graph"), default="auto",
-                   help=f"how to list resources: per subscription (arm), Azure Resource Graph (graph), or "
-                        f"graph above {GRAPH_ABOVE} subscriptions (auto, the default)")
-    g.add_argument("--arm-endpoint", metavar="URL",
-                   help="Azure Resource Manager endpoint to use instead of the environment's (Azure Stack Hub)")
-    g.add_argument("--azure-concurrency", type=int, default=8, metavar="N",
-                   help="subscriptions and resource details read at once (default 8)")
 
 
 @dataclass(frozen=True)

@@ -22,28 +22,13 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..setupcache import code_key
+
 _TERRAFORM_FILES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
-_CODE_KEY: list[str] = []
-
-
-def _code_key() -> str:
-    """Path, size and modification time of every module of sovpolicy (changes with the code)."""
-    if not _CODE_KEY:
-        h = hashlib.sha256()
-        root = Path(__file__).resolve().parent.parent
-        for p in sorted(root.rglob("*")):
-            if p.suffix in (".py", ".yaml", ".json") and "__pycache__" not in p.parts:
-                st = p.stat()
-                h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-        _CODE_KEY.append(h.hexdigest())
-    return _CODE_KEY[0]
-
-
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -77,7 +62,7 @@ class ModuleCache:
         files = getattr(catalog, "files", None)
         if not files:
             return None  # a catalog not loaded from files cannot be told apart from another
-        h = hashlib.sha256(f"{_code_key()}\0{root}\0{root.resolve()}\0{os.getcwd()}\0".encode())
+        h = hashlib.sha256(f"{code_key()}\0{root}\0{root.resolve()}\0{os.getcwd()}\0".encode())
         for p in files:
             h.update(f"{p}\0".encode() + hashlib.sha256(Path(p).read_bytes()).digest())
         for p in var_files:
@@ -114,6 +99,8 @@ class ModuleCache:
             deps = dependencies([*dirs_of(value), root], var_files)
             if not before <= set(deps):
                 return value  # a file changed while it was read: store nothing
+            import tempfile
+
             entry.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:

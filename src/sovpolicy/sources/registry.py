@@ -5,10 +5,11 @@ a Terraform state, or one of the inventory exports below, decided by :attr:`File
 in the order of :data:`FILE_KINDS`. Terraform source (``.tf``, ``.tf.json``, ``.tfvars``,
 ``.tfvars.json`` files and directories) is recognised by name, as Terraform itself does,
 and mapped to the root modules to scan. Live clouds are asked for by flags
-(:data:`LIVE_SOURCES`).
+(:data:`LIVE_SOURCES`, their flags in :mod:`.liveflags`).
 
 Adding a source is one new module (a class with ``kind``, ``input`` and
-``read(ctx) -> SourceOutput``, see :mod:`.base`) plus one line here.
+``read(ctx) -> SourceOutput``, see :mod:`.base`) plus one line here (for a live source, one
+entry of :data:`.liveflags.FLAGS`, its flags).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ..errors import InputError, UsageError
 from ..model import SourceKind
 from .base import ReadContext, Source, SourceOutput
 from .filemap import Buffer, as_bytes, map_fd, release
+from .liveflags import FLAGS, asked
 
 _NON_SPACE = re.compile(rb"\S")
 HCL_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars.json")
@@ -189,9 +191,9 @@ _OTHER_TERRAFORM = {
     "diagnostics": "`terraform validate -json` output",
 }
 
-#: Live sources: modules with ``add_arguments(parser)`` and ``sources_from_args(args)``; they
-#: import their cloud SDK only when they read.
-LIVE_SOURCES: tuple[str, ...] = ("sovpolicy.sources.aws", "sovpolicy.sources.azure")
+#: Live sources: modules with ``sources_from_args(args)``, their flags in :mod:`.liveflags`
+#: (one entry of its ``FLAGS`` each); they import their cloud SDK only when they read.
+LIVE_SOURCES: tuple[str, ...] = tuple(FLAGS)
 
 
 def detect(path: Path) -> tuple[FileKind, Peek]:
@@ -333,15 +335,11 @@ class _Digested:
         return out
 
 
-def add_live_arguments(parser: argparse.ArgumentParser) -> None:
-    """Each live source's flags on ``sovpolicy scan``."""
-    for name in LIVE_SOURCES:
-        importlib.import_module(name).add_arguments(parser)
-
-
 def live_sources(args: argparse.Namespace) -> list[Source]:
-    """The live sources the flags ask for."""
+    """The live sources the flags ask for. A live source's module is imported only when one
+    of its flags is given (:func:`.liveflags.asked`): it then makes its sources, or refuses
+    the flags (``--profile`` without ``--aws``)."""
     out: list[Source] = []
-    for name in LIVE_SOURCES:
+    for name in asked(args):
         out.extend(importlib.import_module(name).sources_from_args(args))
     return out

@@ -3,12 +3,16 @@ module's source files. The readers themselves are :mod:`.tfplan` and :mod:`.hcl`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model import Problem, SourceKind
 from .base import ReadContext, SourceOutput
 from .filemap import Buffer
+
+if TYPE_CHECKING:
+    from .hcl import HclScan
 
 
 def source_dirs(plan: Path, module_sources: dict[str, str]) -> dict[str, Path]:
@@ -64,20 +68,26 @@ class HclSource:
     found_under: Path | None = None
     """The directory given on the command line when this root module was found below it."""
     kind: SourceKind = SourceKind.HCL
+    module_dirs: list[Path] = field(default_factory=list, init=False)
+    """Once read: the directory of every module read (the scan cache's dependencies)."""
 
     @property
     def input(self) -> str:
         return str(self.root)
 
     def read(self, ctx: ReadContext) -> SourceOutput:
-        from .hcl import read_module
         from .modulecache import ModuleCache
-        from .parsecache import ParseCache
 
-        hcl = ModuleCache(ctx.cache_dir).read(
-            self.root, ctx.var_files, ctx.catalog,
-            lambda: read_module(self.root, ctx.catalog, ctx.var_files, ParseCache(ctx.cache_dir)),
+        def fresh() -> HclScan:  # the reader is imported only when the module cache misses
+            from .hcl import read_module
+            from .parsecache import ParseCache
+
+            return read_module(self.root, ctx.catalog, ctx.var_files, ParseCache(ctx.cache_dir))
+
+        hcl: HclScan = ModuleCache(ctx.cache_dir).read(
+            self.root, ctx.var_files, ctx.catalog, fresh,
             dirs_of=lambda scan: list(scan.module_dirs.values()), cacheable=lambda scan: not scan.problems)
+        self.module_dirs = list(hcl.module_dirs.values())
         label = self.input
         resources = [r if r.input == label else replace(r, input=label) for r in hcl.resources]
         notes = [f"{label}: root module found under {self.found_under}"] if self.found_under is not None else []

@@ -1,0 +1,106 @@
+"""A cache of whole scans of Terraform source: the pre-commit hook's unchanged commits.
+
+The hook scans the same root modules commit after commit, and most commits change none of
+their files. When a scan's inputs are only root modules (no plan, export or live source),
+its :class:`~sovpolicy.model.ScanResult` is kept with
+
+* a *key*: SHA-256 of sovpolicy's code (:func:`~sovpolicy.setupcache.code_key`), the
+  setup (the path and bytes of every catalog and policy file, the packs, the
+  configuration file's path and bytes), the date certifications are judged on, the gate
+  (``--fail-on``, ``--soft-fail``), the working directory, each root as given and
+  resolved, where it was found, and the ``--var-file`` paths given;
+* its *dependencies*: the name and SHA-256 of every Terraform file (``.tf``,
+  ``.tf.json``, ``.tfvars``, ``.tfvars.json``) in each module directory the scan read and
+  of each ``--var-file`` (:func:`~sovpolicy.sources.modulecache.dependencies`: a file
+  added, removed or edited changes them).
+
+It is used only when both are the same, so its report is the one a scan would write. A
+scan that reported a problem (a parse error, a missing or remote module) is never kept:
+what it could not read may appear later. One entry is kept per set of roots, working
+directory and variable files (``<cache-dir>/scans/``); a newer scan of them replaces it.
+Any error reading or writing the cache scans again; nothing here is ever an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .setupcache import code_key
+from .sources.modulecache import dependencies
+
+if TYPE_CHECKING:
+    from .model import ScanResult
+
+
+class ScanCache:
+    """The cached scan of ``roots`` (``directory=None``: no cache).
+
+    Args:
+        directory: the cache directory.
+        roots: the root modules scanned, each as (as given, where it was found or None).
+        var_files: the ``--var-file`` files, in order.
+        setup: everything else the result depends on (see the module's description).
+    """
+
+    def __init__(self, directory: Path | None, roots: Sequence[tuple[Path, Path | None]], var_files: Sequence[Path],
+                 setup: Sequence[object]) -> None:
+        self.roots = [r for r, _ in roots]
+        self.var_files = list(var_files)
+        self.entry: Path | None = None
+        if directory is None:
+            return
+        try:
+            where = repr((os.getcwd(), [(str(r), str(r.resolve()), str(u)) for r, u in roots], [str(p) for p in var_files]))
+        except OSError:
+            return
+        self.entry = directory / "scans" / f"{hashlib.sha256(where.encode()).hexdigest()}.pickle"
+        self.key = hashlib.sha256(repr((code_key(), where, list(setup))).encode()).hexdigest()
+
+    def get(self) -> ScanResult | None:
+        """The kept result when its key and every dependency are unchanged, else None."""
+        if self.entry is None:
+            return None
+        try:
+            with self.entry.open("rb") as fh:
+                key, dirs, deps = pickle.load(fh)
+                if key != self.key or dependencies([Path(d) for d in dirs], self.var_files) != deps:
+                    return None
+                result: ScanResult = pickle.load(fh)
+                return result
+        except Exception:
+            return None
+
+    def before(self) -> set[tuple[str, str]] | None:
+        """The roots' dependencies before the scan reads them (None: nothing will be kept)."""
+        if self.entry is None:
+            return None
+        try:
+            return set(dependencies(self.roots, self.var_files))
+        except OSError:
+            return None
+
+    def put(self, result: ScanResult, module_dirs: Sequence[Path], before: set[tuple[str, str]] | None) -> None:
+        """Keep ``result``, read from ``module_dirs``, unless it has a problem or a file changed
+        while it was read (``before``: :meth:`before`)."""
+        if self.entry is None or before is None or result.problems:
+            return
+        import tempfile
+
+        try:
+            dirs = sorted({str(d.resolve()) for d in [*module_dirs, *self.roots]})
+            deps = dependencies([Path(d) for d in dirs], self.var_files)
+            if not before <= set(deps):
+                return  # a file changed while it was read
+            self.entry.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.entry.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump((self.key, dirs, deps), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.entry)
+        except (OSError, pickle.PicklingError, RecursionError):
+            pass
