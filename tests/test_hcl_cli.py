@@ -100,8 +100,8 @@ def test_cli_uses_the_cache_dir(capsys, tmp_path):
     cache = tmp_path / ".sovpolicy-cache"
     run(capsys, "scan", str(module), "--cache-dir", str(cache), *AS_OF)
     files = sorted(p.relative_to(cache).parts[0] for p in cache.rglob("*") if p.is_file())
-    # the module's whole read, the loaded catalog+policies, one parsed file
-    assert len(files) == 3 and files[:2] == ["modules", "setup"] and files[2].startswith("v")
+    # the module's whole read, the whole scan, the loaded catalog+policies, one parsed file
+    assert len(files) == 4 and files[:3] == ["modules", "scans", "setup"] and files[3].startswith("v")
 
 
 def test_inline_waiver_in_the_source_applies_to_the_hook_scan(capsys, tmp_path):

@@ -156,3 +156,17 @@ def test_a_corrupt_entry_scans_again(tmp_path, capsys):
     assert _scan(capsys, root, cache) == first
     entry.write_bytes(entry.read_bytes()[:200])  # cut short
     assert _scan(capsys, root, cache) == first
+
+
+def test_an_opentofu_file_is_a_dependency(tmp_path, capsys):
+    """``.tofu`` files are read like ``.tf`` ones: editing one reads the module again (the
+    module cache did not notice before issue 14 item 3, and kept the old region)."""
+    (tmp_path / "main.tofu").write_text('provider "aws" {\n  region = "eu-west-3"\n}\n\nresource "aws_s3_bucket" "b" {\n'
+                                        '  tags = { data_classification = "health" }\n}\n')
+    cache = tmp_path / "cache"
+    assert {r["placement"]["region"] for r in _scan(capsys, tmp_path, cache)[1]["resources"]} == {"eu-west-3"}
+    (tmp_path / "main.tofu").write_text((tmp_path / "main.tofu").read_text().replace("eu-west-3", "us-east-1"))
+    assert {r["placement"]["region"] for r in _scan(capsys, tmp_path, cache)[1]["resources"]} == {"us-east-1"}
+    shutil.rmtree(cache / "scans")  # the module cache alone
+    (tmp_path / "main.tofu").write_text((tmp_path / "main.tofu").read_text().replace("us-east-1", "eu-central-1"))
+    assert {r["placement"]["region"] for r in _scan(capsys, tmp_path, cache)[1]["resources"]} == {"eu-central-1"}

@@ -10,7 +10,8 @@ its :class:`~sovpolicy.model.ScanResult` is kept with
   (``--fail-on``, ``--soft-fail``), the working directory, each root as given and
   resolved, where it was found, and the ``--var-file`` paths given;
 * its *dependencies*: the name and SHA-256 of every Terraform file (``.tf``,
-  ``.tf.json``, ``.tfvars``, ``.tfvars.json``) in each module directory the scan read and
+  ``.tf.json``, ``.tofu``, ``.tofu.json``, ``.tfvars``, ``.tfvars.json``) in each module
+  directory the scan read and
   of each ``--var-file`` (:func:`~sovpolicy.sources.modulecache.dependencies`: a file
   added, removed or edited changes them).
 

@@ -29,11 +29,13 @@ def code_key() -> str:
     two commits), so no cache outlives the code that wrote it."""
     if not _CODE_KEY:
         h = hashlib.sha256(f"{__version__}\0".encode())
-        root = Path(__file__).resolve().parent
-        for p in sorted(root.rglob("*")):
-            if p.suffix in (".py", ".yaml", ".json") and "__pycache__" not in p.parts:
-                st = p.stat()
-                h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        found = []
+        for here, dirs, files in os.walk(Path(__file__).resolve().parent):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            found += [os.path.join(here, f) for f in files if f.endswith((".py", ".yaml", ".json"))]
+        for p in sorted(found):
+            st = os.stat(p)
+            h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
         _CODE_KEY.append(h.hexdigest())
     return _CODE_KEY[0]
 

@@ -18,25 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Problem
+from .hclnames import is_config
 from .hcltree import Attr, Block, Body, Expr, GetAttr, Lit, Obj, ParsedFile, Var
 from .parsecache import ParseCache
-
-SKIP_DIRS = frozenset({".terraform", ".git"})
-
-
-#: configuration file suffixes: Terraform's, and OpenTofu's (``.tofu`` files, which OpenTofu
-#: reads instead of the ``.tf`` file of the same name)
-CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
-
-
-def is_terraform_file(path: Path) -> bool:
-    """True for configuration files (``.tf``, ``.tf.json``, ``.tofu``, ``.tofu.json``) and
-    ``.tfvars``/``.tfvars.json`` files."""
-    return path.name.endswith((*CONFIG_SUFFIXES, ".tfvars", ".tfvars.json"))
-
-
-def is_config(name: str) -> bool:
-    return name.endswith(CONFIG_SUFFIXES)
 
 
 def is_override(name: str) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import InputError
-from .hclmodule import SKIP_DIRS, is_config
+from .hclnames import SKIP_DIRS, is_config
 
 
 def module_roots(paths: Iterable[Path]) -> list[Path]:

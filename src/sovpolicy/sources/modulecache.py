@@ -4,8 +4,8 @@ The pre-commit hook scans the same root modules commit after commit; most of the
 not changed. An entry holds what :class:`~sovpolicy.sources.terraform.HclSource` read
 (resources, problems, module directories, inline waivers) and its *dependencies*: for
 every module directory read, the name and SHA-256 of each Terraform file in it
-(``.tf``, ``.tf.json``, ``.tfvars``, ``.tfvars.json``: a file added, removed or edited
-changes them), and each ``--var-file``'s bytes. An entry is used only when every
+(``.tf``, ``.tf.json``, ``.tofu``, ``.tofu.json``, ``.tfvars``, ``.tfvars.json``: a file
+added, removed or edited changes them), and each ``--var-file``'s bytes. An entry is used only when every
 dependency still hashes the same; the entry's name also covers sovpolicy's own code
 (every module's path, size and modification time), the catalog (the path and
 bytes of every catalog file loaded), the root as given, the working directory and the variable files given. A read
@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ..setupcache import code_key
+from .hclnames import is_terraform_file
 
-_TERRAFORM_FILES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -38,7 +39,7 @@ def dependencies(dirs: Sequence[Path], var_files: Sequence[Path]) -> list[tuple[
     out: list[tuple[str, str]] = []
     for d in sorted({d.resolve() for d in dirs}):
         for p in sorted(d.iterdir()):
-            if p.name.endswith(_TERRAFORM_FILES) and p.is_file():
+            if is_terraform_file(p) and p.is_file():
                 out.append((str(p), _digest(p)))
     out += [(str(p), _digest(p)) for p in var_files]
     return out
