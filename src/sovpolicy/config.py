@@ -25,9 +25,7 @@ Shape (validated against ``schemas/config.json``)::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +90,9 @@ class Config:
 
 
 def _schema() -> dict[str, Any]:
-    return json.loads((resources.files("sovpolicy") / "schemas" / "config.json").read_text(encoding="utf-8"))
+    import json
+
+    return json.loads((Path(__file__).parent / "schemas" / "config.json").read_text(encoding="utf-8"))
 
 
 def find_config(start: Path) -> Path | None:
