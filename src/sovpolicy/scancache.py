@@ -4,8 +4,8 @@ The hook scans the same root modules commit after commit, and most commits chang
 their files. When a scan's inputs are only root modules (no plan, export or live source),
 its :class:`~sovpolicy.model.ScanResult` is kept with
 
-* a *key*: SHA-256 of sovpolicy's code (:func:`~sovpolicy.setupcache.code_key`), the
-  setup (the path and bytes of every catalog and policy file, the packs, the
+* a *key*: SHA-256 of sovpolicy's code and the parser it runs
+  (:func:`~sovpolicy.setupcache.code_key`), the setup (the path and bytes of every catalog and policy file, the packs, the
   configuration file's path and bytes), the date certifications are judged on, the gate
   (``--fail-on``, ``--soft-fail``), the working directory, each root as given and
   resolved, where it was found, and the ``--var-file`` paths given;
@@ -57,10 +57,10 @@ class ScanCache:
             return
         try:
             where = repr((os.getcwd(), [(str(r), str(r.resolve()), str(u)) for r, u in roots], [str(p) for p in var_files]))
-        except OSError:
+            self.key = hashlib.sha256(repr((code_key(), where, list(setup))).encode()).hexdigest()
+        except (OSError, ValueError):
             return
         self.entry = directory / "scans" / f"{hashlib.sha256(where.encode()).hexdigest()}.pickle"
-        self.key = hashlib.sha256(repr((code_key(), where, list(setup))).encode()).hexdigest()
 
     def get(self) -> ScanResult | None:
         """The kept result when its key and every dependency are unchanged, else None."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -24,11 +25,13 @@ _CODE_KEY: list[str] = []
 
 
 def code_key() -> str:
-    """SHA-256 of the version and the path, size and modification time of every module and
-    data file of sovpolicy: it changes with the code (the version alone does not, between
-    two commits), so no cache outlives the code that wrote it."""
+    """SHA-256 of the version, the path, size and modification time of every module and
+    data file of sovpolicy, the Python version and where the Terraform parser's libraries
+    (python-hcl2, Lark) are and when they were written: it changes with the code (the
+    version alone does not, between two commits) and with an upgrade of the parser, so no
+    cache outlives the code that wrote it."""
     if not _CODE_KEY:
-        h = hashlib.sha256(f"{__version__}\0".encode())
+        h = hashlib.sha256(f"{__version__}\0{_libraries()}\0".encode())
         found = []
         for here, dirs, files in os.walk(Path(__file__).resolve().parent):
             dirs[:] = [d for d in dirs if d != "__pycache__"]
@@ -38,6 +41,19 @@ def code_key() -> str:
             h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
         _CODE_KEY.append(h.hexdigest())
     return _CODE_KEY[0]
+
+
+def _libraries() -> tuple[object, ...]:
+    """The Python version, and where the parser's libraries are and when they were written
+    (an upgrade rewrites them), found without importing them."""
+    from importlib.util import find_spec
+
+    out: list[object] = [sys.version]
+    for name in ("hcl2", "lark"):
+        spec = find_spec(name)
+        origin = spec.origin if spec is not None else None
+        out.append((name, origin, os.stat(origin).st_mtime_ns if origin else None))
+    return tuple(out)
 
 
 def files_key(files: Iterable[Path], extra: str) -> str:
