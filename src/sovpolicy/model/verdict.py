@@ -175,6 +175,11 @@ class Finding:
     waiver: Waiver | None = None
     flow: Flow | None = None
     flow_reasons: int = 0
+    chain_like: tuple[Reason, ...] | None = None
+    """For a finding made alike from another resource's (same policy, type, host, placement
+    and classes): that finding's ``reasons``, which are these but for where each resource's
+    own value was read (a :class:`Reason` with ``at``); the JSON report writes the chain once
+    for both. None otherwise; anything that changes ``reasons`` sets it back to None."""
 
     @property
     def key(self) -> tuple[str, str]:

@@ -181,7 +181,7 @@ def _finding(f: Finding, result: ScanResult, refs: _Refs) -> dict[str, Any]:
     out = {
         "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status, "blocking": f.blocking,
         "severity": f.severity, "enforcement": f.enforcement, "input": f.resource.input, "address": f.address,
-        "message": f.message, "chain": refs.chain(f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
+        "message": f.message, "chain": refs.chain(f.chain_like if f.chain_like is not None else f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
         "flow": None if f.flow is None else _flow_ref(f.flow, f.host),
     }
     if result.history is not None:

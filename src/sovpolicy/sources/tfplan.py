@@ -525,9 +525,19 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanS
     skip = frozenset(tag_fields(catalog)) | (catalog.flows.value_attributes() - placement_fields(catalog))
     graph = PlanGraph(reader, insts, catalog.flows.copy_shapes, types.Fields.__struct_fields__)
     followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
+    info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
+                    len(plan.resource_drift or []), plan.complete, plan.errored,
+                    {child: call.source for child, (_, call) in reader.calls.items() if call.source})
+    # each instance's decoded attributes go as its resource is made, so that the two are
+    # never all resident at once (the peak of a big plan's scan)
+    del graph, insts
+    by_target.clear()
+    plan.resource_changes = plan.deferred_changes = None
     location = Location(spath)
     resources = []
-    for (inst, sens), fdata in zip(made, followed):
+    for i, fdata in enumerate(followed):
+        inst, sens = made[i]
+        made[i] = followed[i] = None  # type: ignore[call-overload]
         placement = inst.placement or UNPLACED
         notes = list(inst.notes)
         unread: dict[str, str] = {}
@@ -543,7 +553,4 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanS
             tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes),
             flows=fdata.flows, data_from=fdata.data_from, input=spath, module=inst.addr.module_path,
             tags_unread=unread))
-    info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
-                    len(plan.resource_drift or []), plan.complete, plan.errored,
-                    {child: call.source for child, (_, call) in reader.calls.items() if call.source})
     return PlanScan(info, resources)
