@@ -5,7 +5,7 @@ dataclass sets every field through ``object.__setattr__``: on a 50,000-resource 
 copies a scan makes (one finding per resource alike, one resource per classification)
 cost more than their evaluation. :func:`evolve` copies the instance's ``__dict__`` once and
 changes the named fields. The model's classes have no ``__post_init__`` and no field with
-``init=False``; values computed lazily (``cached_property``) are dropped, never carried to
+``init=False``; values computed lazily (``cached``, ``cached_property``) are dropped, never carried to
 an object whose fields differ.
 """
 
@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 from functools import cached_property
 from typing import Any, TypeVar
+
+from ..lazy import cached
 
 T = TypeVar("T")
 
@@ -25,8 +27,8 @@ def _shape(cls: type) -> tuple[frozenset[str], tuple[str, ...]]:
     if shape is None:
         if hasattr(cls, "__post_init__") or hasattr(cls, "__slots__"):
             raise TypeError(f"evolve() copies plain frozen dataclasses only, not {cls.__name__}")
-        cached = tuple(n for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, cached_property))
-        shape = _SHAPES[cls] = (frozenset(f.name for f in dataclasses.fields(cls)), cached)
+        lazy = tuple(n for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, (cached_property, cached)))
+        shape = _SHAPES[cls] = (frozenset(f.name for f in dataclasses.fields(cls)), lazy)
     return shape
 
 

@@ -231,6 +231,10 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
         _MEMO.clear()
 
 
+_CHUNK = 1 << 20
+"""About how many bytes of a list :func:`iter_json` gathers before handing them on."""
+
+
 def _indented(value: Any, prefix: bytes) -> bytes:
     return msgspec.json.format(msgspec.json.encode(value), indent=2).replace(b"\n", b"\n" + prefix)
 
@@ -243,6 +247,7 @@ def iter_json(result: ScanResult, ctx: ReportContext | None = None) -> Iterator[
     The order is deterministic. It holds every finding (``ctx`` is not needed).
     """
     _MEMO.clear()
+    into = msgspec.json.Encoder().encode_into
     try:
         yield b"{"
         first = True
@@ -253,10 +258,16 @@ def iter_json(result: ScanResult, ctx: ReportContext | None = None) -> Iterator[
                 yield _indented(value, b"  ")
                 continue
             sep = b"[\n    "
-            encode = msgspec.json.encode
-            for item in value:
-                yield sep + encode(item)
+            buf = bytearray()
+            for item in value:  # encoded in place, handed on about a megabyte at a time
+                buf += sep
+                into(item, buf, -1)
                 sep = b",\n    "
+                if len(buf) >= _CHUNK:
+                    yield bytes(buf)
+                    buf.clear()
+            if buf:
+                yield bytes(buf)
             yield b"[]" if sep == b"[\n    " else b"\n  ]"
         yield b"\n}\n"
     finally:

@@ -364,7 +364,10 @@ class _PlanReader:
                     continue
                 if mask:
                     value = _redact(value, mask)
-                tags.update(tag_map(value, shape))
+                if tags:
+                    tags.update(tag_map(value, shape))
+                else:
+                    tags = tag_map(value, shape)
             unk = getattr(unknown, name, None) if unknown is not None else None
             if unk is True or (type(unk) is dict and True in unk.values()) or (type(unk) is list and _holds_true(unk)):
                 keys = sorted(k for k, v in unk.items() if v is True) if type(unk) is dict else []
@@ -523,6 +526,7 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanS
     insts = [inst for inst, _ in made]
     # attributes read only to follow flows are not kept on the resources (they can be large)
     skip = frozenset(tag_fields(catalog)) | (catalog.flows.value_attributes() - placement_fields(catalog))
+    kept = [name for name in types.Fields.__struct_fields__ if name not in skip]
     graph = PlanGraph(reader, insts, catalog.flows.copy_shapes, types.Fields.__struct_fields__)
     followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
@@ -544,10 +548,10 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanS
         tags = reader.tags(inst, sens, notes, unread)
         attrs: dict[str, object] = {}
         if inst.fields is not None:
-            for name, value in zip(inst.fields.__struct_fields__, msgspec.structs.astuple(inst.fields)):
-                if value is not msgspec.UNSET and name not in skip:
-                    mask = getattr(sens, name, None) if sens is not None else None
-                    attrs[name] = _redact(value, mask)
+            for name in kept:
+                value = getattr(inst.fields, name)
+                if value is not msgspec.UNSET:
+                    attrs[name] = _redact(value, getattr(sens, name, None) if sens is not None else None)
         resources.append(Resource(
             address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
             tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes),
