@@ -57,6 +57,7 @@ from .planformat import (
     PlanTypes,
     ProviderConfig,
     decode_plan_sliced,
+    may_hold,
     placement_fields,
     plan_action,
     plan_types,
@@ -298,22 +299,26 @@ class _PlanReader:
         def attribute(name: str) -> Value | None:
             nonlocal exprs
             value = getattr(inst.fields, name, msgspec.UNSET)
-            evidence = (f"{inst.evidence_root}.after.{name}",)
             mask = getattr(inst.sensitive, name, None) if inst.sensitive is not None else None
             if mask and value is not msgspec.UNSET and value is not None:  # never read, never printed
-                return Value.unresolved(f"{name} is marked sensitive: its value is not read", evidence, sensitive=True)
+                return Value.unresolved(f"{name} is marked sensitive: its value is not read",
+                                        (f"{inst.evidence_root}.after.{name}",), sensitive=True)
             if name in info.resource_regions:
-                return Value.given(value, evidence) if isinstance(value, list) else None
+                return Value.given(value, (f"{inst.evidence_root}.after.{name}",)) if isinstance(value, list) else None
             if isinstance(value, str) and value:
-                return Value.given(value, evidence)
+                return Value.given(value, (f"{inst.evidence_root}.after.{name}",))
             unknown = getattr(inst.unknown, name, msgspec.UNSET) if inst.unknown is not None else msgspec.UNSET
-            if unknown is not True:
+            if unknown is not True or inst.config is None:
                 return None
             if exprs is None:
+                # the configuration's expressions are decoded only if they may name the attribute
+                if not may_hold(bytes(inst.config.expressions), (f'"{name}"'.encode(),)):
+                    return None
                 exprs = self.config_expressions(inst.config)
             if name not in exprs:
                 return None
-            return Value.unresolved(f"{name} is set by an expression known only after apply", evidence)
+            return Value.unresolved(f"{name} is set by an expression known only after apply",
+                                    (f"{inst.evidence_root}.after.{name}",))
 
         return attribute
 
