@@ -305,6 +305,12 @@ CASES: list[Case] = [
         "type": "aws_mq_broker", "name": "b", "values": {"broker_name": "b", "tags": dict(HEALTH), "data_replication_mode": "CRDR"},
         "expressions": {"data_replication_mode": {"constant_value": "CRDR"}}}])},
        ["scan", "plan.json", "--pack", "eea-residency"], 1),
+    # the same block with its name written with a JSON escape: no quick look at the bytes may rule it out
+    _c("unruled-pattern-block-escaped", "fail-open", {"plan.json": plan([{
+        "type": "aws_mq_broker", "name": "b", "values": {"broker_name": "b", "tags": dict(HEALTH)},
+        "expressions": {"data_replication_mode": {"constant_value": "CRDR"}}}]).replace(
+            '"data_replication_mode": {"constant_value"', '"data_replic\\u0061tion_mode": {"constant_value"')},
+       ["scan", "plan.json", "--pack", "eea-residency"], 1),
     _c("unruled-replica-block", "fail-open", {"plan.json": plan([{
         "type": "aws_dynamodb_table", "name": "t",
         "values": {"name": "t", "tags": dict(HEALTH), "replica_configuration": [{"region_name": "us-east-1"}]}}])},

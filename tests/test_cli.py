@@ -163,3 +163,26 @@ def test_soft_fail_is_the_exit_code_every_report_gives(capsys, tmp_path):
 def test_output_naming_a_directory_is_refused(capsys, tmp_path):
     code, _, err = run(capsys, "scan", str(EXAMPLE_PLAN), "--format", f"sarif:{tmp_path}/", *AS_OF)
     assert code == 2 and "names a directory" in err
+
+
+def test_the_command_ends_at_once_with_its_code_and_its_output_written():
+    """``python -m sovpolicy`` (and the ``sovpolicy`` script) end the process without freeing
+    it (:func:`sovpolicy.cli.run`): the report on standard output is whole and the code is the scan's."""
+    proc = subprocess.run([sys.executable, "-m", "sovpolicy", "scan", str(EXAMPLE_PLAN), "--format", "json"],
+                          capture_output=True, timeout=120)
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 1 == report["summary"]["exit_code"] and report["summary"]["blocking"] > 0
+
+
+def test_a_standard_output_closed_before_the_end_makes_the_outcome_unknown():
+    import os
+
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the version cannot be written
+    try:
+        proc = subprocess.run([sys.executable, "-m", "sovpolicy", "--version"], stdout=write, stderr=subprocess.PIPE,
+                              timeout=60)
+    finally:
+        os.close(write)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip() == "sovpolicy: error: standard output closed before the output was written"

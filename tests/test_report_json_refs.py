@@ -10,10 +10,13 @@ import pytest
 from conftest import AS_OF
 
 from sovpolicy.errors import InputError
+from sovpolicy.model import Classification, Status, Waiver
+from sovpolicy.model.evolve import evolve
 from sovpolicy.pipeline import evaluate_all
 from sovpolicy.policy import applies, evaluate
 from sovpolicy.report.json import render_json
 from sovpolicy.sources.tfplan import read_plan
+from sovpolicy.waivers import apply_waivers
 
 
 def test_chains_and_hosts_expand_to_every_finding_reasons(example_result):
@@ -69,6 +72,48 @@ def test_grouped_evaluation_gives_each_resource_its_own_findings(example_scan, p
     mine = [f for f in grouped if f.address == "aws_s3_bucket.twin"]
     assert mine and all(f.reasons[1].text.endswith("(somewhere.else.region)") and f.message.startswith("aws_s3_bucket.twin (")
                         for f in mine)
+
+
+def _expanded(report):
+    """Every finding's chain as the texts it stands for (``at`` put back from its resource)."""
+    evidence = {(r["input"], r["address"]): r["placement"]["evidence"] for r in report["resources"]}
+    return {(f["policy_id"], f["address"]): [r["text"] + (f" ({evidence[(f['input'], f['address'])][0]})" if r["at"] else "")
+                                            for r in report["chains"][f["chain"]]] for f in report["findings"]}
+
+
+def test_a_waived_finding_made_alike_keeps_its_own_chain(example_scan, pinned_catalog):
+    """Findings made alike share their template's chain in the report, until a waiver adds a
+    reason to one of them: then that one's chain is its own (it holds the waiver)."""
+    result, policies = example_scan
+    resources = list(result.resources)
+    twin = replace(resources[3], address="aws_s3_bucket.twin",
+                   placement=replace(resources[3].placement, evidence=("somewhere.else.region",)))
+    resources.append(twin)
+    findings, hosts, flow_hosts = evaluate_all(resources, policies, pinned_catalog, AS_OF)
+    shared = [f for f in findings if f.address == "aws_s3_bucket.twin"]
+    assert shared and all(f.chain_like is not None for f in shared)
+    failing = next(f for f in shared if f.status is Status.FAIL)
+    waiver = Waiver(failing.policy_id, "aws_s3_bucket.twin", "moving it", AS_OF.replace(year=AS_OF.year + 1), "test:1")
+    findings, _ = apply_waivers(findings, [waiver], AS_OF, 0)
+    waived = next(f for f in findings if f.address == "aws_s3_bucket.twin" and f.policy_id == failing.policy_id)
+    assert waived.status is Status.WAIVED and waived.chain_like is None
+    report = json.loads(render_json(replace(result, resources=tuple(resources), findings=tuple(findings),
+                                            hosts=hosts, flow_hosts=flow_hosts)))
+    chains = _expanded(report)
+    for f in findings:
+        assert chains[(f.policy_id, f.address)] == [r.text for r in f.reasons]
+    assert chains[(failing.policy_id, "aws_s3_bucket.twin")][-1] == waiver.describe()
+    assert chains[(failing.policy_id, "aws_s3_bucket.patient_records")][-1] != waiver.describe()
+
+
+def test_evolve_is_replace_without_stale_cached_values(example_result):
+    res = next(r for r in example_result.resources if r.classifications)
+    assert res.data_classes  # computed and cached on the object
+    bare = evolve(res, classifications=(Classification("internal", "test"),))
+    assert bare.data_classes == frozenset({"internal"}) and bare == replace(res, classifications=bare.classifications)
+    assert res.data_classes != bare.data_classes and bare.address == res.address
+    with pytest.raises(TypeError, match="no field 'nope'"):
+        evolve(res, nope=1)
 
 
 @pytest.mark.parametrize(("text", "needle"), [

@@ -124,3 +124,22 @@ def test_a_wholly_sensitive_object_is_never_read(tmp_path, catalog):
     (res,) = read_plan(path, catalog).resources
     assert res.tags == {} and "tags is sensitive: not read" in res.notes
     assert "dpo@example.org" not in repr(res) and "health" not in repr(res.tags)
+
+
+@pytest.mark.parametrize("key", ["region", "\\u0072egion"])
+def test_a_region_set_by_an_expression_known_after_apply_is_unresolved_however_its_key_is_written(tmp_path, catalog, key):
+    """The reader decodes a resource's configuration expressions only when they may name the
+    attribute; a key written with JSON escapes names it too, and must not be missed (fail closed)."""
+    import json
+
+    plan = json.loads((FIXTURES / "plans" / "unknown-region" / "plan.json").read_text())
+    config = next(r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == "aws_s3_bucket.records")
+    config.setdefault("expressions", {})["region"] = {"references": ["terraform_data.request.output", "terraform_data.request"]}
+    text = json.dumps(plan).replace('"region": {"references"', f'"{key}": {{"references"', 1)
+    assert text.count(f'"{key}": {{"references"') == 1
+    path = tmp_path / "plan.json"
+    path.write_text(text)
+    got, scan = _placements(path, catalog)
+    assert got["aws_s3_bucket.records"] == ("aws", None, "unresolved")
+    res = next(r for r in scan.resources if r.address == "aws_s3_bucket.records")
+    assert res.placement.reason == "region is set by an expression known only after apply"

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cached_property
 
 from .errors import InputError
+from .lazy import cached
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,12 @@ class Address:
     name: str
     key: str | None
 
-    @cached_property
+    @cached
     def module_path(self) -> str:
         """Module path without instance keys: ``module.a.module.b`` (``""`` for root)."""
         return ".".join(f"module.{m}" for m, _ in self.modules)
 
-    @cached_property
+    @cached
     def module_instance(self) -> str:
         """Module path with instance keys: ``module.a["k"].module.b[0]``."""
         return ".".join(f"module.{m}" + (f"[{k}]" if k is not None else "") for m, k in self.modules)

@@ -21,13 +21,13 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import PurePath
 
 from .catalog.legal import Implication
 from .config import Config
 from .model import Classification, Origin, Resource
+from .model.evolve import evolve
 
 #: how every reader writes a sensitive tag value
 REDACTED = "(sensitive)"
@@ -103,7 +103,7 @@ class Classifier:
                                                 unknown=True))
         if not found:
             return resource
-        return replace(resource, classifications=tuple(found))
+        return evolve(resource, classifications=tuple(found))
 
     def classify_all(self, resources: Iterable[Resource]) -> list[Resource]:
         """Classify every resource, follow the references that carry data, then add the
@@ -126,7 +126,7 @@ def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ..
         if more is None:
             more = memo[resource.classifications] = implied(resource, implications).classifications[
                 len(resource.classifications):]
-        return replace(resource, classifications=resource.classifications + more) if more else resource
+        return evolve(resource, classifications=resource.classifications + more) if more else resource
     have = {c.data_class: c for c in resource.classifications}
     added: list[Classification] = []
     todo = list(resource.classifications)
@@ -140,7 +140,7 @@ def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ..
             have[link.child] = new
             added.append(new)
             todo.append(new)
-    return replace(resource, classifications=resource.classifications + tuple(added)) if added else resource
+    return evolve(resource, classifications=resource.classifications + tuple(added)) if added else resource
 
 
 def _path(r: Resource) -> str:
@@ -204,5 +204,5 @@ def propagate(resources: list[Resource]) -> list[Resource]:
             chains[(rcv, cls)] = (text, origin)
             added.setdefault(rcv, []).append(Classification(cls, f"classified {cls} via {text} ({origin})"))
             queue.append((rcv, cls))
-    return [replace(r, classifications=r.classifications + tuple(added[i])) if i in added else r
+    return [evolve(r, classifications=r.classifications + tuple(added[i])) if i in added else r
             for i, r in enumerate(resources)]

@@ -597,15 +597,38 @@ def _crash_log(exc: BaseException) -> Path:
     return Path(name)
 
 
+def run() -> None:
+    """The ``sovpolicy`` command (and ``python -m sovpolicy``): :func:`main`, then the
+    process ends at once, without freeing its objects one by one.
+
+    A big plan's scan holds millions of objects; freeing them as Python exits cost 0.6 s
+    of CPU on a 50,000-resource plan for nothing (mypy ends the same way). Everything
+    sovpolicy writes is closed by then (reports, caches, history, evidence); the standard
+    streams are flushed here, and a standard output that cannot take the rest of the
+    output makes the outcome unknown: exit 2, or 1 when the scan blocks.
+    """
+    code = main()
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        code = code if code == ExitCode.BLOCKING else int(ExitCode.USAGE)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write("sovpolicy: error: standard output closed before the output was written\n")
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see :class:`~sovpolicy.errors.ExitCode`)."""
     if sys.stderr is None:  # started with standard error closed: messages go nowhere, codes stay right
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
     argv = list(argv) if argv is not None else sys.argv[1:]
-    if argv == ["--version"]:  # answered before the parser (and the live sources' flags) is built
-        sys.stdout.write(f"sovpolicy {__version__}\n")
-        return int(ExitCode.OK)
     try:
+        if argv == ["--version"]:  # answered before the parser (and the live sources' flags) is built
+            sys.stdout.write(f"sovpolicy {__version__}\n")
+            return int(ExitCode.OK)
         args = build_parser().parse_args(argv)
         return int(COMMANDS[args.command](args))
     except SovpolicyError as exc:

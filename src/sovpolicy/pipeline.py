@@ -17,6 +17,7 @@ from .decisions import bind_decisions
 from .errors import ConfigError, InputError, UsageError
 from .gate import NO_GATE, Gate
 from .model import Finding, Flow, Host, InputFile, Placement, Policy, Problem, Reason, Resource, ScanResult, Waiver
+from .model.evolve import evolve
 from .policy import applies, evaluate, lowered_warnings
 from .policy.evaluate import placement_reason_of
 from .sources.base import ReadContext, Source
@@ -99,12 +100,21 @@ def _group_key(res: Resource, host: Host | None) -> tuple[object, ...]:
             tuple((c.data_class, c.reason, c.unknown) for c in res.classifications))
 
 
-def _alike(template: Finding, res: Resource, first_where: Reason, where_from: Reason) -> Finding:
+def _alike(template: Finding, res: Resource, first_where: Reason, where_from: Reason, same_chain: bool) -> Finding:
     """The finding ``template`` (of another resource of the same group) for ``res``: its
-    address in the message and its own placement reason (which says where it was read)."""
-    return replace(template, address=res.address, resource=res,
-                   reasons=tuple(where_from if r is first_where else r for r in template.reasons),
-                   message=res.address + template.message[len(template.address):])
+    address in the message and its own placement reason (which says where it was read).
+    ``same_chain``: the two placement reasons differ only in that place, so the JSON
+    report's chain of the template is this finding's too (``chain_like``)."""
+    return evolve(template, address=res.address, resource=res,
+                  reasons=tuple(where_from if r is first_where else r for r in template.reasons),
+                  message=res.address + template.message[len(template.address):],
+                  chain_like=(template.chain_like or template.reasons) if same_chain else None)
+
+
+def _placed_alike(a: Reason, b: Reason) -> bool:
+    """Whether two placement reasons say the same but for where each value was read."""
+    return bool(a.at) == bool(b.at) and a.source is b.source and (
+        a.text.removesuffix(f" ({a.at})") == b.text.removesuffix(f" ({b.at})") if a.at else a.text == b.text)
 
 
 def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], catalog: Catalog,
@@ -171,7 +181,8 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
                                    placement_reason_of(res.placement, eval_cache))
         else:
             where_from = placement_reason_of(res.placement, eval_cache)
-            findings += [(-1, _alike(t, res, group[2], where_from)) for t in group[0]]
+            same = _placed_alike(group[2], where_from)
+            findings += [(-1, _alike(t, res, group[2], where_from, same)) for t in group[0]]
         for pol in group[1]:
             one(pol, res, host, [])
     findings.sort(key=lambda rf: (rf[1].policy_id, rf[1].resource.input, rf[1].address, rf[0]))

@@ -73,20 +73,20 @@ def apply_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver], as_of:
         if f.enforcement is Enforcement.HARD_MANDATORY:
             msg = f"waiver at {w.origin} rejected: {f.policy_id} is hard-mandatory and cannot be waived"
             warnings.append(f"{msg} ({f.address})")
-            out.append(replace(f, reasons=f.reasons + (Reason(msg),)))
+            out.append(replace(f, reasons=f.reasons + (Reason(msg),), chain_like=None))
             continue
         if as_of > w.end():
             what = f"its decision {w.decision} ended" if w.decision_expires and w.decision_expires < w.expires else "it expired"
             msg = f"waiver at {w.origin} no longer applies: {what} on {w.end().isoformat()}"
             warnings.append(f"{msg} ({f.policy_id} {f.address})")
-            out.append(replace(f, reasons=f.reasons + (Reason(msg),)))
+            out.append(replace(f, reasons=f.reasons + (Reason(msg),), chain_like=None))
             continue
         left = (w.end() - as_of).days
         if left <= warn_days:
             why = f", when decision {w.decision} ends" if w.decision_expires and w.decision_expires < w.expires else ""
             warnings.append(f"waiver at {w.origin} for {f.policy_id} {f.address} expires in {left} days ({w.end().isoformat()}{why})")
         out.append(replace(f, status=Status.WAIVED, blocking=blocks(Status.WAIVED, f.enforcement, f.severity), waiver=w,
-                           reasons=f.reasons + (Reason(w.describe()),)))
+                           reasons=f.reasons + (Reason(w.describe()),), chain_like=None))
     for i, w in enumerate(waivers):
         if i not in used:
             warnings.append(f"waiver at {w.origin} for {w.policy_id} {w.address} matches no finding")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
 
+from ..lazy import cached
 from .facts import SourceRef
 
 
@@ -228,12 +228,12 @@ class Resource:
         """The resource's identity: ``(input, address)``."""
         return (self.input, self.address)
 
-    @cached_property
+    @cached
     def data_classes(self) -> frozenset[str]:
         """The set of data classes the resource holds."""
         return frozenset(c.data_class for c in self.classifications)
 
-    @cached_property
+    @cached
     def module_path(self) -> str:
         """Module part of the address without instance keys (``module.a.module.b``), or ``""``.
 

@@ -8,10 +8,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ..lazy import cached
 from .facts import Host, SourceRef
 from .resource import Flow, Resource
 
@@ -82,7 +82,7 @@ class Policy:
     path: Path
     when: str | None = None
 
-    @cached_property
+    @cached
     def has_cel(self) -> bool:
         """True when a ``require`` condition is a CEL expression (its verdict depends on the resource)."""
         return any(name == "cel" for name, _ in self.require)
@@ -175,6 +175,11 @@ class Finding:
     waiver: Waiver | None = None
     flow: Flow | None = None
     flow_reasons: int = 0
+    chain_like: tuple[Reason, ...] | None = None
+    """For a finding made alike from another resource's (same policy, type, host, placement
+    and classes): that finding's ``reasons``, which are these but for where each resource's
+    own value was read (a :class:`Reason` with ``at``); the JSON report writes the chain once
+    for both. None otherwise; anything that changes ``reasons`` sets it back to None."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -288,7 +293,7 @@ class ScanResult:
     catalog_digest: str = ""
     """SHA-256 of the catalog's content (every file used, in order): which facts judged the scan."""
 
-    @property
+    @cached
     def blocking(self) -> tuple[Finding, ...]:
         """The findings that block."""
         return tuple(f for f in self.findings if f.blocking)

@@ -181,7 +181,7 @@ def _finding(f: Finding, result: ScanResult, refs: _Refs) -> dict[str, Any]:
     out = {
         "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status, "blocking": f.blocking,
         "severity": f.severity, "enforcement": f.enforcement, "input": f.resource.input, "address": f.address,
-        "message": f.message, "chain": refs.chain(f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
+        "message": f.message, "chain": refs.chain(f.chain_like if f.chain_like is not None else f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
         "flow": None if f.flow is None else _flow_ref(f.flow, f.host),
     }
     if result.history is not None:
@@ -231,6 +231,10 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
         _MEMO.clear()
 
 
+_CHUNK = 1 << 20
+"""About how many bytes of a list :func:`iter_json` gathers before handing them on."""
+
+
 def _indented(value: Any, prefix: bytes) -> bytes:
     return msgspec.json.format(msgspec.json.encode(value), indent=2).replace(b"\n", b"\n" + prefix)
 
@@ -243,6 +247,7 @@ def iter_json(result: ScanResult, ctx: ReportContext | None = None) -> Iterator[
     The order is deterministic. It holds every finding (``ctx`` is not needed).
     """
     _MEMO.clear()
+    into = msgspec.json.Encoder().encode_into
     try:
         yield b"{"
         first = True
@@ -253,10 +258,16 @@ def iter_json(result: ScanResult, ctx: ReportContext | None = None) -> Iterator[
                 yield _indented(value, b"  ")
                 continue
             sep = b"[\n    "
-            encode = msgspec.json.encode
-            for item in value:
-                yield sep + encode(item)
+            buf = bytearray()
+            for item in value:  # encoded in place, handed on about a megabyte at a time
+                buf += sep
+                into(item, buf, -1)
                 sep = b",\n    "
+                if len(buf) >= _CHUNK:
+                    yield bytes(buf)
+                    buf.clear()
+            if buf:
+                yield bytes(buf)
             yield b"[]" if sep == b"[\n    " else b"\n  ]"
         yield b"\n}\n"
     finally:

@@ -20,7 +20,7 @@ from ..catalog.flowrules import CopyShapes
 from ..model import Placement
 from .flows import SENSITIVE, UNKNOWN, Refs, Step, Target, path_text
 from .placement import NOT_RESOURCES, UNPLACED
-from .planformat import ConfigModule, ConfigResource, ModuleCall, PlanInstance
+from .planformat import ConfigModule, ConfigResource, ModuleCall, PlanInstance, may_hold
 
 
 class PlanConfig(Protocol):
@@ -132,7 +132,7 @@ class PlanGraph:
         if hit is None:
             raw = bytes(cfg.expressions)
             hit = self._shaped[id(cfg)] = (  # the top-level keys only: the expressions are not decoded
-                [k for k in _keys(raw) if self.shapes.matches(k)] if any(lit in raw for lit in self._literals) else _NONE)
+                [k for k in _keys(raw) if self.shapes.matches(k)] if may_hold(raw, self._literals) else _NONE)
         return hit
 
     def targets(self, instance: str, path: str, refs: list[str], trace: tuple[str, ...] = (),
@@ -286,7 +286,7 @@ class PlanSubject:
 
     def refs(self, path: Any, deep: bool = False) -> Refs | None:
         cfg = self._inst.config
-        if cfg is None or (path and isinstance(path[0], str) and f'"{path[0]}"'.encode() not in bytes(cfg.expressions)):
+        if cfg is None or (path and isinstance(path[0], str) and not may_hold(bytes(cfg.expressions), (f'"{path[0]}"'.encode(),))):
             return None  # not set by the configuration: no need to decode it
         nodes = [self._flows.reader.config_expressions(cfg)]
         for step in path:

@@ -230,6 +230,13 @@ def check_plan(plan: Any, path: str) -> Any:
     return plan
 
 
+def may_hold(raw: bytes, literals: tuple[bytes, ...]) -> bool:
+    """Whether JSON text may hold one of ``literals`` (a quick look before a decode): it
+    does, or it has an escape, since a key written ``"\\u0072egion"`` names ``region`` all
+    the same and must never be ruled out."""
+    return b"\\" in raw or any(lit in raw for lit in literals)
+
+
 def plan_action(actions: list[str]) -> str:
     if "create" in actions and "delete" in actions:
         return "replace"

@@ -31,7 +31,9 @@ def tag_map(value: Any, shape: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if shape == "map":
         if isinstance(value, dict):
-            out.update({k: v if type(v) is str else _text(v) for k, v in value.items() if isinstance(v, _SCALARS)})
+            out = {k: v for k, v in value.items() if type(v) is str}  # the usual case: text only
+            if len(out) != len(value):
+                out = {k: v if type(v) is str else _text(v) for k, v in value.items() if isinstance(v, _SCALARS)}
     elif shape == "key-value-list":
         if isinstance(value, list):
             for item in value:

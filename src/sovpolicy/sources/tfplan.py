@@ -57,6 +57,7 @@ from .planformat import (
     PlanTypes,
     ProviderConfig,
     decode_plan_sliced,
+    may_hold,
     placement_fields,
     plan_action,
     plan_types,
@@ -298,22 +299,26 @@ class _PlanReader:
         def attribute(name: str) -> Value | None:
             nonlocal exprs
             value = getattr(inst.fields, name, msgspec.UNSET)
-            evidence = (f"{inst.evidence_root}.after.{name}",)
             mask = getattr(inst.sensitive, name, None) if inst.sensitive is not None else None
             if mask and value is not msgspec.UNSET and value is not None:  # never read, never printed
-                return Value.unresolved(f"{name} is marked sensitive: its value is not read", evidence, sensitive=True)
+                return Value.unresolved(f"{name} is marked sensitive: its value is not read",
+                                        (f"{inst.evidence_root}.after.{name}",), sensitive=True)
             if name in info.resource_regions:
-                return Value.given(value, evidence) if isinstance(value, list) else None
+                return Value.given(value, (f"{inst.evidence_root}.after.{name}",)) if isinstance(value, list) else None
             if isinstance(value, str) and value:
-                return Value.given(value, evidence)
+                return Value.given(value, (f"{inst.evidence_root}.after.{name}",))
             unknown = getattr(inst.unknown, name, msgspec.UNSET) if inst.unknown is not None else msgspec.UNSET
-            if unknown is not True:
+            if unknown is not True or inst.config is None:
                 return None
             if exprs is None:
+                # the configuration's expressions are decoded only if they may name the attribute
+                if not may_hold(bytes(inst.config.expressions), (f'"{name}"'.encode(),)):
+                    return None
                 exprs = self.config_expressions(inst.config)
             if name not in exprs:
                 return None
-            return Value.unresolved(f"{name} is set by an expression known only after apply", evidence)
+            return Value.unresolved(f"{name} is set by an expression known only after apply",
+                                    (f"{inst.evidence_root}.after.{name}",))
 
         return attribute
 
@@ -364,7 +369,10 @@ class _PlanReader:
                     continue
                 if mask:
                     value = _redact(value, mask)
-                tags.update(tag_map(value, shape))
+                if tags:
+                    tags.update(tag_map(value, shape))
+                else:
+                    tags = tag_map(value, shape)
             unk = getattr(unknown, name, None) if unknown is not None else None
             if unk is True or (type(unk) is dict and True in unk.values()) or (type(unk) is list and _holds_true(unk)):
                 keys = sorted(k for k, v in unk.items() if v is True) if type(unk) is dict else []
@@ -523,27 +531,35 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanS
     insts = [inst for inst, _ in made]
     # attributes read only to follow flows are not kept on the resources (they can be large)
     skip = frozenset(tag_fields(catalog)) | (catalog.flows.value_attributes() - placement_fields(catalog))
+    kept = [name for name in types.Fields.__struct_fields__ if name not in skip]
     graph = PlanGraph(reader, insts, catalog.flows.copy_shapes, types.Fields.__struct_fields__)
     followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
+    info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
+                    len(plan.resource_drift or []), plan.complete, plan.errored,
+                    {child: call.source for child, (_, call) in reader.calls.items() if call.source})
+    # each instance's decoded attributes go as its resource is made, so that the two are
+    # never all resident at once (the peak of a big plan's scan)
+    del graph, insts
+    by_target.clear()
+    plan.resource_changes = plan.deferred_changes = None
     location = Location(spath)
     resources = []
-    for (inst, sens), fdata in zip(made, followed):
+    for i, fdata in enumerate(followed):
+        inst, sens = made[i]
+        made[i] = followed[i] = None  # type: ignore[call-overload]
         placement = inst.placement or UNPLACED
         notes = list(inst.notes)
         unread: dict[str, str] = {}
         tags = reader.tags(inst, sens, notes, unread)
         attrs: dict[str, object] = {}
         if inst.fields is not None:
-            for name, value in zip(inst.fields.__struct_fields__, msgspec.structs.astuple(inst.fields)):
-                if value is not msgspec.UNSET and name not in skip:
-                    mask = getattr(sens, name, None) if sens is not None else None
-                    attrs[name] = _redact(value, mask)
+            for name in kept:
+                value = getattr(inst.fields, name)
+                if value is not msgspec.UNSET:
+                    attrs[name] = _redact(value, getattr(sens, name, None) if sens is not None else None)
         resources.append(Resource(
             address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
             tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes),
             flows=fdata.flows, data_from=fdata.data_from, input=spath, module=inst.addr.module_path,
             tags_unread=unread))
-    info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
-                    len(plan.resource_drift or []), plan.complete, plan.errored,
-                    {child: call.source for child, (_, call) in reader.calls.items() if call.source})
     return PlanScan(info, resources)
