@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from .catalog import Catalog
     from .model import Resource, ScanResult
     from .scansetup import Setup
-    from .sources.base import Source
 
 # Each command imports what it needs when it runs (`sovpolicy --version` imports nothing
 # more; a scan of Terraform source does not import the plan reader or the cloud SDKs).
@@ -235,7 +234,11 @@ def _scan(args: argparse.Namespace) -> int:
         from .history import History
 
         history = History(args.history)
-    result = _scanned(args, sources, setup)
+    from .gate import Gate
+    from .scancache import scan_through_cache
+
+    result = scan_through_cache(sources, setup, args.var_file, _cache_dir(args), Gate(args.fail_on, args.soft_fail),
+                                _progress_wanted())
     if history is not None:
         from .history import default_scope
 
@@ -259,30 +262,6 @@ def _scan(args: argparse.Namespace) -> int:
         for notice in ctx.notices[said:]:
             sys.stderr.write(f"sovpolicy: {fmt} report {target or '(standard output)'}: {notice}\n")
     return int(code)
-
-
-def _scanned(args: argparse.Namespace, sources: Sequence[Source], setup: Setup) -> ScanResult:
-    """The scan of ``sources``; of root modules only, from the scan cache when nothing it
-    depends on changed (:mod:`.scancache`), without loading the catalog or the policies."""
-    from .scancache import ScanCache
-    from .sources.terraform import HclSource
-
-    cache_dir = _cache_dir(args)
-    roots = [(s.root, s.found_under) for s in sources if isinstance(s, HclSource)]
-    kept = ScanCache(cache_dir if len(roots) == len(sources) else None, roots, args.var_file,
-                     (setup.identity, str(args.fail_on), args.soft_fail))
-    result = kept.get()
-    if result is not None:
-        return result
-    before = kept.before()
-    from .gate import Gate
-    from .pipeline import scan
-
-    catalog, policies = setup.load()
-    result = scan(sources, setup.config, catalog, policies, setup.as_of, var_files=args.var_file, cache_dir=cache_dir,
-                  gate=Gate(args.fail_on, args.soft_fail), progress=_progress_wanted())
-    kept.put(result, [d for s in sources if isinstance(s, HclSource) for d in s.module_dirs], before)
-    return result
 
 
 def _write_file(chunks: Iterable[bytes], fmt: str, target: Path) -> None:

@@ -35,7 +35,10 @@ from .setupcache import code_key
 from .sources.modulecache import dependencies
 
 if TYPE_CHECKING:
+    from .gate import Gate
     from .model import ScanResult
+    from .scansetup import Setup
+    from .sources.base import Source
 
 
 class ScanCache:
@@ -105,3 +108,26 @@ class ScanCache:
             os.replace(tmp, self.entry)
         except (OSError, pickle.PicklingError, RecursionError):
             pass
+
+
+def scan_through_cache(sources: Sequence[Source], setup: Setup, var_files: Sequence[Path], cache_dir: Path | None,
+                       gate: Gate, progress: bool) -> ScanResult:
+    """:func:`~sovpolicy.pipeline.scan` of ``sources``; of root modules only, answered from
+    the scan cache when nothing it depends on changed, without loading the catalog or the
+    policies (nor importing the pipeline)."""
+    from .sources.terraform import HclSource
+
+    roots = [(s.root, s.found_under) for s in sources if isinstance(s, HclSource)]
+    kept = ScanCache(cache_dir if len(roots) == len(sources) else None, roots, var_files,
+                     (setup.identity, str(gate.fail_on), gate.soft_fail))
+    result = kept.get()
+    if result is not None:
+        return result
+    before = kept.before()
+    from .pipeline import scan
+
+    catalog, policies = setup.load()
+    result = scan(sources, setup.config, catalog, policies, setup.as_of, var_files=var_files, cache_dir=cache_dir,
+                  gate=gate, progress=progress)
+    kept.put(result, [d for s in sources if isinstance(s, HclSource) for d in s.module_dirs], before)
+    return result
