@@ -170,3 +170,21 @@ def test_an_opentofu_file_is_a_dependency(tmp_path, capsys):
     shutil.rmtree(cache / "scans")  # the module cache alone
     (tmp_path / "main.tofu").write_text((tmp_path / "main.tofu").read_text().replace("us-east-1", "eu-central-1"))
     assert {r["placement"]["region"] for r in _scan(capsys, tmp_path, cache)[1]["resources"]} == {"eu-central-1"}
+
+
+def test_a_module_link_retargeted_moves_it(tmp_path, capsys):
+    root, cache = _module(tmp_path), tmp_path / "cache"
+    for name, bucket in (("v1", "one"), ("v2", "two")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(f'resource "aws_s3_bucket" "{bucket}" {{\n  bucket = "{bucket}"\n}}\n')
+    shutil.rmtree(root / "modules" / "store")
+    (root / "modules" / "store").symlink_to(tmp_path / "v1")
+    assert "module.store.aws_s3_bucket.one" in {r["address"] for r in _scan(capsys, root, cache)[1]["resources"]}
+    (root / "modules" / "store").unlink()
+    (root / "modules" / "store").symlink_to(tmp_path / "v2")  # the same files in the root, another module
+    addresses = {r["address"] for r in _scan(capsys, root, cache)[1]["resources"]}
+    assert "module.store.aws_s3_bucket.two" in addresses and "module.store.aws_s3_bucket.one" not in addresses
+    shutil.rmtree(cache / "scans")  # the module cache alone
+    (root / "modules" / "store").unlink()
+    (root / "modules" / "store").symlink_to(tmp_path / "v1")
+    assert "module.store.aws_s3_bucket.one" in {r["address"] for r in _scan(capsys, root, cache)[1]["resources"]}

@@ -96,7 +96,8 @@ class ScanCache:
         import tempfile
 
         try:
-            dirs = sorted({str(d.resolve()) for d in [*module_dirs, *self.roots]})
+            # as read, not resolved: a symbolic link to a module retargeted since moves the dependencies
+            dirs = sorted({str(d) for d in [*module_dirs, *self.roots]})
             deps = dependencies([Path(d) for d in dirs], self.var_files)
             if not before <= set(deps):
                 return  # a file changed while it was read
