@@ -148,18 +148,25 @@ class Finder:
                 mine = [p for p in asked if applies(p, res)]
                 if not mine or host is None:
                     continue
-                verdicts = [self._verdict(p, res, host) for p in mine]
-                if any(f is None or f.status is not Status.PASS and f.status is not Status.UNKNOWN for f in verdicts):
-                    continue
-                doubts = tuple(f"{f.policy_id}: {f.reasons[f.chain_length].text if len(f.reasons) > f.chain_length else f.message}"
-                               for f in verdicts if f is not None and f.status is Status.UNKNOWN)
-                certs = tuple(c for c in host.certifications if c.scheme in schemes and c.satisfies
-                              and c.valid_on(self.as_of) and not transition_ended(c, self.as_of))
-                eea = host.eea is True
-                nearness = 0 if near and host.country == near else (1 if eea else 2)
-                found.append(Alternative(cid, code, etype, service, host, certs, nearness, doubts))
+                verdicts: list[Finding] = []
+                for p in mine:  # the first policy that fails (or does not apply) rules the place out
+                    f = self._verdict(p, res, host)
+                    if f is None or f.status is not Status.PASS and f.status is not Status.UNKNOWN:
+                        break
+                    verdicts.append(f)
+                else:
+                    doubts = tuple(f"{f.policy_id}: {f.reasons[f.chain_length].text if len(f.reasons) > f.chain_length else f.message}"
+                                   for f in verdicts if f.status is Status.UNKNOWN)
+                    found.append(self._alternative(cid, code, etype, service, host, schemes, near, doubts))
         found.sort(key=lambda a: (not a.qualified, a.nearness, a.cloud != cloud, a.cloud, a.region))
         return found
+
+    def _alternative(self, cid: str, code: str, etype: str, service: str | None, host: Host, schemes: set[str],
+                     near: str | None, doubts: tuple[str, ...]) -> Alternative:
+        certs = tuple(c for c in host.certifications if c.scheme in schemes and c.satisfies
+                      and c.valid_on(self.as_of) and not transition_ended(c, self.as_of))
+        nearness = 0 if near and host.country == near else (1 if host.eea is True else 2)
+        return Alternative(cid, code, etype, service, host, certs, nearness, doubts)
 
     def _verdict(self, policy: Policy, res: Resource, host: Host) -> Finding | None:
         """One policy on one place, for one type and set of classes, evaluated once per finder."""
