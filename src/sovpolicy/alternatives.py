@@ -187,11 +187,15 @@ def for_findings(finder: Finder, findings: Sequence[Finding], policies: Sequence
     blocked: set[tuple[str, str]] = set()
     for f in findings:
         key = (f.resource.input, f.address)
-        judged.setdefault(key, (f.resource, set()))[1].add(f.policy_id)
+        seen = judged.get(key)
+        if seen is None:
+            seen = judged[key] = (f.resource, set())
+        seen[1].add(f.policy_id)
         if f.blocking:
             blocked.add(key)
     out = {}
     hosts: dict[tuple[str | None, str | None, str], Host | None] = {}
+    asked_as: dict[tuple[object, ...], tuple[Alternative, ...]] = {}  # resources asking alike get one answer
     for key in sorted(blocked):
         res, ids = judged[key]
         host = None
@@ -201,8 +205,12 @@ def for_findings(finder: Finder, findings: Sequence[Finding], policies: Sequence
                 hosts[place] = resolve_host(finder.catalog, res.placement, res.type)
             host = hosts[place]
         near = host.country if host is not None and host.country else None
-        asked = [by_id[i] for i in sorted(ids) if i in by_id]
-        out[key] = finder.find(res.type, res.placement.cloud, res.data_classes, asked, near)
+        sig = (res.type, res.placement.cloud, res.data_classes, frozenset(ids), near)
+        found = asked_as.get(sig)
+        if found is None:
+            asked = [by_id[i] for i in sorted(ids) if i in by_id]
+            found = asked_as[sig] = finder.find(res.type, res.placement.cloud, res.data_classes, asked, near)
+        out[key] = found
     return out
 
 
