@@ -133,7 +133,8 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
     first, then its flows in order), the hosts by resource identity ``(input, address)``,
     and the flow destinations' hosts by ``(input, address, index in resource.flows)``.
     """
-    findings: list[tuple[int, Finding]] = []
+    findings: list[Finding] = []
+    by_policy: dict[str, list[Finding]] = {}
     hosts: dict[tuple[str, str], Host | None] = {}
     flow_hosts: dict[tuple[str, str, int], Host | None] = {}
     cache: dict[tuple[str | None, str | None, str], Host | None] = {}
@@ -151,14 +152,19 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
     def one(pol: Policy, res: Resource, host: Host | None, targets: list[tuple[int, Flow]]) -> None:
         finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, gate=gate, confirmed=confirmed)
         if finding is not None:
-            findings.append((-1, finding))
+            findings.append(finding)
         for i, f in targets:
             finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, f,
                                flow_hosts[(res.input, res.address, i)], gate=gate, confirmed=confirmed)
             if finding is not None:
-                findings.append((i, finding))
+                findings.append(finding)
 
-    for res in resources:
+    # resources in (input, address) order, each one's findings in flow order: the findings
+    # of each policy come out in report order, and only the policies are sorted
+    for res in sorted(resources, key=lambda r: (r.input, r.address)):
+        for done in findings:
+            by_policy.setdefault(done.policy_id, []).append(done)
+        findings.clear()
         host = hosts[(res.input, res.address)] = host_of(res.placement, res.type)
         targets = flow_targets(res) if res.flows else []
         for i, f in enumerate(res.flows):
@@ -177,16 +183,17 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
             for pol in shareable:
                 if applies(pol, res):
                     one(pol, res, host, [])
-            group = groups[key] = ([f for _, f in findings[start:]], [p for p in own if applies(p, res)],
+            group = groups[key] = (findings[start:], [p for p in own if applies(p, res)],
                                    placement_reason_of(res.placement, eval_cache))
         else:
             where_from = placement_reason_of(res.placement, eval_cache)
             same = _placed_alike(group[2], where_from)
-            findings += [(-1, _alike(t, res, group[2], where_from, same)) for t in group[0]]
+            findings += [_alike(t, res, group[2], where_from, same) for t in group[0]]
         for pol in group[1]:
             one(pol, res, host, [])
-    findings.sort(key=lambda rf: (rf[1].policy_id, rf[1].resource.input, rf[1].address, rf[0]))
-    return [f for _, f in findings], hosts, flow_hosts
+    for done in findings:
+        by_policy.setdefault(done.policy_id, []).append(done)
+    return [f for pid in sorted(by_policy) for f in by_policy[pid]], hosts, flow_hosts
 
 
 def check_confirmed(config: Config, catalog: Catalog) -> frozenset[str]:
