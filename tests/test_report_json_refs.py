@@ -130,3 +130,36 @@ def test_a_change_decoded_from_its_slice_fails_as_a_whole_decode(tmp_path, catal
     with pytest.raises(InputError) as err:
         read_plan(p, catalog)
     assert needle in str(err.value) and err.value.where == str(p)
+
+
+def _streamed_equals_plain(result):
+    """The streamed report (findings written from encoded parts) says what the plain data
+    does, field for field and in the same order."""
+    import msgspec
+
+    from sovpolicy.report.json import iter_json, report_dict
+
+    streamed = json.loads(b"".join(iter_json(result)))
+    plain = json.loads(msgspec.json.encode(report_dict(result)))
+    assert streamed == plain
+    assert [list(f) for f in streamed["findings"]] == [list(f) for f in plain["findings"]]
+    return streamed
+
+
+def test_findings_written_from_encoded_parts_equal_the_plain_report(example_result, pinned_catalog):
+    from conftest import FIXTURES, variant, waiver
+
+    from sovpolicy.config import load_config
+    from sovpolicy.model import Status
+    from sovpolicy.pipeline import scan
+    from sovpolicy.policy import load_packs
+    from sovpolicy.sources.registry import file_sources
+
+    report = _streamed_equals_plain(example_result)
+    assert len(report["findings"]) == 20
+    waived = _streamed_equals_plain(variant(example_result, status=Status.WAIVED, waiver=waiver()))
+    assert waived["findings"][0]["waiver"]["origin"] == "main.tf:41"
+    copies = scan(file_sources([FIXTURES / "plans" / "s3-replication" / "plan.json"]), load_config(None), pinned_catalog,
+                  load_packs(["hds"]), AS_OF)
+    flows = _streamed_equals_plain(copies)
+    assert sum(1 for f in flows["findings"] if f["flow"] is not None) > 0
