@@ -53,7 +53,11 @@ def test_a_warm_hook_scan_imports_no_reader_loader_yaml_or_cloud_source(tmp_path
     unneeded = {"yaml", "jsonschema", "hcl2", "lark", "sovpolicy.pipeline", "sovpolicy.sources.hcl",
                 "sovpolicy.sources.hcleval", "sovpolicy.sources.hclinstance", "sovpolicy.sources.flows",
                 "sovpolicy.sources.aws", "sovpolicy.sources.azure", "sovpolicy.sources.azure_arm", "boto3", "botocore",
-                "azure", "sovpolicy.sources.tfplan", "sovpolicy.sources.planformat", "concurrent.futures"}
+                "azure", "sovpolicy.sources.tfplan", "sovpolicy.sources.planformat", "concurrent.futures",
+                # the cached result's alternatives are plain values: not the finder, catalog or policy code
+                "sovpolicy.alternatives", "sovpolicy.catalog.load", "sovpolicy.policy"}
     assert unneeded & warm_modules == set()
     assert {"sovpolicy.scancache", "sovpolicy.report.json"} <= warm_modules  # answered by the cache, not vacuous
+    offered = [r for r in json.loads(report)["resources"] if r["alternatives"] or r["alternatives_unconfirmed"]]
+    assert offered and "sovpolicy.model.alternative" in warm_modules  # alternatives read back from the cache
     assert {"yaml", "sovpolicy.pipeline", "sovpolicy.sources.hcl"} <= cold_modules  # the cold run did read

@@ -288,7 +288,7 @@ class ScanResult:
     """This scan against the previous one of its scope (``scan --history``)."""
     alternatives: Mapping[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
     """For each resource with a blocking finding, by ``(input, address)``: the catalog places
-    where every policy that blocked it would pass (:class:`sovpolicy.alternatives.Alternative`),
+    where every policy that blocked it would pass (:class:`sovpolicy.model.alternative.Alternative`),
     qualified ones first, then unconfirmed ones."""
     catalog_digest: str = ""
     """SHA-256 of the catalog's content (every file used, in order): which facts judged the scan."""
