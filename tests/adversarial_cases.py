@@ -311,6 +311,11 @@ CASES: list[Case] = [
         "expressions": {"data_replication_mode": {"constant_value": "CRDR"}}}]).replace(
             '"data_replication_mode": {"constant_value"', '"data_replic\\u0061tion_mode": {"constant_value"')},
        ["scan", "plan.json", "--pack", "eea-residency"], 1),
+    # a region known only after apply, set by an expression whose key is written with an escape
+    _c("region-expression-escaped-key", "fail-open", {"plan.json": plan([bucket(
+        unknown={"region": True}, expressions={"region": {"references": ["var.r"]}})]).replace(
+            '"region": {"references"', '"\\u0072egion": {"references"')},
+       ["scan", "plan.json", "--pack", "eea-residency"], 1),
     _c("unruled-replica-block", "fail-open", {"plan.json": plan([{
         "type": "aws_dynamodb_table", "name": "t",
         "values": {"name": "t", "tags": dict(HEALTH), "replica_configuration": [{"region_name": "us-east-1"}]}}])},

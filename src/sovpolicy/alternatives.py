@@ -75,11 +75,12 @@ class Finder:
         Advisory policies never block, so they are not asked. ``near`` is the reference
         country for the order (the failing resource's, or the one asked for).
         """
-        asked = [p for p in policies if p.enforcement is not Enforcement.ADVISORY]
-        key = (rtype, cloud, tuple(sorted(classes)), tuple(p.id for p in asked), near)
-        if key not in self._cache:
-            self._cache[key] = tuple(self._find(rtype, cloud, classes, asked, near))
-        return self._cache[key]
+        key = (rtype, cloud, frozenset(classes), tuple(p.id for p in policies), near)
+        hit = self._cache.get(key)
+        if hit is None:
+            asked = [p for p in policies if p.enforcement is not Enforcement.ADVISORY]
+            hit = self._cache[key] = tuple(self._find(rtype, cloud, classes, asked, near))
+        return hit
 
     def _find(self, rtype: str, cloud: str | None, classes: Iterable[str], asked: Sequence[Policy],
               near: str | None) -> list[Alternative]:
@@ -150,7 +151,6 @@ def for_findings(finder: Finder, findings: Sequence[Finding], policies: Sequence
             blocked.add(key)
     out = {}
     hosts: dict[tuple[str | None, str | None, str], Host | None] = {}
-    asked_as: dict[tuple[object, ...], tuple[Alternative, ...]] = {}  # resources asking alike get one answer
     for key in sorted(blocked):
         res, ids = judged[key]
         host = None
@@ -160,12 +160,8 @@ def for_findings(finder: Finder, findings: Sequence[Finding], policies: Sequence
                 hosts[place] = resolve_host(finder.catalog, res.placement, res.type)
             host = hosts[place]
         near = host.country if host is not None and host.country else None
-        sig = (res.type, res.placement.cloud, res.data_classes, frozenset(ids), near)
-        found = asked_as.get(sig)
-        if found is None:
-            asked = [by_id[i] for i in sorted(ids) if i in by_id]
-            found = asked_as[sig] = finder.find(res.type, res.placement.cloud, res.data_classes, asked, near)
-        out[key] = found
+        out[key] = finder.find(res.type, res.placement.cloud, res.data_classes, [by_id[i] for i in sorted(ids) if i in by_id],
+                               near)
     return out
 
 

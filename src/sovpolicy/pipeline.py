@@ -133,7 +133,6 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
     first, then its flows in order), the hosts by resource identity ``(input, address)``,
     and the flow destinations' hosts by ``(input, address, index in resource.flows)``.
     """
-    findings: list[Finding] = []
     by_policy: dict[str, list[Finding]] = {}
     hosts: dict[tuple[str, str], Host | None] = {}
     flow_hosts: dict[tuple[str, str, int], Host | None] = {}
@@ -149,22 +148,20 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
             cache[key] = resolve_host(catalog, placement, rtype)
         return cache[key]
 
-    def one(pol: Policy, res: Resource, host: Host | None, targets: list[tuple[int, Flow]]) -> None:
-        finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, gate=gate, confirmed=confirmed)
-        if finding is not None:
-            findings.append(finding)
-        for i, f in targets:
-            finding = evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, f,
-                               flow_hosts[(res.input, res.address, i)], gate=gate, confirmed=confirmed)
-            if finding is not None:
-                findings.append(finding)
+    def one(pol: Policy, res: Resource, host: Host | None, targets: list[tuple[int, Flow]]) -> list[Finding]:
+        """The policy on the resource, then on each of its flows, in that order."""
+        out = [evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, gate=gate, confirmed=confirmed)]
+        out += [evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, f, flow_hosts[(res.input, res.address, i)],
+                         gate=gate, confirmed=confirmed) for i, f in targets]
+        return [f for f in out if f is not None]
+
+    def add(found: list[Finding]) -> None:
+        for f in found:
+            by_policy.setdefault(f.policy_id, []).append(f)
 
     # resources in (input, address) order, each one's findings in flow order: the findings
     # of each policy come out in report order, and only the policies are sorted
     for res in sorted(resources, key=lambda r: (r.input, r.address)):
-        for done in findings:
-            by_policy.setdefault(done.policy_id, []).append(done)
-        findings.clear()
         host = hosts[(res.input, res.address)] = host_of(res.placement, res.type)
         targets = flow_targets(res) if res.flows else []
         for i, f in enumerate(res.flows):
@@ -174,25 +171,21 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
         if res.flows:
             for pol in policies:
                 if applies(pol, res):
-                    one(pol, res, host, targets)
+                    add(one(pol, res, host, targets))
             continue
         key = _group_key(res, host)
         group = groups.get(key)
         if group is None:
-            start = len(findings)
-            for pol in shareable:
-                if applies(pol, res):
-                    one(pol, res, host, [])
-            group = groups[key] = (findings[start:], [p for p in own if applies(p, res)],
+            shared = [f for pol in shareable if applies(pol, res) for f in one(pol, res, host, [])]
+            group = groups[key] = (shared, [p for p in own if applies(p, res)],
                                    placement_reason_of(res.placement, eval_cache))
+            add(shared)
         else:
             where_from = placement_reason_of(res.placement, eval_cache)
             same = _placed_alike(group[2], where_from)
-            findings += [_alike(t, res, group[2], where_from, same) for t in group[0]]
+            add([_alike(t, res, group[2], where_from, same) for t in group[0]])
         for pol in group[1]:
-            one(pol, res, host, [])
-    for done in findings:
-        by_policy.setdefault(done.policy_id, []).append(done)
+            add(one(pol, res, host, []))
     return [f for pid in sorted(by_policy) for f in by_policy[pid]], hosts, flow_hosts
 
 

@@ -177,16 +177,28 @@ def _waiver(w: Any) -> dict[str, Any] | None:
             "decision_expires": w.decision_expires.isoformat() if w.decision_expires else None, "origin": w.origin}
 
 
-def _finding(f: Finding, result: ScanResult, refs: _Refs) -> dict[str, Any]:
-    out = {
-        "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status, "blocking": f.blocking,
-        "severity": f.severity, "enforcement": f.enforcement, "input": f.resource.input, "address": f.address,
-        "message": f.message, "chain": refs.chain(f.chain_like if f.chain_like is not None else f.reasons), "remediation": f.remediation, "waiver": _waiver(f.waiver),
-        "flow": None if f.flow is None else _flow_ref(f.flow, f.host),
-    }
+def _finding_head(f: Finding) -> dict[str, Any]:
+    """A finding's fields before ``input``: its policy's and its verdict's."""
+    return {"policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status, "blocking": f.blocking,
+            "severity": f.severity, "enforcement": f.enforcement}
+
+
+def _finding_tail(f: Finding, result: ScanResult) -> dict[str, Any]:
+    """A finding's fields after ``chain``."""
+    out = {"remediation": f.remediation, "waiver": _waiver(f.waiver),
+           "flow": None if f.flow is None else _flow_ref(f.flow, f.host)}
     if result.history is not None:
         out["history"] = result.history.mark(f)
     return out
+
+
+def _chain(f: Finding, refs: _Refs) -> int:
+    return refs.chain(f.chain_like if f.chain_like is not None else f.reasons)
+
+
+def _finding(f: Finding, result: ScanResult, refs: _Refs) -> dict[str, Any]:
+    return {**_finding_head(f), "input": f.resource.input, "address": f.address, "message": f.message,
+            "chain": _chain(f, refs), **_finding_tail(f, result)}
 
 
 _ENCODE = msgspec.json.encode
@@ -194,27 +206,20 @@ _ENCODE = msgspec.json.encode
 
 def _finding_json(f: Finding, result: ScanResult, refs: _Refs) -> bytes:
     """:func:`_finding` encoded, byte for byte as ``msgspec.json.encode`` writes it: the
-    fields a policy's findings share (before ``input``; after ``chain`` when there is no
-    waiver, flow or history) are encoded once, the finding's own ones each time."""
+    head, and the tail when there is no waiver, flow or history, are encoded once per
+    policy and verdict; the finding's own fields each time."""
     head_key = ("finding head", f.policy_id, f.pack, f.title, f.status, f.blocking, f.severity, f.enforcement)
     head = _MEMO.get(head_key)
     if head is None:
-        head = _MEMO[head_key] = _ENCODE({
-            "policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status, "blocking": f.blocking,
-            "severity": f.severity, "enforcement": f.enforcement})[:-1] + b',"input":'
+        head = _MEMO[head_key] = _ENCODE(_finding_head(f))[:-1] + b',"input":'
     plain = f.waiver is None and f.flow is None and result.history is None
     tail = _MEMO.get(("finding tail", f.remediation)) if plain else None
     if tail is None:
-        rest: dict[str, Any] = {"remediation": f.remediation, "waiver": _waiver(f.waiver),
-                                "flow": None if f.flow is None else _flow_ref(f.flow, f.host)}
-        if result.history is not None:
-            rest["history"] = result.history.mark(f)
-        tail = b"," + _ENCODE(rest)[1:]
+        tail = b"," + _ENCODE(_finding_tail(f, result))[1:]
         if plain:
             _MEMO[("finding tail", f.remediation)] = tail
-    chain = refs.chain(f.chain_like if f.chain_like is not None else f.reasons)
     return b"".join((head, _ENCODE(f.resource.input), b',"address":', _ENCODE(f.address), b',"message":',
-                     _ENCODE(f.message), b',"chain":%d' % chain, tail))
+                     _ENCODE(f.message), b',"chain":%d' % _chain(f, refs), tail))
 
 
 def _history(result: ScanResult) -> dict[str, Any]:
