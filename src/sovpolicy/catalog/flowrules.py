@@ -64,6 +64,14 @@ class FlowScope:
     matches: Mapping[str, str]
     name: tuple[str, ...]
 
+    def selects(self, kind: str, value: str, name: str) -> bool | None:
+        """Whether a filter of type ``kind`` and value ``value`` selects a resource named
+        ``name``; None when the catalog does not know the filter type (fail closed)."""
+        how = self.matches.get(norm_value(kind))
+        if how is None:
+            return None
+        return name.startswith(value) if how == "prefix" else name == value
+
 
 @dataclass(frozen=True)
 class FlowRule:

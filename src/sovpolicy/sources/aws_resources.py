@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..catalog import Catalog
-from ..catalog.flowrules import FlowRule, norm_value
+from ..catalog.flowrules import FlowRule
 from ..catalog.resolve import is_global_type
 from ..model import (
     Flow,
@@ -205,7 +205,7 @@ def registry_flows(rules: Sequence[object], name: str, own_region: str | None, r
     how they match are the catalog's (``flows.yaml``, rule ``aws-ecr-registry-replication``);
     a filter type it does not know leaves the copy's destination unresolved (fail closed)."""
     read = "ecr:DescribeRegistry"
-    matches = rule.scope.matches if rule is not None and rule.scope is not None else {}
+    scope = rule.scope if rule is not None else None
     source = rule.source if rule is not None else None
     rid = rule.id if rule is not None else "aws-ecr-registry-replication"
     out: list[Flow] = []
@@ -215,11 +215,10 @@ def registry_flows(rules: Sequence[object], name: str, own_region: str | None, r
         filters = [f for f in r.get("repositoryFilters") or [] if isinstance(f, Mapping)]
         selected, unknown = not filters, ""
         for f in filters:
-            how = matches.get(norm_value(str(f.get("filterType") or "")))
-            value = str(f.get("filter") or "")
-            if how is None:
+            hit = scope.selects(str(f.get("filterType") or ""), str(f.get("filter") or ""), name) if scope else None
+            if hit is None:
                 unknown = unknown or f"repository filter type {f.get('filterType')!r} is not one sovpolicy knows"
-            elif name.startswith(value) if how == "prefix" else name == value:
+            elif hit:
                 selected = True
         if not selected and not unknown:
             continue

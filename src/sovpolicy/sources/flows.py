@@ -310,15 +310,15 @@ class _Resolver:
             if kind is SENSITIVE or value is SENSITIVE:
                 unknown = unknown or f"{path_text(path)} is sensitive: sovpolicy does not read it"
                 continue
-            how = scope.matches.get(norm_value(str(kind)))
-            if how is None:
+            hit = scope.selects(str(kind), str(value), name if isinstance(name, str) else "")
+            if hit is None:
                 unknown = unknown or f"{path_text(path)} has the filter type {kind}, which sovpolicy does not know"
                 continue
             if not isinstance(name, str):
                 state = "sensitive" if name is SENSITIVE else "known only after apply" if name is UNKNOWN else "not set"
                 unknown = unknown or f"{t.address} {shown} is {state}"
                 continue
-            if name.startswith(str(value)) if how == "prefix" else name == str(value):
+            if hit:
                 return True, f"{path_text(path)} {kind} {value!r} matches {shown} {name!r}"
         if unknown:
             return None, f"whether {where} selects {t.address} is unknown: {unknown}"

@@ -181,7 +181,7 @@ class HclSubject:
 
     def names(self) -> Sequence[str]:
         body = self._inst.at.block.body
-        out = [n for n in body.attrs if n not in _META]
+        out = list(body.attrs)
         out += [b.type if b.type != "dynamic" else b.labels[0] if b.labels else "" for b in body.blocks]
         return [n for n in dict.fromkeys(out) if n and n not in _META]
 

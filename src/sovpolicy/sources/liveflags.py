@@ -5,7 +5,7 @@ pre-commit hook on Terraform source) are not live: this module imports nothing b
 :mod:`argparse`, and :func:`asked` tells which live source modules a command line needs, so
 that a scan without any live flag never imports the cloud-source modules (issue 14).
 
-Each live source module (:data:`~sovpolicy.sources.registry.LIVE_SOURCES`) has its group of
+Each live source module (a key of :data:`FLAGS`) has its group of
 flags here, under its module name, and ``sources_from_args(args)`` there.
 """
 

@@ -38,19 +38,14 @@ def _child(node: Any, step: Step) -> Any:
     """One step down a decoded value or mask: a struct field, a map key, a list index."""
     if node is None or node is True or node is False:
         return None
-    if type(step) is str and type(node) is not list:  # the most asked: an attribute (a struct field) or a map key
+    if isinstance(step, str):  # an attribute (a struct field) or a map key; a list has none
+        if type(node) is list:
+            return None
         value = node.get(step) if type(node) is dict else getattr(node, step, None)
         return None if value is msgspec.UNSET else value
-    if isinstance(step, int):
-        if isinstance(node, list):
-            return node[step] if step < len(node) else None
-        return node if step == 0 and isinstance(node, dict) else None  # a single nested block as an object
-    if isinstance(node, dict):
-        return node.get(step)
     if isinstance(node, list):
-        return None
-    value = getattr(node, step, None)
-    return None if value is msgspec.UNSET else value
+        return node[step] if step < len(node) else None
+    return node if step == 0 and isinstance(node, dict) else None  # a single nested block as an object
 
 
 _KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])

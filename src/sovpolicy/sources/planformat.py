@@ -186,7 +186,7 @@ def decode_plan(data: bytes, path: str, types: PlanTypes) -> Any:
     return check_plan(plan, path)
 
 
-def decode_plan_sliced(buf: Buffer, path: str, types: PlanTypes) -> tuple[Any, Callable[[int, msgspec.Raw], Any] | None]:
+def decode_plan_sliced(buf: Buffer, path: str, types: PlanTypes) -> tuple[Any, Callable[[msgspec.Raw], Any]]:
     """The plan with each ``resource_changes`` element left as a slice of ``buf``, and the
     function that decodes element ``i`` from its slice (None when they are decoded already): a reader decodes the elements one
     by one while :func:`~.filemap.release` lets the pages it has read go, so the file is
@@ -201,10 +201,11 @@ def decode_plan_sliced(buf: Buffer, path: str, types: PlanTypes) -> tuple[Any, C
     try:
         plan = msgspec.json.decode(buf, type=types.SlicedPlan)
     except (msgspec.ValidationError, msgspec.DecodeError):
-        return whole(), None  # (whole() raises: the sliced types accept more than the whole ones)
+        whole()  # raises: the sliced types accept more than the whole ones
+        raise AssertionError("a plan the whole decode accepts and the sliced one refuses") from None
     check_plan(plan, path)
 
-    def change(i: int, raw: msgspec.Raw) -> Any:
+    def change(raw: msgspec.Raw) -> Any:
         try:
             return types.change_decoder.decode(raw)
         except (msgspec.ValidationError, msgspec.DecodeError):
@@ -232,9 +233,9 @@ def check_plan(plan: Any, path: str) -> Any:
 
 def may_hold(raw: bytes, literals: tuple[bytes, ...]) -> bool:
     """Whether JSON text may hold one of ``literals`` (a quick look before a decode): it
-    does, or it has an escape, since a key written ``"\\u0072egion"`` names ``region`` all
-    the same and must never be ruled out."""
-    return b"\\" in raw or any(lit in raw for lit in literals)
+    does, or it has a ``\\u`` escape, since a key written ``"\\u0072egion"`` names ``region``
+    all the same and must never be ruled out (no other JSON escape spells a letter)."""
+    return b"\\u" in raw or any(lit in raw for lit in literals)
 
 
 def plan_action(actions: list[str]) -> str:

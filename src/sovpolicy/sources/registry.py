@@ -5,7 +5,7 @@ a Terraform state, or one of the inventory exports below, decided by :attr:`File
 in the order of :data:`FILE_KINDS`. Terraform source (``.tf``, ``.tf.json``, ``.tfvars``,
 ``.tfvars.json`` files and directories) is recognised by name, as Terraform itself does,
 and mapped to the root modules to scan. Live clouds are asked for by flags
-(:data:`LIVE_SOURCES`, their flags in :mod:`.liveflags`).
+(the modules named by :data:`.liveflags.FLAGS`, with their flags).
 
 Adding a source is one new module (a class with ``kind``, ``input`` and
 ``read(ctx) -> SourceOutput``, see :mod:`.base`) plus one line here (for a live source, one
@@ -33,7 +33,7 @@ from ..errors import InputError, UsageError
 from ..model import SourceKind
 from .base import ReadContext, Source, SourceOutput
 from .filemap import Buffer, as_bytes, map_fd, release
-from .liveflags import FLAGS, asked
+from .liveflags import asked
 
 _NON_SPACE = re.compile(rb"\S")
 HCL_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars.json")
@@ -191,9 +191,6 @@ _OTHER_TERRAFORM = {
     "diagnostics": "`terraform validate -json` output",
 }
 
-#: Live sources: modules with ``sources_from_args(args)``, their flags in :mod:`.liveflags`
-#: (one entry of its ``FLAGS`` each); they import their cloud SDK only when they read.
-LIVE_SOURCES: tuple[str, ...] = tuple(FLAGS)
 
 
 def detect(path: Path) -> tuple[FileKind, Peek]:

@@ -467,16 +467,16 @@ class _PlanReader:
 _RELEASE_EVERY = 32 << 20
 
 
-def _decode_changes(plan: Any, buf: Buffer, change: Callable[[int, Any], Any] | None) -> None:
+def _decode_changes(plan: Any, buf: Buffer, change: Callable[[Any], Any]) -> None:
     """Decode the plan's resource changes one by one from their slices of ``buf``, letting
     the pages already read go as it goes (all are decoded before any is used, so a plan's
     errors are found in the order a whole decode finds them)."""
     raws = plan.resource_changes
-    if not raws or change is None:
+    if not raws:
         return
     read = 0
     for i, raw in enumerate(raws):
-        raws[i] = change(i, raw)
+        raws[i] = change(raw)
         read += len(raw)
         if read >= _RELEASE_EVERY:
             release(buf)
