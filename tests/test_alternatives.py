@@ -185,3 +185,19 @@ def test_alternatives_of_a_copied_catalog_are_the_same(tmp_path, catalog):
     copy = tmp_path / "data"
     shutil.copytree(DATA_DIR, copy)
     assert load_catalog([copy]).digest != catalog.digest  # an overlay is part of the content
+
+
+def test_one_finder_orders_the_same_places_by_each_reference_country(catalog):
+    # The places are judged once per (type, classes, policies); each country asked orders them anew.
+    finder = Finder(catalog, DAY)
+    packs = load_packs(["hds"])
+    from_fr = finder.find("aws_s3_bucket", "aws", ["health"], packs, "FR")
+    from_de = finder.find("aws_s3_bucket", "aws", ["health"], packs, "DE")
+    assert sorted((a.cloud, a.region) for a in from_fr) == sorted((a.cloud, a.region) for a in from_de)
+    good_fr = [a for a in from_fr if a.qualified]
+    good_de = [a for a in from_de if a.qualified]
+    assert good_fr[0].host.country == "FR" and good_fr[0].nearness == 0
+    assert good_de[0].host.country == "DE" and good_de[0].nearness == 0
+    assert {a.nearness for a in good_fr if a.host.country == "DE"} == {1}
+    # the same answer as a finder of its own gives
+    assert from_de == Finder(catalog, DAY).find("aws_s3_bucket", "aws", ["health"], packs, "DE")

@@ -174,6 +174,24 @@ def test_the_command_ends_at_once_with_its_code_and_its_output_written():
     assert proc.returncode == 1 == report["summary"]["exit_code"] and report["summary"]["blocking"] > 0
 
 
+def test_the_cycle_collector_resumes_after_a_scan_unless_the_process_ends_at_once(monkeypatch):
+    import gc
+
+    import sovpolicy.cli as cli
+
+    assert gc.isenabled()
+    with cli._cyclic_gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()  # in-process callers (tests, pre-commit's Python) get it back
+    monkeypatch.setattr(cli, "_ENDING_AT_ONCE", True)
+    try:
+        with cli._cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # ending at once: no last walk over the scan's objects
+    finally:
+        gc.enable()
+
+
 def test_a_standard_output_closed_before_the_end_makes_the_outcome_unknown():
     import os
 

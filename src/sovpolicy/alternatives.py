@@ -52,6 +52,11 @@ def _schemes(policies: Iterable[Policy]) -> set[str]:
     return {str(args["scheme"]) for p in policies for name, args in p.require if name == "certified"}
 
 
+_Place = tuple[str, str, str, "str | None", Host, tuple[Certification, ...], tuple[str, ...]]
+"""A place where no policy asked fails: cloud, region, type, service, host, the
+certificates asked for that cover it, and the doubts (empty when it qualifies)."""
+
+
 class Finder:
     """Finds qualified alternatives; build once per scan (results are cached by type, policies and place)."""
 
@@ -62,6 +67,7 @@ class Finder:
         self.adequacy = adequacy
         self.confirmed = confirmed
         self._cache: dict[tuple[object, ...], tuple[Alternative, ...]] = {}
+        self._places: dict[tuple[object, ...], list[_Place]] = {}
         self._hosts: dict[tuple[str, str, str], Host | None] = {}
         self._verdicts: dict[tuple[object, ...], Finding | None] = {}
         self._memo: dict[object, object] = {}  # evaluate()'s own cache of chains and verdicts
@@ -75,21 +81,32 @@ class Finder:
         Advisory policies never block, so they are not asked. ``near`` is the reference
         country for the order (the failing resource's, or the one asked for).
         """
-        key = (rtype, cloud, frozenset(classes), tuple(p.id for p in policies), near)
+        classes = frozenset(classes)
+        key = (rtype, cloud, classes, tuple(p.id for p in policies), near)
         hit = self._cache.get(key)
         if hit is None:
             asked = [p for p in policies if p.enforcement is not Enforcement.ADVISORY]
-            hit = self._cache[key] = tuple(self._find(rtype, cloud, classes, asked, near))
+            tried = tuple(equivalents(self.catalog, rtype, cloud))
+            places_key = (tried, classes, tuple(p.id for p in asked))
+            places = self._places.get(places_key)
+            if places is None:  # judged once for every failing place and resource that asks the same
+                places = self._places[places_key] = self._judge(tried, classes, asked)
+            found = [Alternative(cid, code, etype, service, host, certs,
+                                 0 if near and host.country == near else (1 if host.eea is True else 2), doubts)
+                     for cid, code, etype, service, host, certs, doubts in places]
+            found.sort(key=lambda a: (not a.qualified, a.nearness, a.cloud != cloud, a.cloud, a.region))
+            hit = self._cache[key] = tuple(found)
         return hit
 
-    def _find(self, rtype: str, cloud: str | None, classes: Iterable[str], asked: Sequence[Policy],
-              near: str | None) -> list[Alternative]:
-        base = Resource("alternative", rtype, SourceKind.PLAN, Placement(None, None, Origin.CATALOG),
-                        classifications=tuple(Classification(c, "asked") for c in sorted(set(classes))))
+    def _judge(self, tried: Sequence[tuple[str, str, str | None]], classes: frozenset[str], asked: Sequence[Policy]
+               ) -> list[_Place]:
+        """The places among ``tried`` (clouds' equivalent types) where no policy asked fails."""
+        base = Resource("alternative", "alternative", SourceKind.PLAN, Placement(None, None, Origin.CATALOG),
+                        classifications=tuple(Classification(c, "asked") for c in sorted(classes)))
         base = implied(base, self.catalog.implications)
         schemes = _schemes(asked)
-        found: list[Alternative] = []
-        for cid, etype, service in equivalents(self.catalog, rtype, cloud):
+        found: list[_Place] = []
+        for cid, etype, service in tried:
             cl = self.catalog.clouds.get(cid)
             if cl is None:
                 continue
@@ -113,16 +130,10 @@ class Finder:
                 else:
                     doubts = tuple(f"{f.policy_id}: {f.reasons[f.chain_length].text if len(f.reasons) > f.chain_length else f.message}"
                                    for f in verdicts if f.status is Status.UNKNOWN)
-                    found.append(self._alternative(cid, code, etype, service, host, schemes, near, doubts))
-        found.sort(key=lambda a: (not a.qualified, a.nearness, a.cloud != cloud, a.cloud, a.region))
+                    certs = tuple(c for c in host.certifications if c.scheme in schemes and c.satisfies
+                                  and c.valid_on(self.as_of) and not transition_ended(c, self.as_of))
+                    found.append((cid, code, etype, service, host, certs, doubts))
         return found
-
-    def _alternative(self, cid: str, code: str, etype: str, service: str | None, host: Host, schemes: set[str],
-                     near: str | None, doubts: tuple[str, ...]) -> Alternative:
-        certs = tuple(c for c in host.certifications if c.scheme in schemes and c.satisfies
-                      and c.valid_on(self.as_of) and not transition_ended(c, self.as_of))
-        nearness = 0 if near and host.country == near else (1 if host.eea is True else 2)
-        return Alternative(cid, code, etype, service, host, certs, nearness, doubts)
 
     def _verdict(self, policy: Policy, res: Resource, host: Host) -> Finding | None:
         """One policy on one place, for one type and set of classes, evaluated once per finder."""

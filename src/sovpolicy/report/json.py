@@ -31,6 +31,8 @@ chain."""
 _MEMO: dict[Any, Any] = {}
 """Dicts built once per object for one report (cleared by :func:`iter_json`)."""
 
+_ENCODE = msgspec.json.encode
+
 
 def _source(s: SourceRef | None) -> dict[str, Any] | None:
     if s is None:
@@ -150,7 +152,12 @@ class _Refs:
         return hit[1]
 
 
-def _resource(r: Resource, h: Host | None, result: ScanResult, refs: _Refs) -> dict[str, Any]:
+def _resource(r: Resource, h: Host | None, result: ScanResult, refs: _Refs, encoded: bool = False) -> dict[str, Any]:
+    """A resource's report object. ``encoded``: its classes and alternatives, which many
+    resources share (the same tuples), as their JSON, encoded once each."""
+    alts = result.alternatives.get(r.key, ())
+    classes = _shared(("classes", id(r.classifications)), r.classifications, _classes, encoded)
+    offered = _shared(("alternatives", id(alts)), alts, _offered, encoded)
     return {
         "input": r.input,
         "address": r.address,
@@ -160,13 +167,33 @@ def _resource(r: Resource, h: Host | None, result: ScanResult, refs: _Refs) -> d
         "location": {"path": r.location.path, "line": r.location.line} if r.location else None,
         "placement": _placement(r.placement, h),
         "host": refs.host(h),
-        "data_classes": sorted(r.data_classes),
-        "classified_by": [{"class": c.data_class, "reason": c.reason} for c in r.classifications],
+        "data_classes": classes[0],
+        "classified_by": classes[1],
         "flows": [_flow(f, result.flow_host(r, i)) for i, f in enumerate(r.flows)] if r.flows else (),
         "notes": list(r.notes),
-        "alternatives": [_alternative(a) for a in result.alternatives.get(r.key, ()) if a.qualified],
-        "alternatives_unconfirmed": sum(1 for a in result.alternatives.get(r.key, ()) if not a.qualified),
+        "alternatives": offered[0],
+        "alternatives_unconfirmed": offered[1],
     }
+
+
+def _shared(key: tuple[str, int], anchor: Any, make: Callable[[Any], tuple[Any, Any]], encoded: bool) -> tuple[Any, Any]:
+    """``make(anchor)``, once per object for the report; ``encoded``: its first part as
+    ready JSON (``msgspec.Raw``, written as it is)."""
+    if not encoded:
+        return make(anchor)
+    return memoised(_MEMO, key, anchor, lambda: (lambda v: (msgspec.Raw(_ENCODE(v[0])), v[1]))(make(anchor)))
+
+
+def _classes(classifications: tuple[Any, ...]) -> tuple[list[Any], list[dict[str, Any]]]:
+    """``data_classes`` and ``classified_by`` (the classes sorted, the reasons in order)."""
+    return (sorted({c.data_class for c in classifications}),
+            [{"class": c.data_class, "reason": c.reason} for c in classifications])
+
+
+def _offered(alts: tuple[Any, ...]) -> tuple[list[dict[str, Any]], int]:
+    """``alternatives`` (the qualified ones) and ``alternatives_unconfirmed`` (how many others)."""
+    shown = [_alternative(a) for a in alts if a.qualified]
+    return shown, len(alts) - len(shown)
 
 
 def _waiver(w: Any) -> dict[str, Any] | None:
@@ -199,9 +226,6 @@ def _chain(f: Finding, refs: _Refs) -> int:
 def _finding(f: Finding, result: ScanResult, refs: _Refs) -> dict[str, Any]:
     return {**_finding_head(f), "input": f.resource.input, "address": f.address, "message": f.message,
             "chain": _chain(f, refs), **_finding_tail(f, result)}
-
-
-_ENCODE = msgspec.json.encode
 
 
 def _finding_json(f: Finding, result: ScanResult, refs: _Refs) -> bytes:
@@ -244,7 +268,7 @@ def _sections(result: ScanResult, encoded: bool = False) -> Iterator[tuple[str, 
     yield "as_of", result.as_of.isoformat(), False
     yield "inputs", list(result.inputs), False
     refs = _Refs()
-    yield "resources", (_resource(r, result.host(r), result, refs) for r in result.resources), True
+    yield "resources", (_resource(r, result.host(r), result, refs, encoded) for r in result.resources), True
     yield "hosts", iter(refs.hosts.items), True
     finding = _finding_json if encoded else _finding
     yield "findings", (finding(f, result, refs) for f in result.findings), True
