@@ -122,6 +122,15 @@ class Catalog:
     spellings: dict[str, RegionSpelling] = field(default_factory=dict)
     """Cloud id -> how its region names are spelled (from its providers' ``region_spelling``)."""
     _known_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    _global: dict[tuple[str | None, str], bool] = field(default_factory=dict, repr=False, compare=False)
+
+    def is_global_type(self, cloud: str | None, rtype: str) -> bool:
+        """True when ``rtype`` belongs to a global service of ``cloud`` (no region)."""
+        hit = self._global.get((cloud, rtype))
+        if hit is None:
+            hit = self._global[(cloud, rtype)] = any(g.cloud == cloud and rtype.startswith(g.prefixes)
+                                                     for g in self.global_types)
+        return hit
 
     def normalise_region(self, cloud: str | None, text: str) -> str:
         """Spell a region as the catalog does: ``("azure", "France Central")`` -> ``francecentral``,

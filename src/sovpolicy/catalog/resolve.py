@@ -11,7 +11,7 @@ from .load import Catalog
 
 def is_global_type(catalog: Catalog, cloud: str | None, rtype: str) -> bool:
     """True when ``rtype`` belongs to a global service of ``cloud`` (no region)."""
-    return any(g.cloud == cloud and rtype.startswith(g.prefixes) for g in catalog.global_types)
+    return catalog.is_global_type(cloud, rtype)
 
 
 def covers(cert: Certification, cloud: str, region: str, rtype: str) -> bool:
