@@ -85,3 +85,25 @@ def test_json_syntax_error_names_line_and_column(tmp_path, catalog):
     with pytest.raises(InputError) as err:
         read_plan(p, catalog)
     assert err.value.where == f"{p}:3:24"  # the comma is the 24th character of line 3
+
+
+@pytest.mark.parametrize("text", [
+    '{"format_version": "1.2", "resource_changes": {}}',
+    '{"format_version": "1.2", "configuration": [], "resource_changes": []}',
+    '{"format_version": 1.2, "resource_changes": []}',
+    '{"format_version": "1.2", "resource_changes": [{"address": 3}]}',
+    '{"format_version": "1.2", "resource_drift": [{"address": false}], "resource_changes": []}',
+    '{"format_version": "1.2", "resource_changes": [], "format_version": "2.0"}',
+])
+def test_a_plan_read_from_the_registrys_slices_fails_as_a_whole_decode_does(tmp_path, catalog, text):
+    # the registry finds the top-level values to tell a plan; the reader decodes only those it needs
+    from sovpolicy.sources.base import ReadContext
+    from sovpolicy.sources.registry import file_sources
+
+    path = _write(tmp_path, text)
+    with pytest.raises(InputError) as whole:
+        read_plan(path, catalog)
+    (source,) = file_sources([path])
+    with pytest.raises(InputError) as sliced:
+        source.read(ReadContext(catalog))
+    assert (str(sliced.value), sliced.value.where) == (str(whole.value), whole.value.where)

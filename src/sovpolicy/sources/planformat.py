@@ -11,7 +11,7 @@ resource instance taken from it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +113,9 @@ class PlanTypes:
         # :func:`decode_plan_sliced`
         self.SlicedPlan = self._plan("_SlicedPlan", list[msgspec.Raw])
         self.change_decoder = msgspec.json.Decoder(self.ResourceChange)
+        # the sliced plan's fields, for a plan whose top-level values are slices already
+        self.sliced_fields = [(f.name, f.encode_name, None if f.type is msgspec.Raw else msgspec.json.Decoder(f.type))
+                              for f in msgspec.structs.fields(self.SlicedPlan)]
 
     def _plan(self, name: str, changes: Any) -> Any:
         return msgspec.defstruct(name, [
@@ -186,11 +189,16 @@ def decode_plan(data: bytes, path: str, types: PlanTypes) -> Any:
     return check_plan(plan, path)
 
 
-def decode_plan_sliced(buf: Buffer, path: str, types: PlanTypes) -> tuple[Any, Callable[[msgspec.Raw], Any]]:
+def decode_plan_sliced(buf: Buffer, path: str, types: PlanTypes, top: Mapping[str, msgspec.Raw] | None = None
+                       ) -> tuple[Any, Callable[[msgspec.Raw], Any]]:
     """The plan with each ``resource_changes`` element left as a slice of ``buf``, and the
     function that decodes element ``i`` from its slice (None when they are decoded already): a reader decodes the elements one
     by one while :func:`~.filemap.release` lets the pages it has read go, so the file is
     never resident whole beside what was decoded from it.
+
+    ``top``: the file's top-level values as slices, when a first pass found them (the
+    registry's, to tell a plan): only the values the plan needs are read again, not the
+    whole file (``planned_values``, as large as ``resource_changes``, is left as it is).
 
     Errors are those of :func:`decode_plan`, word for word with their places: whatever
     either pass refuses is decoded again whole (:func:`decode_plan`) to say why.
@@ -199,7 +207,11 @@ def decode_plan_sliced(buf: Buffer, path: str, types: PlanTypes) -> tuple[Any, C
         return decode_plan(as_bytes(buf), path, types)
 
     try:
-        plan = msgspec.json.decode(buf, type=types.SlicedPlan)
+        if top is None:
+            plan = msgspec.json.decode(buf, type=types.SlicedPlan)
+        else:
+            plan = types.SlicedPlan(**{name: raw if decoder is None else decoder.decode(raw)
+                                       for name, key, decoder in types.sliced_fields if (raw := top.get(key)) is not None})
     except (msgspec.ValidationError, msgspec.DecodeError):
         whole()  # raises: the sliced types accept more than the whole ones
         raise AssertionError("a plan the whole decode accepts and the sliced one refuses") from None

@@ -44,7 +44,7 @@ class Peek:
 
     ``buf``: the mapped file; ``data``: its bytes, copied only when asked for (small
     exports, error messages). ``keys``: its top-level keys when it is an object (a fast
-    pass that decodes no value), else None. ``doc``: the whole document decoded (only
+    pass that decodes no value; ``top`` holds the values as slices), else None. ``doc``: the whole document decoded (only
     sniffers of small exports ask).
     """
 
@@ -61,10 +61,15 @@ class Peek:
 
     @cached_property
     def keys(self) -> frozenset[str] | None:
+        return None if self.top is None else frozenset(self.top)
+
+    @cached_property
+    def top(self) -> dict[str, msgspec.Raw] | None:
+        """The top-level values of an object, each a slice of ``buf`` (not decoded)."""
         if self.start != b"{":
             return None
         try:
-            return frozenset(msgspec.json.decode(self.buf, type=dict[str, msgspec.Raw]))
+            return msgspec.json.decode(self.buf, type=dict[str, msgspec.Raw])
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise _json_error(self.path, self.data, exc) from None
         except RecursionError:
@@ -114,7 +119,7 @@ def _is_state(peek: Peek) -> bool:
 def _plan_source(path: Path, peek: Peek) -> Source:
     from .terraform import PlanSource
 
-    return PlanSource(path, peek.buf)
+    return PlanSource(path, peek.buf, peek.top)
 
 
 def _state_source(path: Path, peek: Peek) -> Source:

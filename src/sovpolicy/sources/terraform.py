@@ -12,6 +12,8 @@ from .base import ReadContext, SourceOutput
 from .filemap import Buffer
 
 if TYPE_CHECKING:
+    import msgspec
+
     from .hcl import HclScan
 
 
@@ -36,6 +38,8 @@ class PlanSource:
 
     path: Path
     data: Buffer | None = None
+    top: dict[str, msgspec.Raw] | None = None
+    """The file's top-level values as slices of ``data``, when the registry found them."""
     kind: SourceKind = SourceKind.PLAN
 
     @property
@@ -48,7 +52,8 @@ class PlanSource:
         from .tfplan import read_plan
 
         data, self.data = self.data, None  # the reader lets the file go as it goes
-        scan = read_plan(self.path, ctx.catalog, data)
+        top, self.top = self.top, None
+        scan = read_plan(self.path, ctx.catalog, data, top)
         problems = []
         if scan.info.complete is False:
             problems.append(Problem("plan-incomplete", "Terraform marked the plan incomplete (complete: false): applying it "

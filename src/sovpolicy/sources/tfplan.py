@@ -22,7 +22,7 @@ are replaced by ``"(sensitive)"`` before anything else sees them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -484,7 +484,8 @@ def _decode_changes(plan: Any, buf: Buffer, change: Callable[[Any], Any]) -> Non
     release(buf)
 
 
-def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanScan:
+def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None,
+              top: Mapping[str, msgspec.Raw] | None = None) -> PlanScan:
     """Read one plan file into resources with their placements.
 
     The file is mapped, not read (:mod:`.filemap`), and its resource changes are decoded
@@ -495,6 +496,7 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanS
         path: the plan JSON (``terraform show -json PLANFILE > plan.json``).
         catalog: the loaded catalog (providers, regions).
         data: the file, when already mapped or read.
+        top: its top-level values as slices of ``data``, when a first pass found them.
 
     Returns:
         A :class:`PlanScan` with one resource per managed instance that exists after
@@ -512,7 +514,8 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None) -> PlanS
         except OSError as exc:
             raise InputError(f"cannot read plan: {exc.strerror}", spath) from None
     types = plan_types(catalog)
-    plan, change = decode_plan_sliced(data, spath, types)
+    plan, change = decode_plan_sliced(data, spath, types, top)
+    del top
     release(data)
     _decode_changes(plan, data, change)
     del data  # the decoded structs hold what the scan needs; let the file go...
