@@ -59,3 +59,18 @@ def test_config_is_found_up_to_the_repository_root_only(tmp_path):
     loose.mkdir()
     (loose / "plan.json").write_text("{}")
     assert find_config(loose / "plan.json") is None  # outside a repository: only its own directory
+
+
+def test_resources_classified_alike_share_their_classifications(catalog):
+    # read once per distinct tag, one tuple per distinct outcome (implied classes included)
+    c = Classifier(Config(), catalog.implications)
+    a, b, other = c.classify_all([res("aws_s3_bucket.a", {"data_classification": "phi,health"}),
+                                  res("aws_s3_bucket.b", {"data_classification": "phi,health"}),
+                                  res("aws_s3_bucket.c", {"data_classification": "pii"})])
+    assert a.classifications is b.classifications
+    assert [(x.data_class, x.reason) for x in a.classifications][:2] == [
+        ("health", "tag data_classification=phi,health"),
+        ("personal", "implied by health (tag data_classification=phi,health): data concerning health is a special "
+                     "category of personal data (GDPR art. 9)")]
+    assert other.data_classes == {"personal"}
+    assert (a.address, b.address) == ("aws_s3_bucket.a", "aws_s3_bucket.b")

@@ -47,6 +47,8 @@ class Classifier:
         self.implications = implications or {}
         self.keys = {_norm_key(k) for k in config.tag_keys}
         self._norm: dict[str, bool] = {}  # tag key -> is it a classification key
+        self._tag_classes: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}  # (key, value) -> (class, reason)
+        self._made: dict[tuple[tuple[str, str, bool], ...], tuple[Classification, ...]] = {}
         self.by_value: dict[str, list[str]] = {}
         for cls, values in config.values.items():
             for v in values:
@@ -56,13 +58,13 @@ class Classifier:
         """Return the resource with its classifications (unchanged when none apply)."""
         if resource.placement.origin is Origin.NONE:
             return resource
-        found: list[Classification] = []
+        found: list[tuple[str, str, bool]] = []
         seen: set[str] = set()
 
         def add(cls: str, reason: str) -> None:
             if cls not in seen:
                 seen.add(cls)
-                found.append(Classification(cls, reason))
+                found.append((cls, reason, False))
 
         norm = self._norm
         unread: list[str] = []  # why a classification tag cannot be read (never its value)
@@ -75,9 +77,13 @@ class Classifier:
             if value == REDACTED:
                 unread.append(f"tag {key} is sensitive")
                 continue
-            for token in re.split(r"[,;/\s]+", value.strip().lower()):
-                for cls in self.by_value.get(token, ()):
-                    add(cls, f"tag {key}={value}" if key else f"tag {value}")
+            hits = self._tag_classes.get((key, value))
+            if hits is None:  # one reading per distinct tag
+                reason = f"tag {key}={value}" if key else f"tag {value}"
+                hits = self._tag_classes[(key, value)] = tuple(
+                    (cls, reason) for token in re.split(r"[,;/\s]+", value.strip().lower()) for cls in self.by_value.get(token, ()))
+            for cls, reason in hits:
+                add(cls, reason)
         for key, why in resource.tags_unread.items():
             if key == "*" or _norm_key(key) in self.keys:
                 unread.append(why)
@@ -99,11 +105,14 @@ class Classifier:
             for cls in assumed:
                 if cls not in seen:
                     seen.add(cls)
-                    found.append(Classification(cls, f"its data classes cannot be read ({why}): it may hold {cls} data",
-                                                unknown=True))
+                    found.append((cls, f"its data classes cannot be read ({why}): it may hold {cls} data", True))
         if not found:
             return resource
-        return evolve(resource, classifications=tuple(found))
+        key = tuple(found)
+        classes = self._made.get(key)
+        if classes is None:  # resources classified alike share one tuple
+            classes = self._made[key] = tuple(Classification(c, why, unknown=unknown) for c, why, unknown in key)
+        return evolve(resource, classifications=classes)
 
     def classify_all(self, resources: Iterable[Resource]) -> list[Resource]:
         """Classify every resource, follow the references that carry data, then add the
@@ -120,13 +129,12 @@ def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ..
     """The resource with every class its classes imply, transitively, each reason naming the
     class it comes from and why (``implied by health (tag data_classification=health): data
     concerning health is a special category of personal data (GDPR art. 9)``). ``memo``
-    keeps what each set of classifications implies, for many resources."""
-    if memo is not None:
-        more = memo.get(resource.classifications)
-        if more is None:
-            more = memo[resource.classifications] = implied(resource, implications).classifications[
-                len(resource.classifications):]
-        return evolve(resource, classifications=resource.classifications + more) if more else resource
+    keeps what each set of classifications comes to, for many resources."""
+    if memo is not None:  # one tuple for every resource classified alike
+        full = memo.get(resource.classifications)
+        if full is None:
+            full = memo[resource.classifications] = implied(resource, implications).classifications
+        return evolve(resource, classifications=full) if full is not resource.classifications else resource
     have = {c.data_class: c for c in resource.classifications}
     added: list[Classification] = []
     todo = list(resource.classifications)

@@ -96,8 +96,7 @@ def _group_key(res: Resource, host: Host | None) -> tuple[object, ...]:
     host, placement (but where it was read) and classifications. Resources with the same
     key get the same findings but for their address (see :func:`evaluate_all`)."""
     p = res.placement
-    return (res.type, id(host), p.cloud, p.region, p.origin, p.reason, p.provider,
-            tuple((c.data_class, c.reason, c.unknown) for c in res.classifications))
+    return (res.type, id(host), p.cloud, p.region, p.origin, p.reason, p.provider, res.classifications)
 
 
 def _alike(template: Finding, res: Resource, first_where: Reason, where_from: Reason, same_chain: bool) -> Finding:
