@@ -108,10 +108,10 @@ class Classifier:
                     found.append((cls, f"its data classes cannot be read ({why}): it may hold {cls} data", True))
         if not found:
             return resource
-        key = tuple(found)
-        classes = self._made.get(key)
+        made = tuple(found)
+        classes = self._made.get(made)
         if classes is None:  # resources classified alike share one tuple
-            classes = self._made[key] = tuple(Classification(c, why, unknown=unknown) for c, why, unknown in key)
+            classes = self._made[made] = tuple(Classification(c, why, unknown=unknown) for c, why, unknown in made)
         return evolve(resource, classifications=classes)
 
     def classify_all(self, resources: Iterable[Resource]) -> list[Resource]:
