@@ -74,6 +74,41 @@ def test_grouped_evaluation_gives_each_resource_its_own_findings(example_scan, p
                         for f in mine)
 
 
+def test_a_resource_with_flows_shares_its_own_findings_and_has_its_flows_own(example_scan, pinned_catalog):
+    """A resource alike another but for its flows gets the same findings on itself (shared)
+    and its own on each flow, after its own, policy by policy: as evaluating it alone does."""
+    from sovpolicy.catalog import resolve_host
+    from sovpolicy.model import Flow, FlowKind, Origin, Placement
+
+    result, policies = example_scan
+    resources = list(result.resources)
+    to = Placement("aws", "us-east-1", Origin.RESOURCE, ("replication.rules[0].destination",))
+    flow = Flow(to, FlowKind.REPLICATE, "aws_s3_bucket.z_copier replication", ("replication.rules[0]",), "test-rule")
+    copier = replace(resources[3], address="aws_s3_bucket.z_copier", flows=(flow,))
+    resources.append(copier)
+    grouped, _, _ = evaluate_all(resources, policies, pinned_catalog, AS_OF)
+    host = result.host(resources[3])
+    alone = []
+    for pol in policies:
+        if applies(pol, copier):
+            alone += [evaluate(pol, copier, host, pinned_catalog, AS_OF),
+                      evaluate(pol, copier, host, pinned_catalog, AS_OF, flow=flow,
+                               flow_host=resolve_host(pinned_catalog, to, copier.type))]
+
+    def view(f):
+        return (f.policy_id, f.address, f.status, f.blocking, f.message, [r.text for r in f.reasons], f.flow)
+
+    mine = [f for f in grouped if f.address == "aws_s3_bucket.z_copier"]
+    assert len(mine) == 2 * len(policies) and [view(f) for f in mine] == [view(f) for f in alone]
+    assert [f.flow is flow for f in mine] == [False, True] * len(policies)
+    assert any(f.status is Status.FAIL and "us-east-1" in f.message for f in mine if f.flow is flow)
+    # its own findings share the chain of patient_records' (placed alike), as findings made alike do
+    twin = {f.policy_id: f for f in grouped if f.address == "aws_s3_bucket.patient_records"}
+    # (made from patient_records' findings, which come first: chain_like says so)
+    assert all(f.chain_like is not None and f.chain_like is (twin[f.policy_id].chain_like or twin[f.policy_id].reasons)
+               for f in mine if f.flow is None)
+
+
 def _expanded(report):
     """Every finding's chain as the texts it stands for (``at`` put back from its resource)."""
     evidence = {(r["input"], r["address"]): r["placement"]["evidence"] for r in report["resources"]}

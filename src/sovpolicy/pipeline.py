@@ -123,10 +123,11 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
     """Resolve each resource's host (and each flow destination's) once and evaluate every
     applicable policy on the resource and on each of its flows.
 
-    Work is done once per distinct thing: resources without flows that share what a
-    verdict depends on (:func:`_group_key`) share one evaluation of each policy whose
-    verdict does not read the resource itself (no ``when``, no ``cel`` condition); the
-    others' findings are that one's with their own address and placement reason.
+    Work is done once per distinct thing: resources that share what a verdict on them
+    depends on (:func:`_group_key`) share one evaluation of each policy whose verdict does
+    not read the resource itself (no ``when``, no ``cel`` condition); the others' findings
+    are that one's with their own address and placement reason. Their flows are each
+    evaluated on their own (a flow's verdict names its own destination and provenance).
 
     Returns the findings sorted by (policy, input, address, flow: the resource itself
     first, then its flows in order), the hosts by resource identity ``(input, address)``,
@@ -137,7 +138,7 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
     flow_hosts: dict[tuple[str, str, int], Host | None] = {}
     cache: dict[tuple[str | None, str | None, str], Host | None] = {}
     eval_cache: dict[object, object] = {}  # host chains and condition outcomes, keyed by id(host)
-    groups: dict[tuple[object, ...], tuple[list[Finding], list[Policy], Reason]] = {}
+    groups: dict[tuple[object, ...], tuple[list[Finding], list[Policy], Reason, list[Policy]]] = {}
     shareable = [p for p in policies if not p.when and not p.has_cel]
     own = [p for p in policies if p.when or p.has_cel]
 
@@ -147,9 +148,10 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
             cache[key] = resolve_host(catalog, placement, rtype)
         return cache[key]
 
-    def one(pol: Policy, res: Resource, host: Host | None, targets: list[tuple[int, Flow]]) -> list[Finding]:
-        """The policy on the resource, then on each of its flows, in that order."""
-        out = [evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, gate=gate, confirmed=confirmed)]
+    def one(pol: Policy, res: Resource, host: Host | None, targets: list[tuple[int, Flow]], itself: bool = True
+            ) -> list[Finding]:
+        """The policy on the resource (unless not ``itself``), then on each of its flows, in that order."""
+        out = [evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, gate=gate, confirmed=confirmed)] if itself else []
         out += [evaluate(pol, res, host, catalog, as_of, adequacy, eval_cache, f, flow_hosts[(res.input, res.address, i)],
                          gate=gate, confirmed=confirmed) for i, f in targets]
         return [f for f in out if f is not None]
@@ -167,24 +169,23 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
             flow_hosts[(res.input, res.address, i)] = host_of(f.to, res.type)
         if not res.classifications:  # every policy targets data classes: nothing applies
             continue
-        if res.flows:
-            for pol in policies:
-                if applies(pol, res):
-                    add(one(pol, res, host, targets))
-            continue
         key = _group_key(res, host)
         group = groups.get(key)
         if group is None:
-            shared = [f for pol in shareable if applies(pol, res) for f in one(pol, res, host, [])]
+            applied = [p for p in shareable if applies(p, res)]
+            shared = [f for pol in applied for f in one(pol, res, host, [])]
             group = groups[key] = (shared, [p for p in own if applies(p, res)],
-                                   placement_reason_of(res.placement, eval_cache))
+                                   placement_reason_of(res.placement, eval_cache), applied)
             add(shared)
         else:
             where_from = placement_reason_of(res.placement, eval_cache)
             same = _placed_alike(group[2], where_from)
             add([_alike(t, res, group[2], where_from, same) for t in group[0]])
+        if targets:  # a verdict on a flow is the resource's own: its destination and provenance
+            for pol in group[3]:
+                add(one(pol, res, host, targets, itself=False))
         for pol in group[1]:
-            add(one(pol, res, host, []))
+            add(one(pol, res, host, targets))
     return [f for pid in sorted(by_policy) for f in by_policy[pid]], hosts, flow_hosts
 
 
