@@ -113,7 +113,7 @@ def _scan(args: argparse.Namespace) -> int:
         sign_key = evidence.load_private_key(args.sign_key)
     if args.evidence is not None:
         evidence.prepare_directory(args.evidence)
-    sources = [*file_sources(args.paths), *live_sources(args)]
+    sources = [*file_sources(args.paths, digests=args.evidence is not None), *live_sources(args)]
     if not sources:
         raise UsageError("nothing to scan: give a plan, state, Terraform files, a module directory or an "
                          "inventory export, or a live scan flag")
