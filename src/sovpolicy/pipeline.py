@@ -6,6 +6,7 @@ import datetime as dt
 import stat
 from collections.abc import Sequence
 from dataclasses import replace
+from operator import attrgetter
 from pathlib import Path
 
 from . import __version__
@@ -162,7 +163,7 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
 
     # resources in (input, address) order, each one's findings in flow order: the findings
     # of each policy come out in report order, and only the policies are sorted
-    for res in sorted(resources, key=lambda r: (r.input, r.address)):
+    for res in sorted(resources, key=attrgetter("input", "address")):
         host = hosts[(res.input, res.address)] = host_of(res.placement, res.type)
         targets = flow_targets(res) if res.flows else []
         for i, f in enumerate(res.flows):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -315,9 +317,8 @@ class ScanResult:
 
     def counts(self) -> dict[str, int]:
         """Summary counts: resources, blocking, failed, unknown, waived, passed."""
-        by_status = {s: 0 for s in Status}
-        for f in self.findings:
-            by_status[f.status] += 1
+        by_status = dict.fromkeys(Status, 0)
+        by_status.update(Counter(map(attrgetter("status"), self.findings)))
         return {
             "resources": len(self.resources),
             "blocking": len(self.blocking),

@@ -10,6 +10,7 @@ in each instance of the module.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -92,6 +93,7 @@ class PlanGraph:
         self.shapes = shapes or CopyShapes()
         self.decoded = frozenset(decoded)  # the attribute names the plan decoder keeps
         self.exact = sorted(self.decoded & self.shapes.exact())
+        self._exact_at: dict[type, Any] = {}  # struct type -> the getter of its copy-shaped fields
         self._literals = self.shapes.literals()
         self._shaped: dict[int, list[str]] = {}
         self._by_target: dict[str, list[int]] | None = None
@@ -117,6 +119,19 @@ class PlanGraph:
                         self.module_instances.setdefault(path, []).append((instance, parent))
                     parent = instance
         return self._by_target
+
+    def set_here(self, fields: Any) -> list[str]:
+        """The copy-shaped names among the decoded attributes that the instance sets."""
+        if fields is None or not self.exact:
+            return []
+        get = self._exact_at.get(type(fields))
+        if get is None:  # with the last field too: a tuple even for one name
+            order = type(fields).__struct_fields__
+            get = self._exact_at[type(fields)] = operator.itemgetter(*[order.index(n) for n in self.exact], -1)
+        values = get(msgspec.structs.astuple(fields))[:-1]  # one look in C: mostly all unset
+        if values.count(msgspec.UNSET) == len(values):
+            return []
+        return [n for n, v in zip(self.exact, values) if v is not msgspec.UNSET]
 
     def shaped_names(self, cfg: ConfigResource | None) -> list[str]:
         """The copy-shaped top-level names a configuration block sets (its expressions are
@@ -235,9 +250,9 @@ class PlanSubject:
         return self._flows.reader.provider_config(self._inst)
 
     def names(self) -> Sequence[str]:
-        fields = self._inst.fields
-        set_here = [n for n in self._flows.exact if getattr(fields, n, msgspec.UNSET) is not msgspec.UNSET]
-        return list(dict.fromkeys(set_here + self._flows.shaped_names(self._inst.config)))
+        shaped = self._flows.shaped_names(self._inst.config)
+        set_here = self._flows.set_here(self._inst.fields)
+        return list(dict.fromkeys(set_here + shaped)) if set_here or shaped else shaped
 
     def value(self, path: Any) -> Any:
         if path and isinstance(path[0], str) and path[0] not in self._flows.decoded:
