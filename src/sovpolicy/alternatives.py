@@ -151,18 +151,18 @@ def for_findings(finder: Finder, findings: Sequence[Finding], policies: Sequence
     judged it by too, so that an alternative never trades one block for another."""
     by_id = {p.id: p for p in policies}
     judged: dict[tuple[str, str], tuple[Resource, set[str]]] = {}
-    blocked: set[tuple[str, str]] = set()
+    blocked: dict[tuple[str, str], None] = {}  # in the findings' order (the answers do not depend on it)
     for f in findings:
-        key = (f.resource.input, f.address)
+        key = f.resource.key
         seen = judged.get(key)
         if seen is None:
             seen = judged[key] = (f.resource, set())
         seen[1].add(f.policy_id)
         if f.blocking:
-            blocked.add(key)
+            blocked[key] = None
     out = {}
     hosts: dict[tuple[str | None, str | None, str], Host | None] = {}
-    for key in sorted(blocked):
+    for key in blocked:
         res, ids = judged[key]
         host = None
         if res.placement.resolved:

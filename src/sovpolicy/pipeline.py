@@ -106,7 +106,8 @@ def _alike(template: Finding, res: Resource, first_where: Reason, where_from: Re
     ``same_chain``: the two placement reasons differ only in that place, so the JSON
     report's chain of the template is this finding's too (``chain_like``)."""
     return evolve(template, address=res.address, resource=res,
-                  reasons=tuple(where_from if r is first_where else r for r in template.reasons),
+                  reasons=template.reasons if where_from is first_where else tuple(
+                      where_from if r is first_where else r for r in template.reasons),
                   message=res.address + template.message[len(template.address):],
                   chain_like=(template.chain_like or template.reasons) if same_chain else None)
 
