@@ -22,6 +22,7 @@ are replaced by ``"(sensitive)"`` before anything else sees them.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -535,6 +536,8 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None,
     # attributes read only to follow flows are not kept on the resources (they can be large)
     skip = frozenset(tag_fields(catalog)) | (catalog.flows.value_attributes() - placement_fields(catalog))
     kept = [name for name in types.Fields.__struct_fields__ if name not in skip]
+    # their values in one look in C (with one more field: a tuple even for one name)
+    kept_values = operator.itemgetter(*[types.Fields.__struct_fields__.index(n) for n in kept], -1)
     graph = PlanGraph(reader, insts, catalog.flows.copy_shapes, types.Fields.__struct_fields__)
     followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
@@ -556,10 +559,9 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None,
         tags = reader.tags(inst, sens, notes, unread)
         attrs: dict[str, object] = {}
         if inst.fields is not None:
-            for name in kept:
-                value = getattr(inst.fields, name)
+            for name, value in zip(kept, kept_values(msgspec.structs.astuple(inst.fields))):
                 if value is not msgspec.UNSET:
-                    attrs[name] = _redact(value, getattr(sens, name, None) if sens is not None else None)
+                    attrs[name] = value if sens is None else _redact(value, getattr(sens, name, None))
         resources.append(Resource(
             address=inst.rc_address, type=inst.type, source=SourceKind.PLAN, placement=placement,
             tags=tags, attributes=attrs, location=location, action=inst.action, notes=tuple(notes),
