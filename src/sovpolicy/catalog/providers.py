@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import CatalogError
+from ..lazy import cached
 from ..model import SourceRef
 
 
@@ -102,6 +103,11 @@ class ProviderInfo:
     footprint: str | None = None
     universes: tuple[Universe, ...] = ()
     tag_attributes: tuple[tuple[str, str], ...] = DEFAULT_TAG_ATTRIBUTES
+
+    @cached
+    def located_by(self) -> tuple[tuple[str, bool], ...]:
+        """The resource attributes that place a resource, most specific first: ``(name, is_zone)``."""
+        return tuple([(a, False) for a in self.resource_region] + [(a, True) for a in self.resource_zone])
 
     def zone_region(self, zone: str) -> str | None:
         """The region of a zone by the provider's pattern, or None when it does not apply."""

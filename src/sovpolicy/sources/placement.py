@@ -202,9 +202,9 @@ def in_universe(catalog: Catalog, info: ProviderInfo, placement: Placement | Non
     return placement
 
 
-def region_attributes(info: ProviderInfo) -> list[tuple[str, bool]]:
+def region_attributes(info: ProviderInfo) -> tuple[tuple[str, bool], ...]:
     """The resource attributes that place it, most specific first: ``(name, is_zone)``."""
-    return [(a, False) for a in info.resource_region] + [(a, True) for a in info.resource_zone]
+    return info.located_by
 
 
 def known_region(catalog: Catalog, info: ProviderInfo, region: str) -> bool:
