@@ -46,7 +46,8 @@ class Classifier:
         self.config = config
         self.implications = implications or {}
         self.keys = {_norm_key(k) for k in config.tag_keys}
-        self._norm: dict[str, bool] = {}  # tag key -> is it a classification key
+        self._norm: set[str] = set()  # the tag keys seen...
+        self._class_keys: set[str] = set()  # ...and those that are classification keys
         self._tag_classes: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}  # (key, value) -> (class, reason)
         self._made: dict[tuple[tuple[str, str, bool], ...], tuple[Classification, ...]] = {}
         self.by_value: dict[str, list[str]] = {}
@@ -66,13 +67,13 @@ class Classifier:
                 seen.add(cls)
                 found.append((cls, reason, False))
 
-        norm = self._norm
+        tags = resource.tags
+        if not self._norm.issuperset(tags):  # each key told once ("": a bare tag, a value alone)
+            self._class_keys.update(k for k in tags if k not in self._norm and (k == "" or _norm_key(k) in self.keys))
+            self._norm.update(tags)
         unread: list[str] = []  # why a classification tag cannot be read (never its value)
-        for key, value in resource.tags.items():
-            nk = norm.get(key)
-            if nk is None:
-                nk = norm[key] = key == "" or _norm_key(key) in self.keys  # "": a bare tag (a value alone)
-            if not nk:
+        for key, value in tags.items() if not self._class_keys.isdisjoint(tags) else ():
+            if key not in self._class_keys:
                 continue
             if value == REDACTED:
                 unread.append(f"tag {key} is sensitive")
