@@ -223,7 +223,7 @@ class Resource:
     sensitive"}`` for the whole map, ``{"data_classification": "known only after apply"}``
     for one key. A classification key among them makes the data classes unknown."""
 
-    @cached
+    @property
     def key(self) -> tuple[str, str]:
         """The resource's identity: ``(input, address)``."""
         return (self.input, self.address)
