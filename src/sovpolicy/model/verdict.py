@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -317,8 +316,8 @@ class ScanResult:
 
     def counts(self) -> dict[str, int]:
         """Summary counts: resources, blocking, failed, unknown, waived, passed."""
-        by_status = dict.fromkeys(Status, 0)
-        by_status.update(Counter(map(attrgetter("status"), self.findings)))
+        statuses = list(map(attrgetter("status"), self.findings))  # counted in C, by identity (no Enum hash)
+        by_status = {s: statuses.count(s) for s in Status}
         return {
             "resources": len(self.resources),
             "blocking": len(self.blocking),
