@@ -5,6 +5,7 @@ Usage::
 
     python bench/bench_plan.py [--sizes 1000,10000,50000] [--repeat 3] [--keep DIR]
                                [--checkov PATH] [--json OUT] [--seed S] [--timeout SEC]
+                               [--before CMD]
 
 For each size the plan is generated once with ``gen_plan.py`` (cached in
 ``--keep DIR`` or in a directory under the system temp dir, keyed by size, seed
@@ -15,6 +16,12 @@ processes, interleaved, ``--repeat`` times each:
   scan     sovpolicy scan PLAN --format json --output OUT
   checkov  checkov -f PLAN --framework terraform_plan --quiet --compact -o json --skip-download
            (only when a checkov executable is given with --checkov or found on PATH)
+  before   CMD scan PLAN --format json --output OUT2   (with --before CMD: another
+           sovpolicy, say an earlier checkout's, for a before/after in one bench)
+
+A machine whose speed drifts (a shared virtual machine) moves every command of a
+repetition alike, so each ratio is also given *paired*: the median, over the
+repetitions, of the two commands' CPU times in that repetition.
 
 Wall time is measured around each child; peak RSS comes from ``os.wait4`` (the
 child's ru_maxrss, which on Linux also covers descendants it waited for, as a
@@ -235,12 +242,35 @@ def ratio(a, b):
     return round(a / b, 2) if a is not None and b else None
 
 
+def paired(top: list[dict] | None, bottom: list[dict]) -> float | None:
+    """The median over repetitions of top's CPU over bottom's in the same repetition."""
+    pairs = [a["cpu_seconds"] / b["cpu_seconds"] for a, b in zip(top or [], bottom)
+             if not a["timed_out"] and not b["timed_out"] and b["cpu_seconds"]]
+    return round(statistics.median(pairs), 2) if pairs else None
+
+
+def same_file(a: Path, b: Path) -> bool | None:
+    """Whether two reports are byte for byte the same (None: one is missing)."""
+    try:
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                x, y = fa.read(1 << 20), fb.read(1 << 20)
+                if x != y:
+                    return False
+                if not x:
+                    return True
+    except OSError:
+        return None
+
+
 def print_table(res: dict) -> None:
     n, mb = res["n"], res["file_mb"]
     print(f"\n== {n} resources, plan {mb:.1f} MB ==")
     print(f"{'command':<9} {'median s':>9} {'min s':>8} {'cpu s':>8} {'peak MB':>8} {'peak/file':>9} {'exit':>8}  runs")
-    for name in ("bare", "scan", "checkov"):
+    for name in ("bare", "before", "scan", "checkov"):
         c = res["commands"].get(name)
+        if c is None and name == "before":
+            continue
         if c is None:
             print(f"{name:<9} {'skipped':>9}  ({res['skipped'].get(name, '')})")
             continue
@@ -257,6 +287,11 @@ def print_table(res: dict) -> None:
           f"scan peak/file: {x(r['scan_peak_over_file'])}   "
           f"checkov/scan time: {x(r['checkov_over_scan_time'])}   "
           f"checkov/bare time: {x(r['checkov_over_bare_time'])}")
+    if "before" in res["commands"]:
+        print(f"before/bare cpu: {x(r['before_over_bare_cpu'])} (paired {x(r['before_over_bare_cpu_paired'])})   "
+              f"scan/bare cpu paired: {x(r['scan_over_bare_cpu_paired'])}   "
+              f"scan/before cpu: {x(r['scan_over_before_cpu'])} (paired {x(r['scan_over_before_cpu_paired'])})   "
+              f"reports identical: {res['reports_identical']}")
     rep = res.get("report")
     if rep:
         print(f"JSON report: {rep['bytes'] / 1e6:.1f} MB, {rep['findings']} findings, {rep['bytes_per_finding']} bytes "
@@ -273,6 +308,8 @@ def main(argv=None) -> int:
     p.add_argument("--checkov", metavar="PATH", help="checkov executable (default: checkov on PATH, if any)")
     p.add_argument("--no-checkov", action="store_true", help="do not run checkov even if found")
     p.add_argument("--sovpolicy", metavar="CMD", help="override the sovpolicy command (shell-quoted)")
+    p.add_argument("--before", metavar="CMD", help="a second sovpolicy command run interleaved with the first "
+                   "(shell-quoted; e.g. 'env PYTHONPATH=/tmp/old/src python -m sovpolicy')")
     p.add_argument("--python", default=sys.executable, help="interpreter for bare_decode.py (needs msgspec)")
     p.add_argument("--timeout", type=float, default=1800, help="seconds before a run is killed")
     p.add_argument("--json", metavar="OUT", help="write results as JSON to OUT")
@@ -305,6 +342,7 @@ def main(argv=None) -> int:
         "seed": args.seed,
         "generator": generator_hash(),
         "sovpolicy": scan_cmd and " ".join(scan_cmd),
+        "before": args.before,
         "sovpolicy_note": scan_why,
         "checkov": ckv,
         "checkov_version": tool_version([ckv, "--version"]) if ckv else None,
@@ -320,6 +358,10 @@ def main(argv=None) -> int:
         (work / "scan-out.json").unlink(missing_ok=True)  # a report of this size only
         cmds: dict[str, list[str]] = {"bare": [args.python, str(HERE / "bare_decode.py"), str(plan)]}
         skipped: dict[str, str] = {}
+        (work / "before-out.json").unlink(missing_ok=True)
+        if args.before:
+            cmds["before"] = shlex.split(args.before) + ["scan", str(plan), "--format", "json", "--output",
+                                                         str(work / "before-out.json")]
         if scan_cmd:
             cmds["scan"] = scan_cmd + ["scan", str(plan), "--format", "json", "--output", str(work / "scan-out.json")]
         else:
@@ -329,7 +371,7 @@ def main(argv=None) -> int:
                                "-o", "json", "--skip-download"]
         else:
             skipped["checkov"] = ckv_why
-        ok_codes = {"bare": {0}, "scan": SCAN_OK, "checkov": CHECKOV_OK}
+        ok_codes = {"bare": {0}, "scan": SCAN_OK, "before": SCAN_OK, "checkov": CHECKOV_OK}
         runs: dict[str, list[dict]] = {k: [] for k in cmds}
         given_up: set[str] = set()
         for rep in range(args.repeat):
@@ -348,7 +390,7 @@ def main(argv=None) -> int:
                 if bad:
                     log(f"!! {name} failed on {plan.name}: {' '.join(cmd)}\n{tail(work / f'{name}.err')}")
                     given_up.add(name)  # no point repeating a crash or a timeout
-                    if name == "scan":
+                    if name in ("scan", "before"):
                         crashed = True
         commands = {k: summarise(v, ok_codes[k]) for k, v in runs.items()}
         report = report_stats(work / "scan-out.json") if "scan" in cmds else None
@@ -368,8 +410,17 @@ def main(argv=None) -> int:
                 "bare_peak_over_file": ratio(commands["bare"]["peak_mb"], size / 1e6),
                 "checkov_over_scan_time": ratio(med["checkov"], med["scan"]),
                 "checkov_over_bare_time": ratio(med["checkov"], med["bare"]),
+                "scan_over_bare_cpu_paired": paired(runs.get("scan"), runs["bare"]),
             },
         }
+        if "before" in commands:
+            res["ratios"].update({
+                "before_over_bare_cpu": ratio(commands["before"]["median_cpu_s"], commands["bare"]["median_cpu_s"]),
+                "before_over_bare_cpu_paired": paired(runs["before"], runs["bare"]),
+                "scan_over_before_cpu": ratio(commands.get("scan", {}).get("median_cpu_s"), commands["before"]["median_cpu_s"]),
+                "scan_over_before_cpu_paired": paired(runs.get("scan"), runs["before"]),
+            })
+            res["reports_identical"] = same_file(work / "scan-out.json", work / "before-out.json")
         results.append(res)
         print_table(res)
 
