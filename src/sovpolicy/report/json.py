@@ -152,28 +152,45 @@ class _Refs:
         return hit[1]
 
 
-def _resource(r: Resource, h: Host | None, result: ScanResult, refs: _Refs, encoded: bool = False) -> dict[str, Any]:
-    """A resource's report object. ``encoded``: its classes and alternatives, which many
-    resources share (the same tuples), as their JSON, encoded once each."""
+_RESOURCE_FIELDS = ("input", "address", "type", "source", "action", "location", "placement", "host", "data_classes",
+                    "classified_by", "flows", "notes", "alternatives", "alternatives_unconfirmed")
+"""A resource's fields in the report, in order."""
+
+_ResourceLine = msgspec.defstruct("_ResourceLine", _RESOURCE_FIELDS)
+"""A resource as msgspec encodes it in one call: byte for byte the dict of its fields."""
+
+
+def _resource_values(r: Resource, h: Host | None, result: ScanResult, refs: _Refs, encoded: bool) -> tuple[Any, ...]:
+    """A resource's report fields (:data:`_RESOURCE_FIELDS`). ``encoded``: its location,
+    classes and alternatives, which many resources share (the same objects), as their
+    JSON, encoded once each."""
     alts = result.alternatives.get(r.key, ())
     classes = _shared(("classes", id(r.classifications)), r.classifications, _classes, encoded)
     offered = _shared(("alternatives", id(alts)), alts, _offered, encoded)
-    return {
-        "input": r.input,
-        "address": r.address,
-        "type": r.type,
-        "source": r.source,
-        "action": r.action,
-        "location": {"path": r.location.path, "line": r.location.line} if r.location else None,
-        "placement": _placement(r.placement, h),
-        "host": refs.host(h),
-        "data_classes": classes[0],
-        "classified_by": classes[1],
-        "flows": [_flow(f, result.flow_host(r, i)) for i, f in enumerate(r.flows)] if r.flows else (),
-        "notes": list(r.notes),
-        "alternatives": offered[0],
-        "alternatives_unconfirmed": offered[1],
-    }
+    where = r.location
+    if where is None:
+        location: Any = None
+    elif encoded:
+        location = _shared(("location", id(where)), where, _location, True)[0]
+    else:
+        location = _location(where)[0]
+    return (r.input, r.address, r.type, r.source, r.action, location, _placement(r.placement, h), refs.host(h),
+            classes[0], classes[1], [_flow(f, result.flow_host(r, i)) for i, f in enumerate(r.flows)] if r.flows else (),
+            list(r.notes), offered[0], offered[1])
+
+
+def _resource(r: Resource, h: Host | None, result: ScanResult, refs: _Refs) -> dict[str, Any]:
+    """A resource's report object."""
+    return dict(zip(_RESOURCE_FIELDS, _resource_values(r, h, result, refs, False)))
+
+
+def _resource_line(r: Resource, h: Host | None, result: ScanResult, refs: _Refs) -> Any:
+    """:func:`_resource`, as a struct msgspec encodes byte for byte as it encodes that dict."""
+    return _ResourceLine(*_resource_values(r, h, result, refs, True))
+
+
+def _location(where: Any) -> tuple[dict[str, Any], None]:
+    return {"path": where.path, "line": where.line}, None
 
 
 def _shared(key: tuple[str, int], anchor: Any, make: Callable[[Any], tuple[Any, Any]], encoded: bool) -> tuple[Any, Any]:
@@ -204,46 +221,38 @@ def _waiver(w: Any) -> dict[str, Any] | None:
             "decision_expires": w.decision_expires.isoformat() if w.decision_expires else None, "origin": w.origin}
 
 
-def _finding_head(f: Finding) -> dict[str, Any]:
-    """A finding's fields before ``input``: its policy's and its verdict's."""
-    return {"policy_id": f.policy_id, "pack": f.pack, "title": f.title, "status": f.status, "blocking": f.blocking,
-            "severity": f.severity, "enforcement": f.enforcement}
-
-
-def _finding_tail(f: Finding, result: ScanResult) -> dict[str, Any]:
-    """A finding's fields after ``chain``."""
-    out = {"remediation": f.remediation, "waiver": _waiver(f.waiver),
-           "flow": None if f.flow is None else _flow_ref(f.flow, f.host)}
-    if result.history is not None:
-        out["history"] = result.history.mark(f)
-    return out
-
-
 def _chain(f: Finding, refs: _Refs) -> int:
     return refs.chain(f.chain_like if f.chain_like is not None else f.reasons)
 
 
+_FINDING_FIELDS = ("policy_id", "pack", "title", "status", "blocking", "severity", "enforcement", "input", "address",
+                   "message", "chain", "remediation", "waiver", "flow", "history")
+"""A finding's fields in the report, in order (``history`` only with ``scan --history``)."""
+
+_FindingLine = msgspec.defstruct("_FindingLine", [*_FINDING_FIELDS[:-1], ("history", Any, msgspec.UNSET)])
+"""A finding as msgspec encodes it in one call: byte for byte the dict of its fields (an
+unset ``history`` is left out)."""
+
+
+def _finding_values(f: Finding, result: ScanResult, refs: _Refs) -> tuple[Any, ...]:
+    """A finding's report fields (:data:`_FINDING_FIELDS`; ``history`` unset without history)."""
+    return (f.policy_id, f.pack, f.title, f.status, f.blocking, f.severity, f.enforcement, f.resource.input, f.address,
+            f.message, _chain(f, refs), f.remediation, _waiver(f.waiver),
+            None if f.flow is None else _flow_ref(f.flow, f.host),
+            msgspec.UNSET if result.history is None else result.history.mark(f))
+
+
 def _finding(f: Finding, result: ScanResult, refs: _Refs) -> dict[str, Any]:
-    return {**_finding_head(f), "input": f.resource.input, "address": f.address, "message": f.message,
-            "chain": _chain(f, refs), **_finding_tail(f, result)}
+    """A finding's report object."""
+    out = dict(zip(_FINDING_FIELDS, _finding_values(f, result, refs)))
+    if out["history"] is msgspec.UNSET:
+        del out["history"]
+    return out
 
 
-def _finding_json(f: Finding, result: ScanResult, refs: _Refs) -> bytes:
-    """:func:`_finding` encoded, byte for byte as ``msgspec.json.encode`` writes it: the
-    head, and the tail when there is no waiver, flow or history, are encoded once per
-    policy and verdict; the finding's own fields each time."""
-    head_key = ("finding head", f.policy_id, f.pack, f.title, f.status, f.blocking, f.severity, f.enforcement)
-    head = _MEMO.get(head_key)
-    if head is None:
-        head = _MEMO[head_key] = _ENCODE(_finding_head(f))[:-1] + b',"input":'
-    plain = f.waiver is None and f.flow is None and result.history is None
-    tail = _MEMO.get(("finding tail", f.remediation)) if plain else None
-    if tail is None:
-        tail = b"," + _ENCODE(_finding_tail(f, result))[1:]
-        if plain:
-            _MEMO[("finding tail", f.remediation)] = tail
-    return b"".join((head, _ENCODE(f.resource.input), b',"address":', _ENCODE(f.address), b',"message":',
-                     _ENCODE(f.message), b',"chain":%d' % _chain(f, refs), tail))
+def _finding_line(f: Finding, result: ScanResult, refs: _Refs) -> Any:
+    """:func:`_finding`, as a struct msgspec encodes byte for byte as it encodes that dict."""
+    return _FindingLine(*_finding_values(f, result, refs))
 
 
 def _history(result: ScanResult) -> dict[str, Any]:
@@ -258,7 +267,8 @@ def _history(result: ScanResult) -> dict[str, Any]:
 
 def _sections(result: ScanResult, encoded: bool = False) -> Iterator[tuple[str, Any, bool]]:
     """(key, value, is_list) in report order; lists are produced lazily, item by item
-    (``encoded``: findings as their JSON bytes)."""
+    (``encoded``: resources and findings as structs msgspec encodes in one call each, with
+    the parts many of them share as their JSON, encoded once)."""
     from .. import __version__
 
     yield "schema_version", SCHEMA_VERSION, False
@@ -268,9 +278,10 @@ def _sections(result: ScanResult, encoded: bool = False) -> Iterator[tuple[str, 
     yield "as_of", result.as_of.isoformat(), False
     yield "inputs", list(result.inputs), False
     refs = _Refs()
-    yield "resources", (_resource(r, result.host(r), result, refs, encoded) for r in result.resources), True
+    resource = _resource_line if encoded else _resource
+    yield "resources", (resource(r, result.host(r), result, refs) for r in result.resources), True
     yield "hosts", iter(refs.hosts.items), True
-    finding = _finding_json if encoded else _finding
+    finding = _finding_line if encoded else _finding
     yield "findings", (finding(f, result, refs) for f in result.findings), True
     yield "chains", iter(refs.chains.items), True
     yield "problems", ({"kind": p.kind, "message": p.message, "where": p.where} for p in result.problems), True
@@ -320,10 +331,7 @@ def iter_json(result: ScanResult, ctx: ReportContext | None = None) -> Iterator[
             buf = bytearray()
             for item in value:  # encoded in place, handed on about a megabyte at a time
                 buf += sep
-                if type(item) is bytes:  # encoded already
-                    buf += item
-                else:
-                    into(item, buf, -1)
+                into(item, buf, -1)
                 sep = b",\n    "
                 if len(buf) >= _CHUNK:
                     yield bytes(buf)
