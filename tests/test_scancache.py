@@ -7,41 +7,23 @@ import json
 import shutil
 
 from conftest import EXAMPLE_PLAN, ROOT
+from hookmodule import MAIN as HOOK_MAIN
+from hookmodule import STORE, VARIABLES, write_module
 
 from sovpolicy.cli import main
 
 AS_OF = ["--as-of", "2026-11-30"]
 
-MAIN = '''provider "aws" {
-  region = var.region
-}
-
-module "store" {
-  source = "./modules/store"
-}
-
-resource "aws_s3_bucket" "records" {
-  bucket = "records"
-  tags = {
-    data_classification = "health"
-  }
-}
-
+MAIN = HOOK_MAIN + '''
 resource "aws_s3_bucket" "logs" {
   bucket = "logs"
 }
 '''
-VARIABLES = 'variable "region" {\n  default = "eu-west-3"\n}\n'
-STORE = 'resource "aws_db_instance" "db" {\n  tags = {\n    data_classification = "health"\n  }\n}\n'
 RULE = "classification:\n  rules:\n    - class: health\n      address: aws_s3_bucket.logs\n"
 
 
 def _module(tmp_path):
-    root = tmp_path / "infra"
-    (root / "modules" / "store").mkdir(parents=True)
-    (root / "main.tf").write_text(MAIN)
-    (root / "variables.tf").write_text(VARIABLES)
-    (root / "modules" / "store" / "main.tf").write_text(STORE)
+    root = write_module(tmp_path, MAIN)
     (root / "modules" / "empty").mkdir()
     return root
 

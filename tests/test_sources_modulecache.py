@@ -6,38 +6,12 @@ import json
 import shutil
 
 from conftest import ROOT
+from hookmodule import STORE, VARIABLES, write_module
 
 from sovpolicy.cli import main
 from sovpolicy.sources.modulecache import ModuleCache
 
 AS_OF = ["--as-of", "2026-11-30"]
-
-MAIN = '''provider "aws" {
-  region = var.region
-}
-
-module "store" {
-  source = "./modules/store"
-}
-
-resource "aws_s3_bucket" "records" {
-  bucket = "records"
-  tags = {
-    data_classification = "health"
-  }
-}
-'''
-VARIABLES = 'variable "region" {\n  default = "eu-west-3"\n}\n'
-STORE = 'resource "aws_db_instance" "db" {\n  tags = {\n    data_classification = "health"\n  }\n}\n'
-
-
-def _module(tmp_path):
-    root = tmp_path / "infra"
-    (root / "modules" / "store").mkdir(parents=True)
-    (root / "main.tf").write_text(MAIN)
-    (root / "variables.tf").write_text(VARIABLES)
-    (root / "modules" / "store" / "main.tf").write_text(STORE)
-    return root
 
 
 def _scan(capsys, root, cache, *extra):
@@ -51,7 +25,7 @@ def _entries(cache):
 
 
 def test_an_unchanged_module_is_read_from_the_cache_and_every_change_reads_it_again(tmp_path, capsys):
-    root, cache = _module(tmp_path), tmp_path / "cache"
+    root, cache = write_module(tmp_path), tmp_path / "cache"
     first = _scan(capsys, root, cache)
     assert first == (1, {"aws_s3_bucket.records": "eu-west-3", "module.store.aws_db_instance.db": "eu-west-3"})
     (entry,) = _entries(cache)
@@ -80,7 +54,7 @@ def test_an_unchanged_module_is_read_from_the_cache_and_every_change_reads_it_ag
 
 
 def test_a_catalog_change_reads_the_module_again(tmp_path, capsys):
-    root, cache = _module(tmp_path), tmp_path / "cache"
+    root, cache = write_module(tmp_path), tmp_path / "cache"
     _scan(capsys, root, cache)
     extra = tmp_path / "catalog"
     shutil.copytree(ROOT / "tests" / "data" / "pinned" / "catalog", extra)
@@ -89,7 +63,7 @@ def test_a_catalog_change_reads_the_module_again(tmp_path, capsys):
 
 
 def test_a_module_with_a_problem_is_never_cached(tmp_path, capsys):
-    root, cache = _module(tmp_path), tmp_path / "cache"
+    root, cache = write_module(tmp_path), tmp_path / "cache"
     shutil.rmtree(root / "modules")  # the local module is missing: a problem, exit 3
     code = main(["scan", str(root), "--cache-dir", str(cache), "--format", "json", *AS_OF])
     capsys.readouterr()
@@ -100,7 +74,7 @@ def test_a_module_with_a_problem_is_never_cached(tmp_path, capsys):
 
 
 def test_a_corrupt_entry_is_read_again_and_no_cache_reads_every_time(tmp_path, capsys):
-    root, cache = _module(tmp_path), tmp_path / "cache"
+    root, cache = write_module(tmp_path), tmp_path / "cache"
     first = _scan(capsys, root, cache)
     (entry,) = _entries(cache)
     entry.write_bytes(b"not a pickle")

@@ -46,7 +46,7 @@ class Classifier:
         self.config = config
         self.implications = implications or {}
         self.keys = {_norm_key(k) for k in config.tag_keys}
-        self._norm: set[str] = set()  # the tag keys seen...
+        self._seen_keys: set[str] = set()  # the tag keys seen...
         self._class_keys: set[str] = set()  # ...and those that are classification keys
         self._tag_classes: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}  # (key, value) -> (class, reason)
         self._made: dict[tuple[tuple[str, str, bool], ...], tuple[Classification, ...]] = {}
@@ -68,9 +68,9 @@ class Classifier:
                 found.append((cls, reason, False))
 
         tags = resource.tags
-        if not self._norm.issuperset(tags):  # each key told once ("": a bare tag, a value alone)
-            self._class_keys.update(k for k in tags if k not in self._norm and (k == "" or _norm_key(k) in self.keys))
-            self._norm.update(tags)
+        if not self._seen_keys.issuperset(tags):  # each key told once ("": a bare tag, a value alone)
+            self._class_keys.update(k for k in tags if k not in self._seen_keys and (k == "" or _norm_key(k) in self.keys))
+            self._seen_keys.update(tags)
         unread: list[str] = []  # why a classification tag cannot be read (never its value)
         for key, value in tags.items() if not self._class_keys.isdisjoint(tags) else ():
             if key not in self._class_keys:

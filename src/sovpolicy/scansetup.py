@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,11 +44,11 @@ class Setup:
     cache_dir: Path | None
     key: str
     identity: tuple[object, ...]
-    _loaded: list[tuple[Catalog, list[Policy]]] = field(default_factory=list)
+    _loaded: tuple[Catalog, list[Policy]] | None = None
 
     def load(self) -> tuple[Catalog, list[Policy]]:
         """The catalog and the policies (their enforcement set by the configuration)."""
-        if not self._loaded:
+        if self._loaded is None:
             from .catalog import load_catalog
             from .policy import load_packs, with_enforcement
 
@@ -57,8 +57,8 @@ class Setup:
             c = self.config
             policies = with_enforcement(loaded, c.enforcement, str(self.config_path) if self.config_path else None,
                                         c.enforcement_where, c.enforcement_reasons)
-            self._loaded.append((catalog, policies))
-        return self._loaded[0]
+            self._loaded = (catalog, policies)
+        return self._loaded
 
 
 def _config(path: Path | None, cache_dir: Path | None) -> Config:

@@ -15,32 +15,31 @@ import os
 import pickle
 import sys
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
 from . import __version__
 
 T = TypeVar("T")
-_CODE_KEY: list[str] = []
 
 
+@cache
 def code_key() -> str:
     """SHA-256 of the version, the path, size and modification time of every module and
     data file of sovpolicy, the Python version and where the Terraform parser's libraries
     (python-hcl2, Lark) are and when they were written: it changes with the code (the
     version alone does not, between two commits) and with an upgrade of the parser, so no
     cache outlives the code that wrote it."""
-    if not _CODE_KEY:
-        h = hashlib.sha256(f"{__version__}\0{_libraries()}\0".encode())
-        found = []
-        for here, dirs, files in os.walk(Path(__file__).resolve().parent):
-            dirs[:] = [d for d in dirs if d != "__pycache__"]
-            found += [os.path.join(here, f) for f in files if f.endswith((".py", ".yaml", ".json"))]
-        for p in sorted(found):
-            st = os.stat(p)
-            h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-        _CODE_KEY.append(h.hexdigest())
-    return _CODE_KEY[0]
+    h = hashlib.sha256(f"{__version__}\0{_libraries()}\0".encode())
+    found = []
+    for here, dirs, files in os.walk(Path(__file__).resolve().parent):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        found += [os.path.join(here, f) for f in files if f.endswith((".py", ".yaml", ".json"))]
+    for p in sorted(found):
+        st = os.stat(p)
+        h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
 
 
 def _libraries() -> tuple[object, ...]:

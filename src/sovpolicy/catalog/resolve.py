@@ -9,11 +9,6 @@ from .flowrules import LocationGroup
 from .load import Catalog
 
 
-def is_global_type(catalog: Catalog, cloud: str | None, rtype: str) -> bool:
-    """True when ``rtype`` belongs to a global service of ``cloud`` (no region)."""
-    return catalog.is_global_type(cloud, rtype)
-
-
 def covers(cert: Certification, cloud: str, region: str, rtype: str) -> bool:
     """True when the certification's scope (cloud, regions, resource types) covers the resource.
 

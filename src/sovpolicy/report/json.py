@@ -170,10 +170,10 @@ def _resource_values(r: Resource, h: Host | None, result: ScanResult, refs: _Ref
     where = r.location
     if where is None:
         location: Any = None
-    elif encoded:
-        location = _shared(("location", id(where)), where, _location, True)[0]
+    elif encoded:  # one per input for a plan
+        location = memoised(_MEMO, ("location", id(where)), where, lambda: msgspec.Raw(_ENCODE(_location(where))))
     else:
-        location = _location(where)[0]
+        location = _location(where)
     return (r.input, r.address, r.type, r.source, r.action, location, _placement(r.placement, h), refs.host(h),
             classes[0], classes[1], [_flow(f, result.flow_host(r, i)) for i, f in enumerate(r.flows)] if r.flows else (),
             list(r.notes), offered[0], offered[1])
@@ -189,8 +189,8 @@ def _resource_line(r: Resource, h: Host | None, result: ScanResult, refs: _Refs)
     return _ResourceLine(*_resource_values(r, h, result, refs, True))
 
 
-def _location(where: Any) -> tuple[dict[str, Any], None]:
-    return {"path": where.path, "line": where.line}, None
+def _location(where: Any) -> dict[str, Any]:
+    return {"path": where.path, "line": where.line}
 
 
 def _shared(key: tuple[str, int], anchor: Any, make: Callable[[Any], tuple[Any, Any]], encoded: bool) -> tuple[Any, Any]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from ..catalog import Catalog
 from ..catalog.flowrules import FlowRule
-from ..catalog.resolve import is_global_type
 from ..model import (
     Flow,
     FlowKind,
@@ -89,7 +88,7 @@ def placement(catalog: Catalog, rtype: str, region: str | None, evidence: Sequen
     global service (Config's ``global`` / ``Not Applicable``, or a type the catalog lists
     as global); unresolved (fail closed) when no region is known."""
     text = (region or "").strip()
-    if text.casefold() in GLOBAL_REGIONS or (not text and is_global_type(catalog, CLOUD, rtype)):
+    if text.casefold() in GLOBAL_REGIONS or (not text and catalog.is_global_type(CLOUD, rtype)):
         group = catalog.flows.global_group(CLOUD)
         if group is not None:
             return Placement(CLOUD, group.code, Origin.OBSERVED, tuple(evidence), provider=None)

@@ -30,7 +30,6 @@ from enum import Enum
 from typing import Any, Protocol, TypeVar, overload
 
 from ..catalog import Catalog, ProviderInfo
-from ..catalog.resolve import is_global_type
 from ..model import Origin, Placement
 
 ENV_REASON = "it came from the environment (e.g. AWS_REGION) or a profile"
@@ -131,7 +130,7 @@ def early_placement(catalog: Catalog, provider: str | None, rtype: str,
                                f"provider {provider or '(none)'} is not in the catalog", provider or None)
     if info.cloud is None:
         return info, Placement(None, None, Origin.NONE, (), f"provider {info.source} hosts no data", info.source)
-    if is_global_type(catalog, info.cloud, rtype):
+    if catalog.is_global_type(info.cloud, rtype):
         return info, Placement(info.cloud, None, Origin.UNRESOLVED, (),
                                f"{rtype} is a global service of {info.cloud}: it has no region", info.source)
     if info.footprint:

@@ -192,9 +192,9 @@ def decode_plan(data: bytes, path: str, types: PlanTypes) -> Any:
 def decode_plan_sliced(buf: Buffer, path: str, types: PlanTypes, top: Mapping[str, msgspec.Raw] | None = None
                        ) -> tuple[Any, Callable[[msgspec.Raw], Any]]:
     """The plan with each ``resource_changes`` element left as a slice of ``buf``, and the
-    function that decodes element ``i`` from its slice (None when they are decoded already): a reader decodes the elements one
-    by one while :func:`~.filemap.release` lets the pages it has read go, so the file is
-    never resident whole beside what was decoded from it.
+    function that decodes one element from its slice: a reader decodes the elements one by
+    one while :func:`~.filemap.release` lets the pages it has read go, so the file is never
+    resident whole beside what was decoded from it.
 
     ``top``: the file's top-level values as slices, when a first pass found them (the
     registry's, to tell a plan): only the values the plan needs are read again, not the

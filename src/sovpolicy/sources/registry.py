@@ -33,10 +33,11 @@ from ..errors import InputError, UsageError
 from ..model import SourceKind
 from .base import ReadContext, Source, SourceOutput
 from .filemap import Buffer, as_bytes, map_fd, release
+from .hclnames import CONFIG_SUFFIXES, TFVARS_SUFFIXES
 from .liveflags import asked
 
 _NON_SPACE = re.compile(rb"\S")
-HCL_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars.json")
+HCL_SUFFIXES = (*CONFIG_SUFFIXES, *TFVARS_SUFFIXES)
 
 
 class Peek:
@@ -195,7 +196,6 @@ _OTHER_TERRAFORM = {
     "function_signatures": "`terraform metadata functions -json` output",
     "diagnostics": "`terraform validate -json` output",
 }
-
 
 
 def detect(path: Path) -> tuple[FileKind, Peek]:
