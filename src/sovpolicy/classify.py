@@ -57,8 +57,14 @@ class Classifier:
 
     def classify(self, resource: Resource) -> Resource:
         """Return the resource with its classifications (unchanged when none apply)."""
+        classes = self.classes(resource)
+        return resource if classes is None else evolve(resource, classifications=classes)
+
+    def classes(self, resource: Resource) -> tuple[Classification, ...] | None:
+        """The resource's classifications (before references and implications are followed),
+        or None when none apply (it keeps those it has)."""
         if resource.placement.origin is Origin.NONE:
-            return resource
+            return None
         found: list[tuple[str, str, bool]] = []
         seen: set[str] = set()
 
@@ -108,21 +114,23 @@ class Classifier:
                     seen.add(cls)
                     found.append((cls, f"its data classes cannot be read ({why}): it may hold {cls} data", True))
         if not found:
-            return resource
+            return None
         made = tuple(found)
         classes = self._made.get(made)
         if classes is None:  # resources classified alike share one tuple
             classes = self._made[made] = tuple(Classification(c, why, unknown=unknown) for c, why, unknown in made)
-        return evolve(resource, classifications=classes)
+        return classes
 
     def classify_all(self, resources: Iterable[Resource]) -> list[Resource]:
         """Classify every resource, follow the references that carry data, then add the
-        classes each class implies."""
-        found = propagate([self.classify(r) for r in resources])
-        if not self.implications:
-            return found
-        memo: dict[tuple[Classification, ...], tuple[Classification, ...]] = {}  # the same classes imply the same
-        return [implied(r, self.implications, memo) for r in found]
+        classes each class implies (each resource copied once, with all its classes)."""
+        resources = list(resources)
+        found = [r.classifications if c is None else c for r, c in zip(resources, map(self.classes, resources))]
+        found = propagated(resources, found)
+        if self.implications:
+            memo: dict[tuple[Classification, ...], tuple[Classification, ...]] = {}  # the same classes imply the same
+            found = [implied_classes(c, self.implications, memo) for c in found]
+        return [r if c is r.classifications else evolve(r, classifications=c) for r, c in zip(resources, found)]
 
 
 def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ...]],
@@ -131,14 +139,22 @@ def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ..
     class it comes from and why (``implied by health (tag data_classification=health): data
     concerning health is a special category of personal data (GDPR art. 9)``). ``memo``
     keeps what each set of classifications comes to, for many resources."""
+    full = implied_classes(resource.classifications, implications, memo)
+    return evolve(resource, classifications=full) if full is not resource.classifications else resource
+
+
+def implied_classes(classifications: tuple[Classification, ...], implications: Mapping[str, tuple[Implication, ...]],
+                    memo: dict[tuple[Classification, ...], tuple[Classification, ...]] | None = None
+                    ) -> tuple[Classification, ...]:
+    """:func:`implied`'s classifications: ``classifications`` itself when they imply nothing more."""
     if memo is not None:  # one tuple for every resource classified alike
-        full = memo.get(resource.classifications)
+        full = memo.get(classifications)
         if full is None:
-            full = memo[resource.classifications] = implied(resource, implications).classifications
-        return evolve(resource, classifications=full) if full is not resource.classifications else resource
-    have = {c.data_class: c for c in resource.classifications}
+            full = memo[classifications] = implied_classes(classifications, implications)
+        return full
+    have = {c.data_class: c for c in classifications}
     added: list[Classification] = []
-    todo = list(resource.classifications)
+    todo = list(classifications)
     while todo:
         c = todo.pop(0)
         for link in implications.get(c.data_class, ()):
@@ -149,7 +165,7 @@ def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ..
             have[link.child] = new
             added.append(new)
             todo.append(new)
-    return evolve(resource, classifications=resource.classifications + tuple(added)) if added else resource
+    return classifications + tuple(added) if added else classifications
 
 
 def _path(r: Resource) -> str:
@@ -174,16 +190,18 @@ def _source_of(r: Resource, address: str, by_address: dict[str, list[int]], reso
     return max(found, key=closeness)
 
 
-def propagate(resources: list[Resource]) -> list[Resource]:
-    """Give each resource the classes of the resources whose data it holds, transitively.
+def propagated(resources: list[Resource], classes: list[tuple[Classification, ...]]
+               ) -> list[tuple[Classification, ...]]:
+    """Give each resource (whose classifications are ``classes[i]``) the classes of the
+    resources whose data it holds, transitively.
 
     Breadth first from the classified resources, so each class comes through the
     shortest chain of references; a resource keeps its own reasons first. Links point at
-    resources of the same input. Returns a new list, in the same order.
+    resources of the same input. Returns the classifications, in the same order.
     """
     linked = [i for i, r in enumerate(resources) if r.data_from]
     if not linked:
-        return resources
+        return classes
     by_address: dict[str, list[int]] = {}
     for i, r in enumerate(resources):
         by_address.setdefault(r.address, []).append(i)
@@ -197,8 +215,8 @@ def propagate(resources: list[Resource]) -> list[Resource]:
     # (resource, class) -> (chain of hops from the resource to the classified one, the original reason)
     chains: dict[tuple[int, str], tuple[str, str]] = {}
     queue: deque[tuple[int, str]] = deque()
-    for i, r in enumerate(resources):
-        for c in r.classifications:
+    for i, have in enumerate(classes):
+        for c in have:
             chains[(i, c.data_class)] = ("", c.reason)
             queue.append((i, c.data_class))
     added: dict[int, list[Classification]] = {}
@@ -213,5 +231,4 @@ def propagate(resources: list[Resource]) -> list[Resource]:
             chains[(rcv, cls)] = (text, origin)
             added.setdefault(rcv, []).append(Classification(cls, f"classified {cls} via {text} ({origin})"))
             queue.append((rcv, cls))
-    return [evolve(r, classifications=r.classifications + tuple(added[i])) if i in added else r
-            for i, r in enumerate(resources)]
+    return [have + tuple(added[i]) if i in added else have for i, have in enumerate(classes)]
