@@ -32,7 +32,7 @@ listed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -380,15 +380,15 @@ def _reach(i: int, visiting: frozenset[int], subjects: Sequence[Subject], declar
     return out
 
 
-def _unruled(subjects: Sequence[Subject], kinds: Sequence[str], fc: Any,
-             names_at: Callable[[int], Sequence[str]]) -> dict[int, list[Flow]]:
+def _unruled(subjects: Sequence[Subject], kinds: Sequence[str], fc: Any) -> dict[int, list[Flow]]:
     """Flows to an unknown place for replica-shaped blocks no rule reads (``unruled_copies``)."""
     shapes: CopyShapes = fc.copy_shapes
     out: dict[int, list[Flow]] = {}
     shaped: dict[tuple[str, str], bool] = {}
     covered: dict[str, frozenset[str]] = {}
     for i, t in enumerate(kinds):
-        for name in names_at(i):
+        s = subjects[i]
+        for name in s.names():
             hit = shaped.get((t, name))
             if hit is None:
                 hit = shaped[(t, name)] = shapes.matches(name, t)
@@ -398,7 +398,6 @@ def _unruled(subjects: Sequence[Subject], kinds: Sequence[str], fc: Any,
                 covered[t] = fc.covered(t)
             if name in covered[t]:
                 continue
-            s = subjects[i]
             value = s.value((name,))
             if value is None or value is False or value == 0 or value == [] or value == {} or value == "":
                 continue
@@ -414,8 +413,7 @@ def _unruled(subjects: Sequence[Subject], kinds: Sequence[str], fc: Any,
     return out
 
 
-def follow(subjects: Sequence[Subject], catalog: Catalog, types: Sequence[str] | None = None,
-           names_at: Callable[[int], Sequence[str]] | None = None) -> list[Followed]:
+def follow(subjects: Sequence[Subject], catalog: Catalog, types: Sequence[str] | None = None) -> list[Followed]:
     """Find every subject's flows and data links.
 
     Args:
@@ -424,8 +422,6 @@ def follow(subjects: Sequence[Subject], catalog: Catalog, types: Sequence[str] |
             touched when ``types`` is given).
         catalog: the catalog whose ``flows`` hold the rules.
         types: the subjects' types, in order, when the reader has them at hand.
-        names_at: ``subjects[i].names()`` without building the subject, when the reader
-            can tell it so (every subject is asked).
 
     Returns:
         One :class:`Followed` per subject, in order: its flows (its own, then those of the
@@ -434,8 +430,7 @@ def follow(subjects: Sequence[Subject], catalog: Catalog, types: Sequence[str] |
     """
     fc = catalog.flows
     kinds = types if types is not None else [s.type for s in subjects]
-    names = names_at if names_at is not None else (lambda i: subjects[i].names())
-    unruled = _unruled(subjects, kinds, fc, names) if fc.copy_shapes.patterns else {}
+    unruled = _unruled(subjects, kinds, fc) if fc.copy_shapes.patterns else {}
     todo = [i for i, t in enumerate(kinds) if t in fc.rules or t in fc.propagation]
     if not todo and not unruled:
         return [NOTHING] * len(subjects)

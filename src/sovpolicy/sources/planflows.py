@@ -133,13 +133,6 @@ class PlanGraph:
             return []
         return [n for n, v in zip(self.exact, values) if v is not msgspec.UNSET]
 
-    def names(self, inst: PlanInstance) -> Sequence[str]:
-        """The copy-shaped names an instance sets: among its decoded attributes, then in its
-        configuration block."""
-        shaped = self.shaped_names(inst.config)
-        set_here = self.set_here(inst.fields)
-        return list(dict.fromkeys(set_here + shaped)) if set_here or shaped else shaped
-
     def shaped_names(self, cfg: ConfigResource | None) -> list[str]:
         """The copy-shaped top-level names a configuration block sets (its expressions are
         decoded only when their bytes hold a pattern's literal)."""
@@ -229,10 +222,6 @@ class PlanSubjects(Sequence["PlanSubject"]):
             hit = self._built[i] = PlanSubject(inst, sens, self._graph)
         return hit
 
-    def names_at(self, i: int) -> Sequence[str]:
-        """``self[i].names()``, without building the subject (asked of every instance)."""
-        return self._graph.names(self._made[i][0])
-
 
 class PlanSubject:
     """One plan resource instance seen by :func:`~sovpolicy.sources.flows.follow`."""
@@ -261,7 +250,9 @@ class PlanSubject:
         return self._flows.reader.provider_config(self._inst)
 
     def names(self) -> Sequence[str]:
-        return self._flows.names(self._inst)
+        shaped = self._flows.shaped_names(self._inst.config)
+        set_here = self._flows.set_here(self._inst.fields)
+        return list(dict.fromkeys(set_here + shaped)) if set_here or shaped else shaped
 
     def value(self, path: Any) -> Any:
         if path and isinstance(path[0], str) and path[0] not in self._flows.decoded:

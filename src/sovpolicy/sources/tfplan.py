@@ -539,14 +539,13 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None,
     # their values in one look in C (with one more field: a tuple even for one name)
     kept_values = operator.itemgetter(*[types.Fields.__struct_fields__.index(n) for n in kept], -1)
     graph = PlanGraph(reader, insts, catalog.flows.copy_shapes, types.Fields.__struct_fields__)
-    subjects = PlanSubjects(made, graph)
-    followed = follow(cast(Sequence[Subject], subjects), catalog, [inst.type for inst in insts], subjects.names_at)
+    followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
                     len(plan.resource_drift or []), plan.complete, plan.errored,
                     {child: call.source for child, (_, call) in reader.calls.items() if call.source})
     # each instance's decoded attributes go as its resource is made, so that the two are
     # never all resident at once (the peak of a big plan's scan)
-    del graph, insts, subjects
+    del graph, insts
     by_target.clear()
     plan.resource_changes = plan.deferred_changes = None
     location = Location(spath)
