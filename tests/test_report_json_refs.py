@@ -198,3 +198,18 @@ def test_findings_written_from_encoded_parts_equal_the_plain_report(example_resu
                   load_packs(["hds"]), AS_OF)
     flows = _streamed_equals_plain(copies)
     assert sum(1 for f in flows["findings"] if f["flow"] is not None) > 0
+
+
+def test_a_report_handed_on_in_small_chunks_is_the_same_bytes(example_result, monkeypatch):
+    """The buffer is reused from chunk to chunk (written over from its start): what is
+    handed on is the same report, whatever the chunk size."""
+    from sovpolicy.report import json as report_json
+
+    whole = b"".join(report_json.iter_json(example_result))
+    monkeypatch.setattr(report_json, "_CHUNK", 300)
+    chunks = list(report_json.iter_json(example_result))
+    assert b"".join(chunks) == whole
+    assert sum(1 for c in chunks if len(c) >= 300) >= 10  # resources and findings in many chunks
+    report = json.loads(whole)
+    assert report["problems"] == [] and b'"problems": []' in whole  # an empty list, written whole
+    assert len(report["findings"]) == 20 and len(report["resources"]) == len(example_result.resources)

@@ -304,6 +304,10 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
 _CHUNK = 1 << 20
 """About how many bytes of a list :func:`iter_json` gathers before handing them on."""
 
+_FIRST = msgspec.Raw(b"[\n    ")
+_NEXT = msgspec.Raw(b",\n    ")
+"""What goes before a list's first item, and before each other (written as they are)."""
+
 
 def _indented(value: Any, prefix: bytes) -> bytes:
     return msgspec.json.format(msgspec.json.encode(value), indent=2).replace(b"\n", b"\n" + prefix)
@@ -318,6 +322,7 @@ def iter_json(result: ScanResult, ctx: ReportContext | None = None) -> Iterator[
     """
     _MEMO.clear()
     into = msgspec.json.Encoder().encode_into
+    buf = bytearray()
     try:
         yield b"{"
         first = True
@@ -327,18 +332,19 @@ def iter_json(result: ScanResult, ctx: ReportContext | None = None) -> Iterator[
             if not is_list:
                 yield _indented(value, b"  ")
                 continue
-            sep = b"[\n    "
-            buf = bytearray()
-            for item in value:  # encoded in place, handed on about a megabyte at a time
-                buf += sep
+            # encoded in place, handed on about a megabyte at a time; only msgspec writes to
+            # the buffer, which never gives memory back: it is allocated once, not once per chunk
+            sep, at = _FIRST, 0
+            for item in value:
+                into(sep, buf, at)  # at 0: the buffer's last chunk was handed on
                 into(item, buf, -1)
-                sep = b",\n    "
+                sep, at = _NEXT, -1
                 if len(buf) >= _CHUNK:
                     yield bytes(buf)
-                    buf.clear()
-            if buf:
+                    at = 0
+            if at == -1:
                 yield bytes(buf)
-            yield b"[]" if sep == b"[\n    " else b"\n  ]"
+            yield b"[]" if sep is _FIRST else b"\n  ]"
         yield b"\n}\n"
     finally:
         _MEMO.clear()  # let the report's objects go once it is written
