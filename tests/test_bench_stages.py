@@ -11,14 +11,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_stages_of_a_scan_add_up_to_its_cpu(tmp_path):
+def _generated_plan(tmp_path: Path, n: int) -> Path:
+    """A plan of ``n`` resources from the benchmark's generator."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import gen_plan
     finally:
         sys.path.pop(0)
     plan = tmp_path / "plan.json"
-    gen_plan.generate(200, str(plan), 0)
+    gen_plan.generate(n, str(plan), 0)
+    return plan
+
+
+def test_the_stages_of_a_scan_add_up_to_its_cpu(tmp_path):
+    plan = _generated_plan(tmp_path, 200)
     out = tmp_path / "stages.json"
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_stages.py"), str(plan), "--repeat", "2",
                            "--before", str(ROOT / "src"), "--json", str(out)], capture_output=True, text=True,
@@ -37,13 +43,7 @@ def test_the_stages_of_a_scan_add_up_to_its_cpu(tmp_path):
 
 
 def test_the_model_floor_makes_one_object_per_resource_and_per_finding(tmp_path):
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import gen_plan
-    finally:
-        sys.path.pop(0)
-    plan = tmp_path / "plan.json"
-    gen_plan.generate(200, str(plan), 0)
+    plan = _generated_plan(tmp_path, 200)
     lines = tmp_path / "lines.json"
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "model_floor.py"), str(plan), "--findings-per-resource",
                            "1.5", "--out", str(lines)], capture_output=True, text=True, timeout=300)
