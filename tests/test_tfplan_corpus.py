@@ -107,3 +107,19 @@ def test_a_plan_read_from_the_registrys_slices_fails_as_a_whole_decode_does(tmp_
     with pytest.raises(InputError) as sliced:
         source.read(ReadContext(catalog))
     assert (str(sliced.value), sliced.value.where) == (str(whole.value), whole.value.where)
+
+
+def test_values_of_a_struct_give_a_tuple_for_any_number_of_names():
+    import msgspec
+
+    from sovpolicy.sources.planformat import values_of
+
+    class Fields(msgspec.Struct):
+        region: str = "eu-west-3"
+        location: str = "francecentral"
+        zone: object = msgspec.UNSET
+
+    values = msgspec.structs.astuple(Fields())
+    assert values_of(Fields, ["zone", "region"])(values) == (msgspec.UNSET, "eu-west-3")
+    assert values_of(Fields, ["location"])(values) == ("francecentral",)
+    assert values_of(Fields, [])(values) == ()

@@ -133,20 +133,19 @@ class Classifier:
         return [r if c is r.classifications else evolve(r, classifications=c) for r, c in zip(resources, found)]
 
 
-def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ...]],
-            memo: dict[tuple[Classification, ...], tuple[Classification, ...]] | None = None) -> Resource:
+def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ...]]) -> Resource:
     """The resource with every class its classes imply, transitively, each reason naming the
     class it comes from and why (``implied by health (tag data_classification=health): data
-    concerning health is a special category of personal data (GDPR art. 9)``). ``memo``
-    keeps what each set of classifications comes to, for many resources."""
-    full = implied_classes(resource.classifications, implications, memo)
+    concerning health is a special category of personal data (GDPR art. 9)``)."""
+    full = implied_classes(resource.classifications, implications)
     return evolve(resource, classifications=full) if full is not resource.classifications else resource
 
 
 def implied_classes(classifications: tuple[Classification, ...], implications: Mapping[str, tuple[Implication, ...]],
                     memo: dict[tuple[Classification, ...], tuple[Classification, ...]] | None = None
                     ) -> tuple[Classification, ...]:
-    """:func:`implied`'s classifications: ``classifications`` itself when they imply nothing more."""
+    """:func:`implied`'s classifications: ``classifications`` itself when they imply nothing more.
+    ``memo`` keeps what each set of classifications comes to, for many resources."""
     if memo is not None:  # one tuple for every resource classified alike
         full = memo.get(classifications)
         if full is None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from . import __version__
 from .alternatives import Finder, for_findings
@@ -100,6 +101,19 @@ def _group_key(res: Resource, host: Host | None) -> tuple[object, ...]:
     return (res.type, id(host), p.cloud, p.region, p.origin, p.reason, p.provider, res.classifications)
 
 
+class _Group(NamedTuple):
+    """What resources alike (:func:`_group_key`) share in :func:`evaluate_all`."""
+
+    shared: list[Finding]
+    """The first one's findings of the policies that do not read the resource itself."""
+    own: list[Policy]
+    """The policies evaluated on each resource (``when`` or ``cel``)."""
+    placed: Reason
+    """The first one's placement reason (the others' say where their own value was read)."""
+    applied: list[Policy]
+    """The shared policies that apply: each is evaluated on each resource's flows."""
+
+
 def _alike(template: Finding, res: Resource, first_where: Reason, where_from: Reason, same_chain: bool) -> Finding:
     """The finding ``template`` (of another resource of the same group) for ``res``: its
     address in the message and its own placement reason (which says where it was read).
@@ -140,7 +154,7 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
     flow_hosts: dict[tuple[str, str, int], Host | None] = {}
     cache: dict[tuple[str | None, str | None, str], Host | None] = {}
     eval_cache: dict[object, object] = {}  # host chains and condition outcomes, keyed by id(host)
-    groups: dict[tuple[object, ...], tuple[list[Finding], list[Policy], Reason, list[Policy]]] = {}
+    groups: dict[tuple[object, ...], _Group] = {}
     shareable = [p for p in policies if not p.when and not p.has_cel]
     own = [p for p in policies if p.when or p.has_cel]
 
@@ -176,17 +190,17 @@ def evaluate_all(resources: Sequence[Resource], policies: Sequence[Policy], cata
         if group is None:
             applied = [p for p in shareable if applies(p, res)]
             shared = [f for pol in applied for f in one(pol, res, host, [])]
-            group = groups[key] = (shared, [p for p in own if applies(p, res)],
-                                   placement_reason_of(res.placement, eval_cache), applied)
+            group = groups[key] = _Group(shared, [p for p in own if applies(p, res)],
+                                         placement_reason_of(res.placement, eval_cache), applied)
             add(shared)
         else:
             where_from = placement_reason_of(res.placement, eval_cache)
-            same = _placed_alike(group[2], where_from)
-            add([_alike(t, res, group[2], where_from, same) for t in group[0]])
+            same = _placed_alike(group.placed, where_from)
+            add([_alike(t, res, group.placed, where_from, same) for t in group.shared])
         if targets:  # a verdict on a flow is the resource's own: its destination and provenance
-            for pol in group[3]:
+            for pol in group.applied:
                 add(one(pol, res, host, targets, itself=False))
-        for pol in group[1]:
+        for pol in group.own:
             add(one(pol, res, host, targets))
     return [f for pid in sorted(by_policy) for f in by_policy[pid]], hosts, flow_hosts
 

@@ -201,11 +201,6 @@ def in_universe(catalog: Catalog, info: ProviderInfo, placement: Placement | Non
     return placement
 
 
-def region_attributes(info: ProviderInfo) -> tuple[tuple[str, bool], ...]:
-    """The resource attributes that place it, most specific first: ``(name, is_zone)``."""
-    return info.located_by
-
-
 def known_region(catalog: Catalog, info: ProviderInfo, region: str) -> bool:
     """True when the catalog lists ``region`` for the provider's cloud."""
     cloud = catalog.clouds.get(info.cloud or "")
@@ -240,7 +235,7 @@ def own_placement(catalog: Catalog, info: ProviderInfo, rtype: str, attribute: A
             return Placement(info.cloud, None, Origin.UNRESOLVED, many.evidence,
                              f"{rtype} spans several locations ({', '.join(map(str, many.value))}), "
                              "not one region", info.source)
-    for name, is_zone in region_attributes(info):
+    for name, is_zone in info.located_by:
         v = attribute(name)
         if v is None:
             continue

@@ -10,8 +10,7 @@ in each instance of the module.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import msgspec
@@ -21,7 +20,7 @@ from ..catalog.flowrules import CopyShapes
 from ..model import Placement
 from .flows import SENSITIVE, UNKNOWN, Refs, Step, Target, path_text
 from .placement import NOT_RESOURCES, UNPLACED
-from .planformat import ConfigModule, ConfigResource, ModuleCall, PlanInstance, may_hold
+from .planformat import ConfigModule, ConfigResource, ModuleCall, PlanInstance, may_hold, values_of
 
 
 class PlanConfig(Protocol):
@@ -93,7 +92,7 @@ class PlanGraph:
         self.shapes = shapes or CopyShapes()
         self.decoded = frozenset(decoded)  # the attribute names the plan decoder keeps
         self.exact = sorted(self.decoded & self.shapes.exact())
-        self._exact_at: dict[type, Any] = {}  # struct type -> the getter of its copy-shaped fields
+        self._exact_at: dict[type, Callable[[tuple[Any, ...]], tuple[Any, ...]]] = {}  # struct type -> its copy-shaped values
         self._literals = self.shapes.literals()
         self._shaped: dict[int, list[str]] = {}
         self._by_target: dict[str, list[int]] | None = None
@@ -125,10 +124,9 @@ class PlanGraph:
         if fields is None or not self.exact:
             return []
         get = self._exact_at.get(type(fields))
-        if get is None:  # with the last field too: a tuple even for one name
-            order = type(fields).__struct_fields__
-            get = self._exact_at[type(fields)] = operator.itemgetter(*[order.index(n) for n in self.exact], -1)
-        values = get(msgspec.structs.astuple(fields))[:-1]  # one look in C: mostly all unset
+        if get is None:
+            get = self._exact_at[type(fields)] = values_of(type(fields), self.exact)
+        values = get(msgspec.structs.astuple(fields))  # mostly all unset
         if values.count(msgspec.UNSET) == len(values):
             return []
         return [n for n, v in zip(self.exact, values) if v is not msgspec.UNSET]

@@ -10,8 +10,9 @@ resource instance taken from it.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,6 +242,15 @@ def check_plan(plan: Any, path: str) -> Any:
     if plan.resource_changes is None and plan.planned_values is NULL and plan.values is not NULL:
         raise InputError("this is a state (`terraform show -json` without a plan file), not a plan", path)
     return plan
+
+
+def values_of(struct_type: type, names: Sequence[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """From ``msgspec.structs.astuple`` of a ``struct_type`` instance, the values of
+    ``names``, in order, as a tuple: one look in C for two names or more."""
+    at = [struct_type.__struct_fields__.index(n) for n in names]  # type: ignore[attr-defined]
+    if len(at) >= 2:
+        return operator.itemgetter(*at)
+    return (lambda values: (values[at[0]],)) if at else (lambda values: ())
 
 
 def may_hold(raw: bytes, literals: tuple[bytes, ...]) -> bool:

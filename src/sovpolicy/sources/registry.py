@@ -45,8 +45,8 @@ class Peek:
 
     ``buf``: the mapped file; ``data``: its bytes, copied only when asked for (small
     exports, error messages). ``keys``: its top-level keys when it is an object (a fast
-    pass that decodes no value; ``top`` holds the values as slices), else None. ``doc``: the whole document decoded (only
-    sniffers of small exports ask).
+    pass that decodes no value; ``top`` holds the values as slices), else None. ``doc``:
+    the whole document decoded (only sniffers of small exports ask).
     """
 
     def __init__(self, path: Path, buf: Buffer) -> None:

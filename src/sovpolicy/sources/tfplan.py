@@ -22,7 +22,6 @@ are replaced by ``"(sensitive)"`` before anything else sees them.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +62,7 @@ from .planformat import (
     plan_action,
     plan_types,
     tag_fields,
+    values_of,
 )
 from .tagshapes import tag_map
 
@@ -536,8 +536,7 @@ def read_plan(path: Path, catalog: Catalog, data: Buffer | None = None,
     # attributes read only to follow flows are not kept on the resources (they can be large)
     skip = frozenset(tag_fields(catalog)) | (catalog.flows.value_attributes() - placement_fields(catalog))
     kept = [name for name in types.Fields.__struct_fields__ if name not in skip]
-    # their values in one look in C (with one more field: a tuple even for one name)
-    kept_values = operator.itemgetter(*[types.Fields.__struct_fields__.index(n) for n in kept], -1)
+    kept_values = values_of(types.Fields, kept)
     graph = PlanGraph(reader, insts, catalog.flows.copy_shapes, types.Fields.__struct_fields__)
     followed = follow(cast(Sequence[Subject], PlanSubjects(made, graph)), catalog, [inst.type for inst in insts])
     info = PlanInfo(spath, plan.format_version or "", plan.terraform_version, len(plan.resource_changes or []),
