@@ -19,10 +19,9 @@ from collections.abc import Iterable, Sequence
 
 from .catalog import Catalog, resolve_host
 from .catalog.schemes import transition_ended
-from .classify import implied
+from .classify import asked_classes
 from .model import (
     Certification,
-    Classification,
     Enforcement,
     Finding,
     Host,
@@ -101,9 +100,7 @@ class Finder:
     def _judge(self, tried: Sequence[tuple[str, str, str | None]], classes: frozenset[str], asked: Sequence[Policy]
                ) -> list[_Place]:
         """The places among ``tried`` (clouds' equivalent types) where no policy asked fails."""
-        base = Resource("alternative", "alternative", SourceKind.PLAN, Placement(None, None, Origin.CATALOG),
-                        classifications=tuple(Classification(c, "asked") for c in sorted(classes)))
-        base = implied(base, self.catalog.implications)
+        asked_as = asked_classes(sorted(classes), self.catalog.implications)
         schemes = _schemes(asked)
         found: list[_Place] = []
         for cid, etype, service in tried:
@@ -113,7 +110,7 @@ class Finder:
             for code in sorted(cl.regions):
                 placement = Placement(cid, code, Origin.CATALOG, (f"catalog region {cid} {code}",))
                 res = Resource(f"{etype}.alternative", etype, SourceKind.PLAN, placement,
-                               classifications=base.classifications)
+                               classifications=asked_as)
                 hkey = (cid, code, etype)
                 if hkey not in self._hosts:
                     self._hosts[hkey] = resolve_host(self.catalog, placement, etype)

@@ -12,7 +12,7 @@ from pathlib import Path
 from .alternatives import Alternative, Finder, cert_text
 from .catalog import Catalog
 from .catalog.load import _Builder, read_documents
-from .model import Classification, Origin, Placement, Policy, Resource, SourceKind, SourceRef
+from .model import Origin, Placement, Policy, Resource, SourceKind, SourceRef
 
 
 @dataclass(frozen=True)
@@ -147,17 +147,16 @@ def verdicts(catalog: Catalog, policies: Sequence[Policy], as_of: dt.date, types
     """Every policy's verdict on every catalog place, for each kind of service's type there
     (or, on a cloud no kind covers, a generic resource): ``(policy, cloud, region, type) -> status``."""
     from .catalog import resolve_host
-    from .classify import implied
+    from .classify import asked_classes
     from .policy import applies, evaluate
 
-    base = implied(Resource("x", "x", SourceKind.PLAN, Placement(None, None, Origin.CATALOG),
-                            classifications=tuple(Classification(c, "asked") for c in classes)), catalog.implications)
+    asked_as = asked_classes(classes, catalog.implications)
     out = {}
     for cid, cloud in catalog.clouds.items():
         for code in cloud.regions:
             for rtype in types.get(cid) or [f"{cid}_resource"]:
                 p = Placement(cid, code, Origin.CATALOG)
-                res = Resource(f"{rtype}.x", rtype, SourceKind.PLAN, p, classifications=base.classifications)
+                res = Resource(f"{rtype}.x", rtype, SourceKind.PLAN, p, classifications=asked_as)
                 host = resolve_host(catalog, p, rtype)
                 for pol in policies:
                     if applies(pol, res):

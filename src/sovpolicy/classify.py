@@ -133,19 +133,21 @@ class Classifier:
         return [r if c is r.classifications else evolve(r, classifications=c) for r, c in zip(resources, found)]
 
 
-def implied(resource: Resource, implications: Mapping[str, tuple[Implication, ...]]) -> Resource:
-    """The resource with every class its classes imply, transitively, each reason naming the
-    class it comes from and why (``implied by health (tag data_classification=health): data
-    concerning health is a special category of personal data (GDPR art. 9)``)."""
-    full = implied_classes(resource.classifications, implications)
-    return evolve(resource, classifications=full) if full is not resource.classifications else resource
+def asked_classes(names: Iterable[str], implications: Mapping[str, tuple[Implication, ...]]
+                  ) -> tuple[Classification, ...]:
+    """The classifications of data a user asks about (``--class``, the alternatives' and
+    the catalog's verdicts), in the order given, and every class they imply."""
+    return implied_classes(tuple(Classification(c, "asked") for c in names), implications)
 
 
 def implied_classes(classifications: tuple[Classification, ...], implications: Mapping[str, tuple[Implication, ...]],
                     memo: dict[tuple[Classification, ...], tuple[Classification, ...]] | None = None
                     ) -> tuple[Classification, ...]:
-    """:func:`implied`'s classifications: ``classifications`` itself when they imply nothing more.
-    ``memo`` keeps what each set of classifications comes to, for many resources."""
+    """``classifications`` and every class they imply, transitively, each reason naming the
+    class it comes from and why (``implied by health (tag data_classification=health): data
+    concerning health is a special category of personal data (GDPR art. 9)``);
+    ``classifications`` itself when they imply nothing more. ``memo`` keeps what each set
+    of classifications comes to, for many resources."""
     if memo is not None:  # one tuple for every resource classified alike
         full = memo.get(classifications)
         if full is None:

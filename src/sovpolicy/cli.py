@@ -373,13 +373,9 @@ def cmd_alternatives(args: argparse.Namespace) -> int:
 
 
 def _with_implied(catalog: Catalog, classes: list[str]) -> set[str]:
-    out, todo = set(classes), list(classes)
-    while todo:
-        for link in catalog.implications.get(todo.pop(), ()):
-            if link.child not in out:
-                out.add(link.child)
-                todo.append(link.child)
-    return out
+    from .classify import asked_classes
+
+    return {c.data_class for c in asked_classes(classes, catalog.implications)}
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
